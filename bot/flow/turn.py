@@ -1,0 +1,83 @@
+"""The values that cross the engine's boundary: an inbound event, an outbound turn.
+
+Telegram, the terminal simulator and the tests all speak to the engine in these types
+only, which is what lets one engine serve every channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+InboundKind = Literal["text", "button", "command"]
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing the patient did: typed text, pressed a button, or sent a command.
+
+    ``text`` is the typed text, or the command's arguments. ``button`` is the opaque
+    token of a pressed button. ``command`` is the command's name without the slash.
+    """
+
+    kind: InboundKind
+    text: str = ""
+    button: str | None = None
+    command: str | None = None
+
+    @classmethod
+    def message(cls, text: str) -> Inbound:
+        """Typed text; a leading slash makes it a command, as in every chat app."""
+        stripped = text.strip()
+        if stripped.startswith("/") and len(stripped) > 1 and not stripped[1].isspace():
+            name, _, args = stripped[1:].partition(" ")
+            return cls(kind="command", command=name.split("@", 1)[0].lower(), text=args.strip())
+        return cls(kind="text", text=text)
+
+    @classmethod
+    def press(cls, token: str) -> Inbound:
+        """A button press carrying the token the engine put on the button."""
+        return cls(kind="button", button=token)
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button under a message: either answers with ``token`` or opens ``url``."""
+
+    label: str
+    token: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """One message to show. ``text`` is already escaped for Telegram's HTML mode.
+
+    ``pause_before`` is a delay in seconds before this message is sent (breathing cues);
+    a channel must wait without blocking other patients.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    pause_before: float = 0.0
+    kind: Literal["normal", "crisis"] = "normal"
+
+
+@dataclass(frozen=True)
+class JournalRecord:
+    """An entry for the patient's journal, written with the step that produced it."""
+
+    kind: str
+    flow_id: str
+    flow_version: int
+    data: dict[str, Any]
+
+
+@dataclass
+class Turn:
+    """What one inbound event produced: messages to send and data to store."""
+
+    messages: list[OutboundMessage] = field(default_factory=list)
+    records: list[JournalRecord] = field(default_factory=list)
+    profile_updates: dict[str, Any] = field(default_factory=dict)
+    safety_events: list[Any] = field(default_factory=list)
