@@ -97,12 +97,18 @@ def _build(node: Node, path: Path_, located: LocatedYaml, problems: list[Problem
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 problems.append(
-                    Problem(located.file, key_node.start_mark.line + 1, "a key must be a plain word")
+                    Problem(
+                        located.file, key_node.start_mark.line + 1, "a key must be a plain word"
+                    )
                 )
                 continue
             if key_node.tag == "tag:yaml.org,2002:merge":
                 problems.append(
-                    Problem(located.file, key_node.start_mark.line + 1, "'<<' merge keys are not supported; write the keys out")
+                    Problem(
+                        located.file,
+                        key_node.start_mark.line + 1,
+                        "'<<' merge keys are not supported; write the keys out",
+                    )
                 )
                 continue
             key = str(key_node.value)

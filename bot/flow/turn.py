@@ -73,11 +73,27 @@ class JournalRecord:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class SafetyEvent:
+    """A crisis detection: what kind and which rule, never the words that matched."""
+
+    category: str
+    rule_id: str
+
+
 @dataclass
 class Turn:
-    """What one inbound event produced: messages to send and data to store."""
+    """What one inbound event produced: messages to send and data to store.
+
+    For a button press, ``pressed`` says how the channel should treat the keyboard the
+    button was on: ``answered`` (remove it, showing ``pressed_label``), ``replace`` (show
+    ``keyboard`` instead, for ticking several buttons), or ``stale`` (an old question).
+    """
 
     messages: list[OutboundMessage] = field(default_factory=list)
     records: list[JournalRecord] = field(default_factory=list)
     profile_updates: dict[str, Any] = field(default_factory=dict)
-    safety_events: list[Any] = field(default_factory=list)
+    safety_events: list[SafetyEvent] = field(default_factory=list)
+    pressed: Literal["answered", "replace", "stale"] | None = None
+    pressed_label: str | None = None
+    keyboard: tuple[tuple[Button, ...], ...] = ()

@@ -1,0 +1,266 @@
+"""Data-access functions. They take a session, return plain values, and never commit:
+the caller's one transaction per inbound event commits the step, its journal records
+and the processed update id together, or none of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Conversation,
+    JournalEntry,
+    Patient,
+    ProcessedUpdate,
+    SafetyEventRow,
+    utcnow,
+)
+from bot.flow.state import ConversationState, PatientView
+from bot.flow.turn import JournalRecord, SafetyEvent
+
+
+class ConcurrentUpdate(Exception):
+    """Another process advanced the same conversation first; handle the event again."""
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    """A patient as plain data."""
+
+    id: int
+    channel: str
+    external_id: str
+    display_name: str | None
+    timezone: str | None
+    checkin_time: str | None
+    checkins: bool
+    consent: bool | None
+    crisis_alerts: bool
+    active: bool
+
+    def view(self) -> PatientView:
+        return PatientView(self.display_name, self.timezone, self.checkin_time)
+
+
+@dataclass(frozen=True)
+class LoadedConversation:
+    patient: PatientRecord
+    state: ConversationState
+    revision: int
+
+
+_PATIENT_COLUMNS = (
+    Patient.id,
+    Patient.channel,
+    Patient.external_id,
+    Patient.display_name,
+    Patient.timezone,
+    Patient.checkin_time,
+    Patient.checkins,
+    Patient.consent,
+    Patient.crisis_alerts,
+    Patient.active,
+)
+
+
+async def load_conversation(
+    session: AsyncSession, *, channel: str, external_id: str, create: bool = True
+) -> LoadedConversation | None:
+    """The patient and their conversation in one query; creates both on first contact."""
+    query = (
+        select(*_PATIENT_COLUMNS, Conversation.state, Conversation.revision)
+        .outerjoin(Conversation, Conversation.patient_id == Patient.id)
+        .where(Patient.channel == channel, Patient.external_id == external_id)
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        if not create:
+            return None
+        patient_id = await _create_patient(session, channel=channel, external_id=external_id)
+        row = (await session.execute(query.where(Patient.id == patient_id))).first()
+        assert row is not None
+    patient = PatientRecord(*row[: len(_PATIENT_COLUMNS)])
+    state, revision = row[-2], row[-1]
+    return LoadedConversation(patient, ConversationState.from_json(state), revision or 0)
+
+
+async def _create_patient(session: AsyncSession, *, channel: str, external_id: str) -> int:
+    try:
+        async with session.begin_nested():
+            result = await session.execute(
+                insert(Patient)
+                .values(channel=channel, external_id=external_id, created_at=utcnow())
+                .returning(Patient.id)
+            )
+            return int(result.scalar_one())
+    except IntegrityError:
+        # Another process created the same patient a moment ago.
+        found = await session.execute(
+            select(Patient.id).where(Patient.channel == channel, Patient.external_id == external_id)
+        )
+        return int(found.scalar_one())
+
+
+async def save_conversation(
+    session: AsyncSession, *, patient_id: int, state: ConversationState, revision: int
+) -> int:
+    """Store the new state if nobody else did in between; returns the new revision."""
+    document = state.to_json()
+    if revision == 0:
+        try:
+            async with session.begin_nested():
+                await session.execute(
+                    insert(Conversation).values(
+                        patient_id=patient_id, state=document, revision=1, updated_at=utcnow()
+                    )
+                )
+            return 1
+        except IntegrityError as exc:
+            raise ConcurrentUpdate from exc
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.patient_id == patient_id, Conversation.revision == revision)
+        .values(state=document, revision=revision + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConcurrentUpdate
+    return revision + 1
+
+
+async def add_journal_records(
+    session: AsyncSession, *, patient_id: int, records: list[JournalRecord]
+) -> None:
+    if records:
+        now = utcnow()
+        await session.execute(
+            insert(JournalEntry),
+            [
+                {
+                    "patient_id": patient_id,
+                    "kind": r.kind,
+                    "flow_id": r.flow_id,
+                    "flow_version": r.flow_version,
+                    "data": r.data,
+                    "created_at": now,
+                }
+                for r in records
+            ],
+        )
+
+
+async def add_safety_events(
+    session: AsyncSession, *, patient_id: int | None, events: list[SafetyEvent]
+) -> None:
+    if events:
+        now = utcnow()
+        await session.execute(
+            insert(SafetyEventRow),
+            [
+                {
+                    "patient_id": patient_id,
+                    "category": e.category,
+                    "rule_id": e.rule_id,
+                    "created_at": now,
+                }
+                for e in events
+            ],
+        )
+
+
+_PROFILE_COLUMNS = {
+    "name": "display_name",
+    "timezone": "timezone",
+    "checkin_time": "checkin_time",
+    "checkins": "checkins",
+    "consent": "consent",
+    "crisis_alerts": "crisis_alerts",
+}
+_BOOLEAN_PROFILE = {"checkins", "consent", "crisis_alerts"}
+
+
+async def update_profile(
+    session: AsyncSession, *, patient_id: int, updates: dict[str, Any]
+) -> None:
+    values: dict[str, Any] = {}
+    for key, value in updates.items():
+        if key in _BOOLEAN_PROFILE:
+            value = value in (True, "yes", "on", "true")
+        values[_PROFILE_COLUMNS[key]] = value
+    if values:
+        await session.execute(update(Patient).where(Patient.id == patient_id).values(**values))
+
+
+async def claim_update(session: AsyncSession, *, channel: str, update_id: int) -> bool:
+    """Record ``update_id`` as handled; False when it already was (a redelivery)."""
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                insert(ProcessedUpdate).values(
+                    channel=channel, update_id=update_id, processed_at=utcnow()
+                )
+            )
+        return True
+    except IntegrityError:
+        return False
+
+
+async def set_active(
+    session: AsyncSession, *, channel: str, external_id: str, active: bool
+) -> None:
+    await session.execute(
+        update(Patient)
+        .where(Patient.channel == channel, Patient.external_id == external_id)
+        .values(active=active)
+    )
+
+
+@dataclass(frozen=True)
+class JournalItem:
+    kind: str
+    flow_id: str
+    flow_version: int
+    data: dict[str, Any]
+    created_at: datetime
+
+
+async def journal(
+    session: AsyncSession, *, patient_id: int, kind: str | None = None
+) -> list[JournalItem]:
+    query = select(
+        JournalEntry.kind,
+        JournalEntry.flow_id,
+        JournalEntry.flow_version,
+        JournalEntry.data,
+        JournalEntry.created_at,
+    ).where(JournalEntry.patient_id == patient_id)
+    if kind:
+        query = query.where(JournalEntry.kind == kind)
+    rows = await session.execute(query.order_by(JournalEntry.created_at, JournalEntry.id))
+    return [JournalItem(*row) for row in rows]
+
+
+async def find_patient(
+    session: AsyncSession, *, channel: str, external_id: str
+) -> PatientRecord | None:
+    row = (
+        await session.execute(
+            select(*_PATIENT_COLUMNS).where(
+                Patient.channel == channel, Patient.external_id == external_id
+            )
+        )
+    ).first()
+    return PatientRecord(*row) if row else None
+
+
+async def delete_patient(session: AsyncSession, *, patient_id: int) -> None:
+    """Remove the patient and everything they gave (cascades to every table)."""
+    for table in (JournalEntry, SafetyEventRow):
+        await session.execute(delete(table).where(table.patient_id == patient_id))
+    await session.execute(delete(Conversation).where(Conversation.patient_id == patient_id))
+    await session.execute(delete(Patient).where(Patient.id == patient_id))

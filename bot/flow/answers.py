@@ -1,0 +1,177 @@
+"""Reading a patient's typed answer for each kind of question.
+
+Each parser returns the value to save, or raises NotAnAnswer naming the content key of
+the kind re-ask to send. Typing is forgiving (``7/10``, ``7pm``, ``Yes!``, a city for a
+time zone) because the patient is often on a phone and not at their best.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+DEFAULT_TEXT_LIMIT = 1000
+_WORD_NUMBERS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "cero": 0,
+    "uno": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "siete": 7,
+    "ocho": 8,
+    "nueve": 9,
+    "diez": 10,
+}
+_YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "si", "sí", "true", "of course"}
+_NO = {"no", "n", "nope", "nah", "not really", "false"}
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
+)
+
+
+class NotAnAnswer(ValueError):
+    """The answer does not fit; ``key`` is the content key of the re-ask to send."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def clean_text(text: str) -> str:
+    """Remove invisible and control characters; keep what the patient meant to write."""
+    return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
+def has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def parse_text(text: str, limit: int | None) -> str:
+    cleaned = clean_text(text)
+    limit = limit or DEFAULT_TEXT_LIMIT
+    if not cleaned:
+        raise NotAnAnswer("system.retry_text")
+    if len(cleaned) > limit:
+        raise NotAnAnswer("system.retry_text_long", limit=limit, length=len(cleaned))
+    if not has_words(cleaned):
+        raise NotAnAnswer("system.retry_text_short")
+    return cleaned
+
+
+def parse_number(text: str, low: float | None, high: float | None, whole: bool) -> int | float:
+    cleaned = clean_text(text).lower().rstrip(".!")
+    cleaned = re.sub(r"\s*(/|out of|de)\s*10$", "", cleaned).strip()
+    if cleaned in _WORD_NUMBERS:
+        value: float = _WORD_NUMBERS[cleaned]
+    else:
+        try:
+            value = float(cleaned.replace(",", "."))
+        except ValueError:
+            raise NotAnAnswer("system.retry_number", low=_fmt(low), high=_fmt(high)) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise NotAnAnswer("system.retry_number", low=_fmt(low), high=_fmt(high))
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise NotAnAnswer("system.retry_range", low=_fmt(low), high=_fmt(high))
+    if whole:
+        if value != int(value):
+            raise NotAnAnswer("system.retry_number", low=_fmt(low), high=_fmt(high))
+        return int(value)
+    return int(value) if value.is_integer() else value
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def parse_yes_no(text: str) -> str:
+    cleaned = re.sub(r"[^\w\s]", "", clean_text(text).lower()).strip()
+    if cleaned in _YES:
+        return "yes"
+    if cleaned in _NO:
+        return "no"
+    raise NotAnAnswer("system.retry_yes_no")
+
+
+_TIME = re.compile(r"^(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>a\.?m\.?|p\.?m\.?)?$")
+
+
+def parse_time(text: str) -> str:
+    """Time of day as HH:MM from 19:30, 7:30pm, 7 pm, 0730, noon, midnight."""
+    cleaned = clean_text(text).lower().replace(" o'clock", "")
+    if cleaned in ("noon", "midday"):
+        return "12:00"
+    if cleaned == "midnight":
+        return "00:00"
+    if re.fullmatch(r"\d{4}", cleaned):
+        cleaned = f"{cleaned[:2]}:{cleaned[2:]}"
+    match = _TIME.match(cleaned)
+    if not match:
+        raise NotAnAnswer("system.retry_time")
+    hour, minute = int(match["h"]), int(match["m"] or 0)
+    ampm = (match["ampm"] or "").replace(".", "")
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise NotAnAnswer("system.retry_time")
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise NotAnAnswer("system.retry_time")
+    return f"{hour:02d}:{minute:02d}"
+
+
+@lru_cache(maxsize=1)
+def _zones() -> tuple[dict[str, str], dict[str, str]]:
+    by_name: dict[str, str] = {}
+    by_city: dict[str, str] = {}
+    for zone in sorted(available_timezones()):
+        by_name[zone.lower()] = zone
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/")):
+            city = zone.rsplit("/", 1)[1].replace("_", " ").lower()
+            by_city.setdefault(city, zone)
+    return by_name, by_city
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA zone from its name (america/chicago) or its city (Chicago, new york)."""
+    cleaned = clean_text(text).lower().strip(" .")
+    by_name, by_city = _zones()
+    if cleaned in by_name:
+        return by_name[cleaned]
+    if cleaned.replace(" ", "_") in by_name:
+        return by_name[cleaned.replace(" ", "_")]
+    if cleaned in by_city:
+        return by_city[cleaned]
+    raise NotAnAnswer("system.retry_timezone")
+
+
+def match_option(text: str, options: list[tuple[str, str]]) -> str | None:
+    """The value of the option a typed answer names: its number, its words or its value."""
+    cleaned = clean_text(text).lower().strip(" .!")
+    if cleaned.isdigit() and 1 <= int(cleaned) <= len(options):
+        return options[int(cleaned) - 1][0]
+    for value, label in options:
+        if cleaned in (value.lower(), value.replace("_", " ").lower(), _plain(label)):
+            return value
+    return None
+
+
+def _plain(label: str) -> str:
+    letters = "".join(ch for ch in label.lower() if ch.isalnum() or ch.isspace())
+    return " ".join(letters.split())

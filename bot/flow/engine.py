@@ -1,0 +1,638 @@
+"""The engine: one inbound event and a conversation in, one turn out.
+
+It is pure: it reads a ConversationState and a PatientView, changes the state in place
+and returns a Turn with the messages to send and the records to store. Loading and
+saving (in one transaction) is the caller's job; see bot.service. Every text is screened
+for crisis language before anything else looks at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.flow import answers
+from bot.flow.answers import NotAnAnswer
+from bot.flow.content import format_value, render
+from bot.flow.library import CompiledFlow, FlowLibrary
+from bot.flow.machine import advance
+from bot.flow.rules import say_items
+from bot.flow.schema import Pause, SayKey, SayText, Step
+from bot.flow.state import ConversationState, Frame, PatientView
+from bot.flow.turn import (
+    Button,
+    Inbound,
+    JournalRecord,
+    OutboundMessage,
+    SafetyEvent,
+    Turn,
+)
+
+MAX_STEPS_PER_EVENT = 200
+SCALE_ROW = 6
+COMMON_TIMEZONES = (
+    ("America/New_York", "Eastern"),
+    ("America/Chicago", "Central"),
+    ("America/Denver", "Mountain"),
+    ("America/Phoenix", "Arizona"),
+    ("America/Los_Angeles", "Pacific"),
+    ("America/Anchorage", "Alaska"),
+    ("Pacific/Honolulu", "Hawaii"),
+)
+
+
+class Screener(Protocol):
+    """The crisis check every text passes first (filled by bot.safety)."""
+
+    def screen(self, text: str) -> SafetyEvent | None: ...
+
+    def crisis_messages(self, category: str | None, in_exercise: bool) -> list[OutboundMessage]: ...
+
+
+@dataclass
+class _Context:
+    """What one call of handle works with."""
+
+    state: ConversationState
+    patient: PatientView
+    turn: Turn
+    pending_pause: float = 0.0
+
+
+class Engine:
+    """Runs flows from a FlowLibrary. One instance serves every conversation."""
+
+    def __init__(
+        self,
+        library: FlowLibrary,
+        screener: Screener | None = None,
+        booking_url: str | None = None,
+    ) -> None:
+        self.library = library
+        self.screener = screener
+        self.booking_url = booking_url
+
+    # -- entry points -------------------------------------------------------------
+
+    def screen(self, event: Inbound) -> SafetyEvent | None:
+        """The crisis check alone, for when the conversation cannot be loaded."""
+        if self.screener is None or event.kind == "button":
+            return None
+        text = event.text if event.kind == "text" else f"/{event.command} {event.text}"
+        return self.screener.screen(text)
+
+    def handle(self, state: ConversationState, patient: PatientView, event: Inbound) -> Turn:
+        """Advance ``state`` by ``event``; the returned turn says what to send and store."""
+        ctx = _Context(state=state, patient=patient, turn=Turn())
+        detection = self.screen(event)
+        if detection is not None:
+            return self._crisis(ctx, detection)
+        self._reconcile(ctx)
+        if event.kind == "command":
+            self._command(ctx, event.command or "", event.text)
+        elif event.kind == "button":
+            self._button(ctx, event.button or "")
+        else:
+            self._text(ctx, event.text)
+        return ctx.turn
+
+    def start(self, state: ConversationState, patient: PatientView, flow_id: str) -> Turn:
+        """Start a flow without a patient message (a reminder opening the check-in)."""
+        ctx = _Context(state=state, patient=patient, turn=Turn())
+        self._start_flow(ctx, flow_id)
+        return ctx.turn
+
+    # -- safety ---------------------------------------------------------------------
+
+    def _crisis(self, ctx: _Context, detection: SafetyEvent) -> Turn:
+        assert self.screener is not None
+        in_exercise = bool(ctx.state.frames)
+        ctx.turn.safety_events.append(detection)
+        ctx.turn.messages.extend(self.screener.crisis_messages(detection.category, in_exercise))
+        if in_exercise:
+            ctx.state.hold = "crisis"
+        return ctx.turn
+
+    # -- commands and buttons ---------------------------------------------------------
+
+    def _command(self, ctx: _Context, command: str, args: str) -> None:
+        if command == "menu":
+            self._menu(ctx)
+        elif command == "cancel":
+            self._cancel(ctx)
+        elif command == "continue":
+            self._continue(ctx)
+        elif command == "sos":
+            self._sos(ctx)
+        elif command == "book":
+            self._book(ctx)
+        elif command == "help":
+            self._say_key(ctx, "system.help", buttons=((self._menu_button(),),))
+        else:
+            compiled = self.library.by_command(command)
+            if compiled is None:
+                self._say_key(ctx, "system.unknown_command", buttons=((self._menu_button(),),))
+            else:
+                self._start_flow(ctx, compiled.id)
+
+    def _button(self, ctx: _Context, token: str) -> None:
+        kind, _, payload = token.partition(":")
+        if kind == "flow" and payload in self.library.flows:
+            ctx.turn.pressed = "answered"
+            self._start_flow(ctx, payload)
+        elif kind == "sys":
+            ctx.turn.pressed = "answered"
+            self._system_button(ctx, payload)
+        elif kind.isdigit() and int(kind) == ctx.state.turn and ctx.state.frames:
+            ctx.state.hold = None
+            self._answer(ctx, button=payload, text=None)
+        else:
+            ctx.turn.pressed = "stale"
+            self._say_key(ctx, "system.stale_button")
+            if ctx.state.frames and ctx.state.hold is None:
+                self._reask(ctx)
+
+    def _system_button(self, ctx: _Context, payload: str) -> None:
+        if payload == "menu":
+            self._menu(ctx)
+        elif payload in ("continue", "resume"):
+            ctx.state.hold = None
+            self._continue(ctx)
+        elif payload == "stop":
+            ctx.state.hold = None
+            self._cancel(ctx)
+        elif payload == "sos":
+            self._sos(ctx)
+        elif payload == "book":
+            self._book(ctx)
+        else:
+            ctx.turn.pressed = "stale"
+            self._say_key(ctx, "system.stale_button")
+
+    def _text(self, ctx: _Context, text: str) -> None:
+        if ctx.state.hold == "crisis" and ctx.state.frames:
+            self._say_key(ctx, "system.after_crisis", buttons=self._hold_buttons())
+            return
+        if not ctx.state.frames:
+            self._menu(ctx, intro="system.not_now")
+            return
+        self._answer(ctx, button=None, text=text)
+
+    def _menu(self, ctx: _Context, intro: str = "system.menu_title") -> None:
+        rows: list[tuple[Button, ...]] = []
+        current = ctx.state.current or (ctx.state.paused[-1] if ctx.state.paused else None)
+        if current is not None and current.flow_id in self.library.flows:
+            rows.append((Button(self._text_of("system.continue_button"), token="sys:continue"),))
+        for compiled in self.library.menu():
+            assert compiled.flow.start.menu is not None
+            rows.append(
+                (Button(self._text_of(compiled.flow.start.menu), token=f"flow:{compiled.id}"),)
+            )
+        self._say_key(ctx, intro, buttons=tuple(rows))
+
+    def _cancel(self, ctx: _Context) -> None:
+        if not ctx.state.frames:
+            self._say_key(ctx, "system.nothing_to_cancel", buttons=((self._menu_button(),),))
+            return
+        ctx.state.frames = []
+        ctx.state.hold = None
+        self._say_key(ctx, "system.cancelled", buttons=((self._menu_button(),),))
+
+    def _continue(self, ctx: _Context) -> None:
+        if not ctx.state.frames and ctx.state.paused:
+            ctx.state.frames, ctx.state.paused = ctx.state.paused, []
+            self._reconcile(ctx)
+        if not ctx.state.frames:
+            self._say_key(ctx, "system.nothing_to_continue", buttons=((self._menu_button(),),))
+            return
+        self._reask(ctx)
+
+    def _sos(self, ctx: _Context) -> None:
+        ctx.turn.messages.extend(self.sos_messages(in_exercise=bool(ctx.state.frames)))
+
+    def sos_messages(self, in_exercise: bool) -> list[OutboundMessage]:
+        """The help lines, for /sos; needs nothing but the loaded content."""
+        if self.screener is None:
+            raise RuntimeError("the coach was started without crisis resources")
+        return self.screener.crisis_messages(None, in_exercise)
+
+    def _book(self, ctx: _Context) -> None:
+        if self.booking_url:
+            button = Button(self._text_of("system.book_button"), url=self.booking_url)
+            self._say_key(ctx, "system.book_text", buttons=((button,),))
+        else:
+            self._say_key(ctx, "system.no_booking")
+
+    def _hold_buttons(self) -> tuple[tuple[Button, ...], ...]:
+        return (
+            (Button(self._text_of("system.resume_button"), token="sys:resume"),),
+            (Button(self._text_of("system.sos_button"), token="sys:sos"),),
+            (Button(self._text_of("system.stop_button"), token="sys:stop"),),
+        )
+
+    # -- running flows ------------------------------------------------------------------
+
+    def _start_flow(self, ctx: _Context, flow_id: str) -> None:
+        compiled = self.library.flows[flow_id]
+        if ctx.state.frames:
+            ctx.state.paused = ctx.state.frames
+        ctx.state.frames = [Frame(compiled.id, compiled.version, compiled.flow.first_step)]
+        ctx.state.hold = None
+        self._run(ctx)
+
+    def _answer(self, ctx: _Context, button: str | None, text: str | None) -> None:
+        frame = ctx.state.frames[-1]
+        compiled = self.library.flows[frame.flow_id]
+        step = compiled.flow.steps[frame.step]
+        if not step.ask:
+            self._reask(ctx)
+            return
+        try:
+            result = self._read_answer(ctx, compiled, step, frame, button, text)
+        except NotAnAnswer as problem:
+            self._retry(ctx, compiled, step, frame, problem)
+            return
+        if result is _STILL_CHOOSING:
+            return
+        value, label, choice = result
+        if step.save:
+            frame.variables[step.save] = value
+            if label is not None:
+                frame.labels[step.save] = label
+            else:
+                frame.labels.pop(step.save, None)
+        frame.selection = []
+        if button is not None:
+            ctx.turn.pressed = "answered"
+            ctx.turn.pressed_label = (
+                label
+                if label is not None
+                else format_value(value)
+                if value is not None
+                else self._text_of("system.skip")
+            )
+        frame.step = advance(compiled.machine, frame.step, frame.variables, choice)
+        self._run(ctx)
+
+    def _run(self, ctx: _Context) -> None:
+        """Enter steps until one waits for an answer or the conversation ends."""
+        for _ in range(MAX_STEPS_PER_EVENT):
+            if not ctx.state.frames:
+                return
+            frame = ctx.state.frames[-1]
+            compiled = self.library.flows[frame.flow_id]
+            step = compiled.flow.steps[frame.step]
+            self._enter(ctx, compiled, frame, step)
+            if step.ask:
+                ctx.state.turn += 1
+                self._attach_question(ctx, compiled, frame, step)
+                return
+            if step.call:
+                callee = self.library.flows[step.call]
+                ctx.state.frames.append(Frame(callee.id, callee.version, callee.flow.first_step))
+                continue
+            if step.start_flow:
+                target = self.library.flows[step.start_flow]
+                ctx.state.frames = [Frame(target.id, target.version, target.flow.first_step)]
+                continue
+            if step.end:
+                ctx.state.frames.pop()
+                if not ctx.state.frames:
+                    self._finish(ctx, step)
+                    return
+                caller = ctx.state.frames[-1]
+                caller_flow = self.library.flows[caller.flow_id]
+                caller.step = advance(caller_flow.machine, caller.step, caller.variables, None)
+                continue
+            frame.step = advance(compiled.machine, frame.step, frame.variables, None)
+        raise RuntimeError("a flow went round without waiting for the patient")
+
+    def _enter(self, ctx: _Context, compiled: CompiledFlow, frame: Frame, step: Step) -> None:
+        for name, value in (step.set or {}).items():
+            frame.variables[name] = value
+        variables = self._variables(ctx, frame)
+        for item in say_items(step):
+            if isinstance(item, Pause):
+                ctx.pending_pause += item.pause
+                continue
+            template = (
+                item.text
+                if isinstance(item, SayText)
+                else self._text_of(item.say if isinstance(item, SayKey) else item)
+            )
+            self._send(ctx, render(template, variables, frame.labels))
+        if step.text:
+            self._send(ctx, render(step.text, variables, frame.labels))
+        if step.record:
+            fields = step.record.fields
+            pairs = fields.items() if isinstance(fields, dict) else ((f, f) for f in fields)
+            data = {out: frame.variables.get(var) for out, var in pairs}
+            ctx.turn.records.append(
+                JournalRecord(step.record.kind, compiled.id, compiled.version, data)
+            )
+        for profile_field, var in (step.profile or {}).items():
+            ctx.turn.profile_updates[profile_field] = frame.variables.get(var)
+        extra: list[tuple[Button, ...]] = []
+        if step.booking_button and self.booking_url:
+            extra.append((Button(self._text_of("system.book_button"), url=self.booking_url),))
+        if step.menu_button and not step.end:
+            extra.append((self._menu_button(),))
+        if extra:
+            self._add_buttons(ctx, tuple(extra))
+
+    def _finish(self, ctx: _Context, step: Step) -> None:
+        """A top-level flow ended: always offer the way back to the menu."""
+        if not any(b.token == "sys:menu" for row in self._last_buttons(ctx) for b in row):
+            self._add_buttons(ctx, ((self._menu_button(),),))
+
+    # -- questions -----------------------------------------------------------------------
+
+    def _attach_question(
+        self, ctx: _Context, compiled: CompiledFlow, frame: Frame, step: Step
+    ) -> None:
+        self._add_buttons(ctx, self._question_buttons(ctx, compiled, frame, step))
+
+    def _question_buttons(
+        self, ctx: _Context, compiled: CompiledFlow, frame: Frame, step: Step
+    ) -> tuple[tuple[Button, ...], ...]:
+        turn = ctx.state.turn
+        rows: list[tuple[Button, ...]] = []
+        if step.ask in ("choice", "multi"):
+            buttons = []
+            for i, option in enumerate(step.options or ()):
+                label = self._option_label(option)
+                if step.ask == "multi" and option.value in frame.selection:
+                    label = f"✓ {label}"
+                buttons.append(Button(label, token=f"{turn}:{i}"))
+            rows.extend(_rows(buttons))
+            if step.ask == "multi":
+                rows.append((Button(self._text_of("system.done"), token=f"{turn}:done"),))
+        elif step.ask == "scale":
+            low, high = (
+                int(step.min if step.min is not None else 0),
+                int(step.max if step.max is not None else 10),
+            )
+            buttons = [Button(str(n), token=f"{turn}:v{n}") for n in range(low, high + 1)]
+            rows.extend(
+                tuple(buttons[i : i + SCALE_ROW]) for i in range(0, len(buttons), SCALE_ROW)
+            )
+        elif step.ask == "yes_no":
+            rows.append(
+                (
+                    Button(self._text_of("system.yes"), token=f"{turn}:yes"),
+                    Button(self._text_of("system.no"), token=f"{turn}:no"),
+                )
+            )
+        elif step.ask == "timezone":
+            buttons = [
+                Button(label, token=f"{turn}:tz{i}")
+                for i, (_, label) in enumerate(COMMON_TIMEZONES)
+            ]
+            rows.extend(_rows(buttons))
+        if step.optional:
+            rows.append((Button(self._text_of("system.skip"), token=f"{turn}:skip"),))
+        return tuple(rows)
+
+    def _read_answer(
+        self,
+        ctx: _Context,
+        compiled: CompiledFlow,
+        step: Step,
+        frame: Frame,
+        button: str | None,
+        text: str | None,
+    ) -> Any:
+        """(value, label, choice) for a fitting answer; raises NotAnAnswer otherwise."""
+        if step.optional and (
+            button == "skip"
+            or (text is not None and answers.clean_text(text).lower() in ("skip", "/skip"))
+        ):
+            return None, None, None
+        options = step.options or []
+        if step.ask == "choice":
+            index = _button_index(button, len(options))
+            if index is None and text is not None:
+                value = answers.match_option(
+                    text, [(o.value, self._option_label(o)) for o in options]
+                )
+                index = next((i for i, o in enumerate(options) if o.value == value), None)
+            if index is None:
+                raise NotAnAnswer("system.retry_choice")
+            option = options[index]
+            return option.value, self._option_label(option), option.value
+        if step.ask == "multi":
+            return self._read_multi(ctx, compiled, step, frame, button, text)
+        if step.ask == "scale":
+            low, high = (
+                step.min if step.min is not None else 0,
+                step.max if step.max is not None else 10,
+            )
+            if button is not None and button.startswith("v"):
+                return answers.parse_number(button[1:], low, high, whole=True), None, None
+            return answers.parse_number(text or "", low, high, whole=True), None, None
+        if step.ask == "yes_no":
+            raw = button if button in ("yes", "no") else answers.parse_yes_no(text or "")
+            return raw, self._text_of(f"system.{raw}"), raw
+        if step.ask == "timezone":
+            if (
+                button is not None
+                and button.startswith("tz")
+                and button[2:].isdigit()
+                and int(button[2:]) < len(COMMON_TIMEZONES)
+            ):
+                zone, label = COMMON_TIMEZONES[int(button[2:])]
+                return zone, label, None
+            return answers.parse_timezone(text or ""), None, None
+        if button is not None:
+            raise NotAnAnswer(f"system.retry_{'text' if step.ask == 'text' else step.ask}")
+        if step.ask == "number":
+            return answers.parse_number(text or "", step.min, step.max, whole=False), None, None
+        if step.ask == "time":
+            return answers.parse_time(text or ""), None, None
+        return answers.parse_text(text or "", step.max_length), None, None
+
+    def _read_multi(
+        self,
+        ctx: _Context,
+        compiled: CompiledFlow,
+        step: Step,
+        frame: Frame,
+        button: str | None,
+        text: str | None,
+    ) -> Any:
+        options = step.options or []
+        if button == "done" or (
+            text is not None
+            and answers.clean_text(text).lower() in ("done", "ok", "that's all", "none")
+        ):
+            if not frame.selection and not step.optional and (text or "").strip().lower() != "none":
+                raise NotAnAnswer("system.retry_multi")
+            chosen = [o.value for o in options if o.value in frame.selection]
+            labels = [self._option_label(o) for o in options if o.value in frame.selection]
+            return chosen, ", ".join(labels), None
+        index = _button_index(button, len(options))
+        if index is not None:
+            value = options[index].value
+            if value in frame.selection:
+                frame.selection.remove(value)
+            else:
+                frame.selection.append(value)
+            ctx.turn.pressed = "replace"
+            ctx.turn.keyboard = self._question_buttons(ctx, compiled, frame, step)
+            return _STILL_CHOOSING
+        if text is not None:
+            pairs = [(o.value, self._option_label(o)) for o in options]
+            picked = [
+                answers.match_option(part, pairs) for part in text.replace(";", ",").split(",")
+            ]
+            if picked and all(picked):
+                values = [p for p in picked if p]
+                chosen = [o.value for o in options if o.value in values]
+                labels = [self._option_label(o) for o in options if o.value in values]
+                return chosen, ", ".join(labels), None
+        raise NotAnAnswer("system.retry_multi")
+
+    def _retry(
+        self, ctx: _Context, compiled: CompiledFlow, step: Step, frame: Frame, problem: NotAnAnswer
+    ) -> None:
+        key = step.retry or problem.key
+        values = {f"limit.{k}": v for k, v in problem.values.items()}
+        text = render(self._text_of(key), {**self._variables(ctx, frame), **values}, frame.labels)
+        ctx.turn.messages.append(
+            OutboundMessage(text, buttons=self._question_buttons(ctx, compiled, frame, step))
+        )
+
+    def _reask(self, ctx: _Context) -> None:
+        """Show the current question again (after a command, a stale button, a crisis)."""
+        frame = ctx.state.frames[-1]
+        compiled = self.library.flows[frame.flow_id]
+        step = compiled.flow.steps[frame.step]
+        variables = self._variables(ctx, frame)
+        texts = [
+            render(
+                item.text
+                if isinstance(item, SayText)
+                else self._text_of(item.say if isinstance(item, SayKey) else item),
+                variables,
+                frame.labels,
+            )
+            for item in say_items(step)
+            if not isinstance(item, Pause)
+        ]
+        if step.text:
+            texts.append(render(step.text, variables, frame.labels))
+        question = texts[-1] if texts else self._text_of("system.continue_button")
+        ctx.turn.messages.append(
+            OutboundMessage(question, buttons=self._question_buttons(ctx, compiled, frame, step))
+        )
+
+    # -- flow versions ----------------------------------------------------------------------
+
+    def _reconcile(self, ctx: _Context) -> None:
+        """Bring a conversation started on an older flow version onto the current one."""
+        for frames in (ctx.state.frames, ctx.state.paused):
+            if not frames:
+                continue
+            outcome = self._reconcile_frames(frames)
+            if outcome == "ok":
+                continue
+            root = frames[0].flow_id
+            frames.clear()
+            if frames is ctx.state.paused:
+                continue
+            ctx.state.hold = None
+            if outcome == "gone" or root not in self.library.flows:
+                self._say_key(ctx, "system.flow_gone")
+            else:
+                self._say_key(ctx, "system.flow_changed")
+                self._start_flow(ctx, root)
+                ctx.turn.pressed = None
+
+    def _reconcile_frames(self, frames: list[Frame]) -> str:
+        for frame in frames:
+            compiled = self.library.flows.get(frame.flow_id)
+            if compiled is None:
+                return "gone"
+            if compiled.version == frame.flow_version and frame.step in compiled.flow.steps:
+                continue
+            step_name = compiled.flow.migrate.get(frame.step, frame.step)
+            step = compiled.flow.steps.get(step_name)
+            if step is None:
+                return "changed"
+            saved = set(compiled.facts.saved)
+            if step.save and step.save not in saved:
+                return "changed"
+            frame.step = step_name
+            frame.flow_version = compiled.version
+            frame.variables = {k: v for k, v in frame.variables.items() if k in saved}
+            frame.selection = []
+        return "ok"
+
+    # -- small helpers ----------------------------------------------------------------------
+
+    def _variables(self, ctx: _Context, frame: Frame) -> dict[str, Any]:
+        return {**ctx.patient.variables(), **frame.variables}
+
+    def _text_of(self, key: str) -> str:
+        return self.library.content.get(key)
+
+    def _option_label(self, option: Any) -> str:
+        return option.text if option.text is not None else self._text_of(option.label)
+
+    def _menu_button(self) -> Button:
+        return Button(self._text_of("system.menu_button"), token="sys:menu")
+
+    def _say_key(
+        self, ctx: _Context, key: str, buttons: tuple[tuple[Button, ...], ...] = ()
+    ) -> None:
+        text = render(self._text_of(key), ctx.patient.variables())
+        ctx.turn.messages.append(OutboundMessage(text, buttons=buttons))
+
+    def _send(self, ctx: _Context, text: str) -> None:
+        ctx.turn.messages.append(OutboundMessage(text, pause_before=ctx.pending_pause))
+        ctx.pending_pause = 0.0
+
+    def _last_buttons(self, ctx: _Context) -> tuple[tuple[Button, ...], ...]:
+        return ctx.turn.messages[-1].buttons if ctx.turn.messages else ()
+
+    def _add_buttons(self, ctx: _Context, rows: tuple[tuple[Button, ...], ...]) -> None:
+        """Put buttons under the last message sent in this turn (or a fresh one)."""
+        if not rows:
+            return
+        if ctx.turn.messages and ctx.turn.messages[-1].kind == "normal":
+            last = ctx.turn.messages[-1]
+            ctx.turn.messages[-1] = OutboundMessage(
+                last.text, buttons=last.buttons + rows, pause_before=last.pause_before
+            )
+        else:
+            ctx.turn.messages.append(OutboundMessage(self._text_of("system.choose"), buttons=rows))
+
+
+_STILL_CHOOSING = object()
+
+
+def _button_index(button: str | None, count: int) -> int | None:
+    if button is not None and button.isdigit() and int(button) < count:
+        return int(button)
+    return None
+
+
+def _rows(buttons: Iterable[Button]) -> list[tuple[Button, ...]]:
+    """Short labels two to a row, long ones alone, as a phone screen fits them."""
+    rows: list[tuple[Button, ...]] = []
+    pending: list[Button] = []
+    for button in buttons:
+        if len(button.label) > 18:
+            if pending:
+                rows.append(tuple(pending))
+                pending = []
+            rows.append((button,))
+            continue
+        pending.append(button)
+        if len(pending) == 2:
+            rows.append(tuple(pending))
+            pending = []
+    if pending:
+        rows.append(tuple(pending))
+    return rows

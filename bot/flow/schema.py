@@ -1,0 +1,171 @@
+"""The flow format clinicians write, as pydantic models.
+
+These models are the single description of the YAML: the loader validates with them,
+`coach schema` turns them into a JSON Schema for editors, and their descriptions are the
+help text a clinician sees while typing. Anything a model does not name is refused, so
+a misspelt key is reported instead of silently doing nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
+ContentKey = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$",
+        description="A text in content/, written as file.key (for example checkin.ask_mood).",
+    ),
+]
+
+AskKind = Literal["text", "choice", "multi", "scale", "yes_no", "number", "time", "timezone"]
+
+PROFILE_FIELDS = ("name", "timezone", "checkin_time", "checkins", "consent", "crisis_alerts")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SayText(_Strict):
+    """A message written directly in the flow instead of in content/."""
+
+    text: str = Field(description="The words to send. {variable} shows a saved answer.")
+
+
+class SayKey(_Strict):
+    """A message taken from content/ by its key."""
+
+    say: ContentKey
+
+
+class Pause(_Strict):
+    """Wait before the next message, for timed exercises such as paced breathing."""
+
+    pause: float = Field(gt=0, le=120, description="Seconds to wait (up to 120).")
+
+
+SayItem = ContentKey | SayText | SayKey | Pause
+
+
+class Option(_Strict):
+    """One button of a choice."""
+
+    value: Name = Field(description="What is saved when this button is pressed (a short word).")
+    label: ContentKey | None = Field(
+        default=None, description="The button's words, from content/ (file.key)."
+    )
+    text: str | None = Field(default=None, description="The button's words, written here.")
+    next: Name | None = Field(default=None, description="The step to go to after this button.")
+
+    @model_validator(mode="after")
+    def _one_label(self) -> Option:
+        if (self.label is None) == (self.text is None):
+            raise ValueError("give a button either label: (a content key) or text: (the words)")
+        return self
+
+
+class Branch(_Strict):
+    """One way on: the first branch whose condition holds is taken."""
+
+    when: str | None = Field(
+        default=None,
+        description="A condition over saved answers, like intensity >= 8 or "
+        "emotion in [anxious, angry]. Leave it out on the last branch: it is the otherwise.",
+    )
+    go: Name = Field(description="The step to go to.")
+
+
+class Record(_Strict):
+    """A journal entry written when this step is reached."""
+
+    kind: Name = Field(description="What sort of entry, e.g. thought_record or check_in.")
+    fields: list[Name] | dict[Name, Name] = Field(
+        description="The saved answers to keep: a list of names, or entry_field: answer_name."
+    )
+
+
+class Step(_Strict):
+    """One step: say something, maybe wait for an answer, then go on."""
+
+    say: SayItem | list[SayItem] | None = Field(
+        default=None,
+        description="What to send: a content key, or a list of keys, {text: ...} and {pause: seconds}.",
+    )
+    text: str | None = Field(default=None, description="What to send, written here.")
+    ask: AskKind | None = Field(
+        default=None,
+        description="Wait for an answer: text, choice (one button), multi (several buttons, "
+        "then Done), scale (0-10 buttons), yes_no, number, time (of day), timezone.",
+    )
+    save: Name | None = Field(default=None, description="The name the answer is saved under.")
+    options: list[Option] | None = Field(
+        default=None, description="The buttons of a choice or multi."
+    )
+    min: float | None = Field(default=None, description="Lowest number accepted (scale, number).")
+    max: float | None = Field(default=None, description="Highest number accepted (scale, number).")
+    max_length: int | None = Field(
+        default=None, gt=0, le=4000, description="Longest text answer accepted (characters)."
+    )
+    optional: bool = Field(default=False, description="The patient may skip this question.")
+    retry: ContentKey | None = Field(
+        default=None, description="What to say when an answer does not fit (content key)."
+    )
+    set: dict[Name, str | int | float | bool] | None = Field(
+        default=None, description="Save fixed values when this step is reached."
+    )
+    next: Name | list[Branch] | None = Field(
+        default=None, description="Where to go next: a step name, or a list of branches."
+    )
+    call: Name | None = Field(
+        default=None, description="Run another flow here, then come back and go to next."
+    )
+    start_flow: Name | None = Field(
+        default=None, description="Leave this flow and start another one."
+    )
+    end: bool = Field(default=False, description="This step ends the flow.")
+    record: Record | None = Field(default=None, description="Write a journal entry here.")
+    profile: dict[Literal[PROFILE_FIELDS], Name] | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="Keep answers in the patient's profile: name, timezone, checkin_time, "
+        "checkins, consent, crisis_alerts.",
+    )
+    booking_button: bool = Field(
+        default=False, description="Show the practice's booking link as a button."
+    )
+    menu_button: bool = Field(default=False, description="Show a button back to the menu.")
+
+
+class Start(_Strict):
+    """How a patient starts the flow."""
+
+    command: Name | None = Field(default=None, description="The command, without the slash.")
+    menu: ContentKey | None = Field(
+        default=None, description="The menu button's words (content key); leave out to hide."
+    )
+
+
+class Flow(_Strict):
+    """One exercise: its identity, how it starts, and its steps in order."""
+
+    id: Name = Field(description="A unique short name, like thought_record.")
+    title: str = Field(min_length=1, max_length=80, description="The title, for clinicians.")
+    description: str = Field(min_length=1, description="One or two lines on what it is for.")
+    version: int = Field(ge=1, description="Raise by one whenever the steps change.")
+    start: Start = Field(default_factory=Start)
+    first: Name | None = Field(
+        default=None, description="The first step; leave out to start at the first listed."
+    )
+    migrate: dict[Name, Name] = Field(
+        default_factory=dict,
+        description="Old step name: new step name, so conversations in progress can continue.",
+    )
+    steps: dict[Name, Step] = Field(min_length=1, description="The steps, by name.")
+
+    @property
+    def first_step(self) -> str:
+        return self.first or next(iter(self.steps))

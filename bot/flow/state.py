@@ -1,0 +1,75 @@
+"""A conversation as plain, serialisable data.
+
+This is everything the engine knows about a patient's place in the exercises; it is
+stored as JSON in one row and is all that is needed to resume after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Frame:
+    """One running flow: where it stands and what was answered so far.
+
+    ``step`` of a frame below the top of the stack is the ``call`` step it waits on.
+    ``selection`` holds the buttons ticked so far on a multi-choice question.
+    """
+
+    flow_id: str
+    flow_version: int
+    step: str
+    variables: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    selection: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ConversationState:
+    """The stack of running flows (last is current) and an exercise set aside.
+
+    ``turn`` numbers the questions asked; a button carries the number of its question so a
+    press on an old question is recognised as stale. ``hold`` is set after a crisis
+    response: the exercise waits until the patient chooses to go back to it.
+    """
+
+    frames: list[Frame] = field(default_factory=list)
+    paused: list[Frame] = field(default_factory=list)
+    turn: int = 0
+    hold: str | None = None
+
+    @property
+    def current(self) -> Frame | None:
+        return self.frames[-1] if self.frames else None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> ConversationState:
+        if not data:
+            return cls()
+        return cls(
+            frames=[Frame(**f) for f in data.get("frames", [])],
+            paused=[Frame(**f) for f in data.get("paused", [])],
+            turn=int(data.get("turn", 0)),
+            hold=data.get("hold"),
+        )
+
+
+@dataclass(frozen=True)
+class PatientView:
+    """What the engine may know about the patient: only what fills in texts."""
+
+    name: str | None = None
+    timezone: str | None = None
+    checkin_time: str | None = None
+
+    def variables(self) -> dict[str, Any]:
+        return {
+            "patient.name": self.name or "",
+            "patient.timezone": self.timezone or "",
+            "patient.checkin_time": self.checkin_time or "",
+        }

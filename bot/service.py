@@ -1,0 +1,131 @@
+"""One inbound event, one transaction: the glue between a channel, the engine and storage.
+
+Every channel (Telegram, the terminal, the tests) calls ``CoachService.handle``. It
+loads the conversation, lets the engine advance it, and commits the new step with its
+journal records, profile changes, safety events and the processed update id together.
+If the database is briefly gone it retries; if it stays gone the patient still gets the
+crisis response or the help lines (which need no database) and a kind word, never a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.db import store
+from bot.flow.engine import Engine
+from bot.flow.turn import Inbound, OutboundMessage, Turn
+
+log = logging.getLogger(__name__)
+
+DB_RETRY_DELAYS = (0.2, 0.5, 1.0)
+CONFLICT_RETRIES = 5
+
+
+@dataclass
+class Reply(Turn):
+    """A turn as the channel needs it; ``duplicate`` marks a redelivered update."""
+
+    duplicate: bool = False
+    patient_id: int | None = None
+    stored: bool = True
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class CoachService:
+    """Handles events for one channel (``telegram``, ``terminal``) against one database."""
+
+    def __init__(self, engine: Engine, sessions: async_sessionmaker, channel: str) -> None:  # type: ignore[type-arg]
+        self.engine = engine
+        self.sessions = sessions
+        self.channel = channel
+
+    async def handle(self, external_id: str, event: Inbound, update_id: int | None = None) -> Reply:
+        for attempt, delay in enumerate((*DB_RETRY_DELAYS, None)):
+            try:
+                return await self._handle_once(external_id, event, update_id)
+            except store.ConcurrentUpdate:
+                if attempt >= CONFLICT_RETRIES:
+                    raise
+                continue
+            except (SQLAlchemyError, OSError, TimeoutError) as exc:
+                log.warning("database error kind=%s attempt=%d", type(exc).__name__, attempt + 1)
+                if delay is None:
+                    return self._without_database(event)
+                await asyncio.sleep(delay)
+        return self._without_database(event)
+
+    async def start_flow(self, external_id: str, flow_id: str) -> Reply:
+        """Open a flow for a patient without a message from them (a reminder)."""
+        async with self.sessions.begin() as session:
+            loaded = await store.load_conversation(
+                session, channel=self.channel, external_id=external_id
+            )
+            assert loaded is not None
+            turn = self.engine.start(loaded.state, loaded.patient.view(), flow_id)
+            await self._store_turn(session, loaded, turn)
+        return _reply(turn, loaded.patient.id)
+
+    async def _handle_once(self, external_id: str, event: Inbound, update_id: int | None) -> Reply:
+        async with self.sessions.begin() as session:
+            if update_id is not None and not await store.claim_update(
+                session, channel=self.channel, update_id=update_id
+            ):
+                return Reply(duplicate=True)
+            loaded = await store.load_conversation(
+                session, channel=self.channel, external_id=external_id
+            )
+            assert loaded is not None
+            turn = self.engine.handle(loaded.state, loaded.patient.view(), event)
+            await self._store_turn(session, loaded, turn)
+        log.info(
+            "event handled patient=%d kind=%s messages=%d records=%d safety=%d",
+            loaded.patient.id,
+            event.kind,
+            len(turn.messages),
+            len(turn.records),
+            len(turn.safety_events),
+        )
+        return _reply(turn, loaded.patient.id)
+
+    async def _store_turn(self, session, loaded: store.LoadedConversation, turn: Turn) -> None:  # type: ignore[no-untyped-def]
+        patient_id = loaded.patient.id
+        await store.save_conversation(
+            session, patient_id=patient_id, state=loaded.state, revision=loaded.revision
+        )
+        await store.add_journal_records(session, patient_id=patient_id, records=turn.records)
+        await store.update_profile(session, patient_id=patient_id, updates=turn.profile_updates)
+        await store.add_safety_events(session, patient_id=patient_id, events=turn.safety_events)
+
+    def _without_database(self, event: Inbound) -> Reply:
+        """The database stayed away: still answer a crisis and /sos; never lose them."""
+        messages: list[OutboundMessage] = []
+        detection = self.engine.screen(event)
+        if detection is not None and self.engine.screener is not None:
+            messages.extend(self.engine.screener.crisis_messages(detection.category, False))
+            log.error(
+                "crisis detected while the database is unavailable category=%s", detection.category
+            )
+        elif event.kind == "command" and event.command == "sos":
+            messages.extend(self.engine.sos_messages(in_exercise=False))
+        else:
+            text = self.engine.library.content.get("system.unavailable")
+            messages.append(OutboundMessage(text))
+        return Reply(messages=messages, stored=False)
+
+
+def _reply(turn: Turn, patient_id: int) -> Reply:
+    return Reply(
+        messages=turn.messages,
+        records=turn.records,
+        profile_updates=turn.profile_updates,
+        safety_events=turn.safety_events,
+        pressed=turn.pressed,
+        pressed_label=turn.pressed_label,
+        keyboard=turn.keyboard,
+        patient_id=patient_id,
+    )
