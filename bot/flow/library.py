@@ -76,8 +76,10 @@ def _display(path: Path, root: Path | None) -> str:
         return str(path)
 
 
-def load_library(flows_dir: Path, content_dir: Path, root: Path | None = None) -> FlowLibrary:
-    """Read, validate and compile every flow in ``flows_dir`` against ``content_dir``."""
+def load_library(
+    flows_dir: Path, content_dir: Path, root: Path | None = None, files: list[Path] | None = None
+) -> FlowLibrary:
+    """Read, validate and compile every flow in ``flows_dir`` (or ``files``) against ``content_dir``."""
     root = root or Path.cwd()
     library = FlowLibrary()
     library.content, content_problems = load_content(content_dir, root)
@@ -92,12 +94,12 @@ def load_library(flows_dir: Path, content_dir: Path, root: Path | None = None) -
                         f'the engine needs the text "{key}"; add it to content/system.yaml',
                     )
                 )
-    if not flows_dir.is_dir():
+    if files is None and not flows_dir.is_dir():
         library.problems.append(Problem(str(flows_dir), 1, "the flows folder does not exist"))
         return library
 
     parsed: list[tuple[Flow, LocatedYaml]] = []
-    for path in flow_files(flows_dir):
+    for path in files if files is not None else flow_files(flows_dir):
         flow, located, problems = parse_flow_file(path, _display(path, root))
         library.problems.extend(problems)
         if flow is not None and located is not None:

@@ -1,0 +1,47 @@
+"""Build the parts of the coach from settings: nothing happens at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.db.migrate import upgrade_to_head
+from bot.db.session import create_engine, create_sessionmaker
+from bot.flow.engine import Engine
+from bot.flow.library import FlowLibrary, load_library
+from bot.service import CoachService
+
+
+def build_library(settings: Settings) -> FlowLibrary:
+    return load_library(Path(settings.flows_dir), Path(settings.content_dir))
+
+
+def build_engine(settings: Settings, library: FlowLibrary) -> Engine:
+    from bot.safety_screener import CrisisScreener
+
+    screener = CrisisScreener.from_content(Path(settings.content_dir), settings.booking_url)
+    return Engine(library, screener=screener, booking_url=settings.booking_url)
+
+
+@dataclass
+class Coach:
+    """Everything a channel needs, built and migrated."""
+
+    engine: Engine
+    database: AsyncEngine
+    service: CoachService
+
+    async def close(self) -> None:
+        await self.database.dispose()
+
+
+async def build_coach(settings: Settings, channel: str, library: FlowLibrary | None = None) -> Coach:
+    library = library or build_library(settings)
+    engine = build_engine(settings, library)
+    database = create_engine(settings.database_url)
+    await upgrade_to_head(database)
+    service = CoachService(engine, create_sessionmaker(database), channel)
+    return Coach(engine, database, service)

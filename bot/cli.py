@@ -1,0 +1,231 @@
+"""``coach``: run the bot, try flows in the terminal, validate and test them.
+
+argv -> Settings -> build -> run. Errors a clinician or an operator can fix are printed
+as sentences with their place, never as tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.problems import Problem
+
+log = logging.getLogger("bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"Settings problem:\n{exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.handler(args, settings) or 0)
+    except SettingsError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coach", description="The practice's skills coach.")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="run the Telegram bot")
+    run.add_argument("--webhook", action="store_true", help="serve Telegram's webhook instead of polling")
+    run.add_argument("--verbose", action="store_true")
+    run.set_defaults(handler=_run)
+
+    chat = sub.add_parser("chat", help="talk to the coach in this terminal (no Telegram needed)")
+    chat.add_argument("--flow", help="start this flow at once")
+    chat.add_argument("--patient", default="local", help="who you are (keeps separate conversations)")
+    chat.set_defaults(handler=_chat)
+
+    validate = sub.add_parser("validate", help="check flows, texts and crisis lists; lists every problem")
+    validate.add_argument("paths", nargs="*", type=Path, help="flow files or folders (default: all)")
+    validate.set_defaults(handler=_validate)
+
+    tests = sub.add_parser("test-flows", help="run the conversation tests in flows/tests/")
+    tests.add_argument("flows", nargs="*", help="only these flow ids")
+    tests.set_defaults(handler=_test_flows)
+
+    schema = sub.add_parser("schema", help="write the JSON Schema of the flow format (for editors)")
+    schema.add_argument("--output", type=Path, default=Path("docs/flow.schema.json"))
+    schema.set_defaults(handler=_schema)
+
+    safety = sub.add_parser("safety", help="try the crisis lists: coach safety check [--report FILE.tsv]")
+    safety.add_argument("rest", nargs=argparse.REMAINDER)
+    safety.set_defaults(handler=_safety)
+    return parser
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.tg.runner import run_bot
+
+    library = _checked_library(settings)
+    if library is None:
+        return 1
+    return run_bot(settings, library, webhook=args.webhook)
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_coach
+    from bot.sim import run_chat
+
+    library = _library(settings)
+    for problem in library.problems:
+        print(f"(not loaded) {problem}", file=sys.stderr)
+    if args.flow and args.flow not in library.flows:
+        print(f'There is no flow "{args.flow}". The flows are: {", ".join(sorted(library.flows))}', file=sys.stderr)
+        return 1
+    logging.getLogger("bot").setLevel(logging.WARNING)
+
+    async def go() -> None:
+        coach = await build_coach(settings, "terminal", library)
+        try:
+            await run_chat(coach.service, patient=args.patient, flow_id=args.flow)
+        finally:
+            await coach.close()
+
+    asyncio.run(go())
+    return 0
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    problems = validation_problems(settings, args.paths)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"\n{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print("All flows, texts and crisis lists are valid.")
+    return 0
+
+
+def validation_problems(settings: Settings, paths: Sequence[Path] = ()) -> list[Problem]:
+    """Every problem in the flows (or just ``paths``), the texts and the crisis lists."""
+    from bot.flow.library import flow_files, load_library
+    from bot.safety.config import validate_crisis_file
+
+    flows_dir = Path(settings.flows_dir)
+    content_dir = Path(settings.content_dir)
+    chosen: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            chosen.extend(flow_files(path))
+        elif path.exists():
+            chosen.append(path)
+        else:
+            return [Problem(str(path), 1, "there is no such file or folder")]
+    files = {p.resolve(): p for p in flow_files(flows_dir)} if flows_dir.is_dir() else {}
+    files.update({p.resolve(): p for p in chosen})
+    library = load_library(flows_dir, content_dir, files=list(files.values()))
+    problems = list(library.problems)
+    if chosen:
+        wanted = {_shown(p) for p in chosen}
+        problems = [p for p in problems if p.file in wanted or not p.file.endswith(".yaml") or "content" in p.file]
+    crisis = content_dir / "crisis.yaml"
+    problems.extend(validate_crisis_file(crisis) if crisis.exists() else [Problem(str(crisis), 1, "the crisis lists are missing")])
+    return sorted(set(problems))
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _test_flows(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.flow.testing import run_test_file, test_files
+
+    library = _library(settings)
+    for problem in library.problems:
+        print(f"(not loaded) {problem}")
+    engine = _engine(settings, library)
+    files = test_files(Path(settings.flows_dir) / "tests")
+    passed = failed = 0
+    for path in files:
+        for result in run_test_file(engine, path, _shown(path)):
+            if args.flows and result.flow not in args.flows:
+                continue
+            if result.passed:
+                passed += 1
+                print(f"ok    {result.flow}: {result.name}")
+            else:
+                failed += 1
+                print(f"FAIL  {result.flow}: {result.name}")
+                for failure in result.failures:
+                    print(f"      {failure}")
+    print(f"\n{passed} passed, {failed} failed")
+    return 1 if failed or (library.problems and not passed) else 0
+
+
+def _schema(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.flow.schema import Flow
+
+    schema = Flow.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Coach flow"
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"Wrote {args.output}")
+    return 0
+
+
+def _safety(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.safety.cli import run_safety_command
+
+    return run_safety_command(list(args.rest), Path(settings.content_dir) / "crisis.yaml", sys.stdin, sys.stdout)
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _library(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.app import build_library
+
+    return build_library(settings)
+
+
+def _engine(settings: Settings, library):  # type: ignore[no-untyped-def]
+    from bot.app import build_engine
+
+    return build_engine(settings, library)
+
+
+def _checked_library(settings: Settings):  # type: ignore[no-untyped-def]
+    """The bot does not start with broken flows: a clinician fixes them first."""
+    library = _library(settings)
+    if library.problems:
+        for problem in library.problems:
+            print(problem, file=sys.stderr)
+        print(f"\n{len(library.problems)} problem(s); run `coach validate` after fixing them.", file=sys.stderr)
+        return None
+    return library
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Settings from the environment and ``.env``, checked once at start.
+
+An operator who mistypes a setting gets its name and what to write instead; the bot
+token is a SecretStr so it is never printed, not even in an error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/coach.sqlite3"
+TELEGRAM_API = "https://api.telegram.org/bot"
+_PLACEHOLDER_TOKENS = {"", "123456:replace-me", "changeme", "your-token-here"}
+
+_HINTS = {
+    "TELEGRAM_BOT_TOKEN": "the token BotFather gave you, like 123456789:AAE...",
+    "TELEGRAM_API_BASE_URL": f"an http(s) URL ending in /bot, like {TELEGRAM_API}",
+    "DATABASE_URL": f"{DEFAULT_DATABASE_URL} or postgresql+asyncpg://user:password@host/dbname",
+    "BOOKING_URL": "the practice's booking page, starting with https://",
+    "FLOWS_DIR": "a folder of flow files, like flows",
+    "CONTENT_DIR": "a folder of texts, like content",
+    "DEFAULT_TIMEZONE": "an IANA time zone name, like America/New_York",
+}
+
+
+class SettingsError(Exception):
+    """One or more settings are missing or malformed; the message names each one."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = TELEGRAM_API
+    database_url: str = DEFAULT_DATABASE_URL
+    booking_url: str | None = None
+    flows_dir: Path = Path("flows")
+    content_dir: Path = Path("content")
+    default_timezone: str = "America/New_York"
+    admin_ids: list[int] = Field(default_factory=list)
+
+    @field_validator("telegram_api_base_url", "booking_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError("is not a database URL") from exc
+        if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise ValueError(f"uses the driver {url.drivername!r}; the coach needs an async one")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not a known time zone") from exc
+        return value
+
+    def bot_token(self) -> str:
+        """The token, for building the bot; refuses a missing or placeholder token."""
+        token = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
+        if token.strip() in _PLACEHOLDER_TOKENS:
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram and "
+                f"put TELEGRAM_BOT_TOKEN=<{_HINTS['TELEGRAM_BOT_TOKEN']}> in .env"
+            )
+        if ":" not in token:
+            raise SettingsError(f"TELEGRAM_BOT_TOKEN does not look like a bot token; write {_HINTS['TELEGRAM_BOT_TOKEN']}")
+        return token
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; turn pydantic's errors into one line per setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "SETTINGS"
+            reason = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{name}: {reason}; write {_HINTS.get(name, 'a valid value')}")
+        raise SettingsError("\n".join(lines)) from None

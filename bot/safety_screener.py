@@ -1,0 +1,34 @@
+"""Connect the crisis detector and its response texts to the engine's screening seam."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.flow.turn import OutboundMessage, SafetyEvent
+from bot.safety.config import CrisisConfig, load_crisis_config
+from bot.safety.detector import CrisisDetector
+from bot.safety.response import crisis_messages
+
+CRISIS_FILE = "crisis.yaml"
+
+
+@dataclass
+class CrisisScreener:
+    """The engine's Screener, backed by content/crisis.yaml (loaded once, at start)."""
+
+    config: CrisisConfig
+    detector: CrisisDetector
+    booking_url: str | None = None
+
+    @classmethod
+    def from_content(cls, content_dir: Path, booking_url: str | None) -> CrisisScreener:
+        config = load_crisis_config(content_dir / CRISIS_FILE)
+        return cls(config, CrisisDetector.from_config(config), booking_url)
+
+    def screen(self, text: str) -> SafetyEvent | None:
+        found = self.detector.detect(text)
+        return SafetyEvent(found.category, found.rule_id) if found else None
+
+    def crisis_messages(self, category: str | None, in_exercise: bool) -> list[OutboundMessage]:
+        return crisis_messages(category, self.config, self.booking_url, in_exercise=in_exercise)
