@@ -26,6 +26,10 @@ _HINTS = {
     "FLOWS_DIR": "a folder of flow files, like flows",
     "CONTENT_DIR": "a folder of texts, like content",
     "DEFAULT_TIMEZONE": "an IANA time zone name, like America/New_York",
+    "WEBHOOK_URL": "the public https URL Telegram posts to, like https://coach.example.org/telegram",
+    "WEBHOOK_LISTEN": "the address the webhook server binds, like 127.0.0.1",
+    "WEBHOOK_PORT": "the port the webhook server listens on, like 8443",
+    "WEBHOOK_SECRET": "1-256 characters of A-Z, a-z, 0-9, _ and -",
 }
 
 
@@ -44,8 +48,25 @@ class Settings(BaseSettings):
     content_dir: Path = Path("content")
     default_timezone: str = "America/New_York"
     admin_ids: list[int] = Field(default_factory=list)
+    # `coach run --webhook`: Telegram posts updates to webhook_url (public, https); the bot
+    # listens on webhook_listen:webhook_port (usually behind a reverse proxy) and refuses
+    # requests without webhook_secret in X-Telegram-Bot-Api-Secret-Token.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: SecretStr | None = None
 
-    @field_validator("telegram_api_base_url", "booking_url")
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or value.get_secret_value() == "":
+            return None
+        secret = value.get_secret_value()
+        if len(secret) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret):
+            raise ValueError("may only hold 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("telegram_api_base_url", "booking_url", "webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):

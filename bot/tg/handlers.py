@@ -1,0 +1,257 @@
+"""Map Telegram updates to the coach's events and its replies back to Telegram calls.
+
+Text, captions and commands become ``Inbound.message``; button presses ``Inbound.press``.
+Each goes to ``CoachService.handle`` with the update id, which stores the step and the id
+together, so an update Telegram delivers twice is handled once. Everything else a patient
+can send (stickers, photos, voice...) gets a kind word that the coach reads text only; an
+edited message is only screened for crisis language; groups and channels are left.
+
+Logs carry ids, kinds and counts only: never a message's text, nor a name or username.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from telegram import CallbackQuery, Chat, ChatMember, Message, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ContextTypes
+
+from bot.app import Coach
+from bot.db import store
+from bot.flow.turn import Inbound, OutboundMessage
+from bot.tg import texts
+from bot.tg.outbox import Outbox
+from bot.tg.sender import NOOP, Sender, keyboard, marker_keyboard
+
+__all__ = ["TelegramChannel"]
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+_JOINED = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+class TelegramChannel:
+    """The coach on Telegram: one instance per running bot, shared by every chat."""
+
+    def __init__(self, coach: Coach, sender: Sender) -> None:
+        self.coach = coach
+        self.library = coach.engine.library
+        self.sender = sender
+        self.outbox = Outbox(sender, is_blocked=self.is_blocked, on_forbidden=self.mark_blocked)
+        self._blocked: set[int] = set()
+        self._known: set[int] = set()  # chats whose stored active flag this process has read
+        self._left: set[int] = set()  # groups and channels already told and left
+
+    # -- entry points (registered with PTB) ----------------------------------------------
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update goes through here; the per-chat processor keeps a chat's in order."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        if update.my_chat_member is not None:
+            await self._membership(update, chat)
+        elif chat.type != Chat.PRIVATE:
+            await self._not_private(update, chat)
+        elif update.callback_query is not None:
+            await self._press(update, chat, update.callback_query)
+        elif update.message is not None:
+            await self._message(update, chat, update.message)
+        elif update.edited_message is not None:
+            await self._edited(chat, update.edited_message)
+        else:
+            log.debug("update ignored update=%d", update.update_id)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log what failed (type and update id, no text) and apologise in a private chat."""
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+        log.error(
+            "update failed update=%s error=%s\n%s", update_id, type(error).__name__, frames
+        )
+        if not isinstance(update, Update):
+            return
+        chat = update.effective_chat
+        if chat is None or chat.type != Chat.PRIVATE or self.is_blocked(chat.id):
+            return
+        if update.callback_query is not None:
+            await _answer(update.callback_query)
+        apology = OutboundMessage(texts.text(self.library, "system.error"))
+        await self.outbox.deliver(chat.id, [apology])
+
+    # -- private chats ---------------------------------------------------------------------
+
+    async def _message(self, update: Update, chat: Chat, message: Message) -> None:
+        text = message.text if message.text is not None else message.caption
+        if not text:
+            if _is_service_message(message):
+                return
+            await self._reactivate(chat.id)
+            await self.outbox.interrupt(chat.id)
+            log.info("non-text message chat=%d", chat.id)
+            reply = OutboundMessage(texts.text(self.library, "system.text_only"))
+            await self.outbox.deliver(chat.id, [reply])
+            return
+        await self._handle(update, chat, Inbound.message(text))
+
+    async def _press(self, update: Update, chat: Chat, query: CallbackQuery) -> None:
+        data = query.data
+        if not data or data == NOOP or query.message is None:
+            await _answer(query)
+            return
+        await self._handle(update, chat, Inbound.press(data), query=query)
+
+    async def _handle(
+        self, update: Update, chat: Chat, event: Inbound, query: CallbackQuery | None = None
+    ) -> None:
+        await self._reactivate(chat.id)
+        await self.outbox.interrupt(chat.id)
+        reply = await self.coach.service.handle(str(chat.id), event, update_id=update.update_id)
+        if reply.duplicate:
+            log.info("duplicate update skipped update=%d chat=%d", update.update_id, chat.id)
+            if query is not None:
+                await _answer(query)
+            return
+        if query is not None:
+            if reply.pressed == "stale":
+                stale = texts.text(self.library, "system.stale_answer")
+                await _answer(query, texts.plain(stale, 200))
+            else:
+                await _answer(query)
+            message_id = query.message.message_id if query.message else None
+            if message_id is not None and reply.pressed == "answered":
+                label = reply.pressed_label or _button_label(query)
+                await self.sender.set_keyboard(chat.id, message_id, marker_keyboard(label))
+            elif message_id is not None and reply.pressed == "replace":
+                await self.sender.set_keyboard(chat.id, message_id, keyboard(reply.keyboard))
+        await self.outbox.deliver(chat.id, reply.messages)
+
+    async def _edited(self, chat: Chat, message: Message) -> None:
+        """An edited message is screened for crisis language only; a step is never re-answered."""
+        text = message.text if message.text is not None else message.caption
+        if not text:
+            return
+        detection = self.coach.engine.screen(Inbound.message(text))
+        if detection is None or self.coach.engine.screener is None:
+            return
+        log.warning("crisis language in an edited message chat=%d category=%s",
+                    chat.id, detection.category)
+        await self.outbox.interrupt(chat.id)
+        messages = self.coach.engine.screener.crisis_messages(detection.category, False)
+        await self.outbox.deliver(chat.id, messages)
+
+    # -- blocked and unblocked -------------------------------------------------------------
+
+    def is_blocked(self, chat_id: int) -> bool:
+        return chat_id in self._blocked
+
+    async def mark_blocked(self, chat_id: int) -> None:
+        """The patient blocked the bot: store them as inactive and send them nothing more."""
+        self._blocked.add(chat_id)
+        self._known.add(chat_id)
+        await self._set_active(chat_id, False)
+
+    async def _reactivate(self, chat_id: int) -> None:
+        """A patient who writes has unblocked the bot: make them active again if they were not."""
+        if chat_id in self._blocked:
+            self._blocked.discard(chat_id)
+            await self._set_active(chat_id, True)
+            return
+        if chat_id in self._known:
+            return
+        patient = await self.coach.database.transaction(
+            lambda connection: store.find_patient(
+                connection, channel=CHANNEL, external_id=str(chat_id)
+            )
+        )
+        self._known.add(chat_id)
+        if patient is not None and not patient.active:
+            await self._set_active(chat_id, True)
+
+    async def _set_active(self, chat_id: int, active: bool) -> None:
+        await self.coach.database.transaction(
+            lambda connection: store.set_active(
+                connection, channel=CHANNEL, external_id=str(chat_id), active=active
+            )
+        )
+        log.info("patient active=%s chat=%d", active, chat_id)
+
+    async def _membership(self, update: Update, chat: Chat) -> None:
+        change = update.my_chat_member
+        assert change is not None
+        status = change.new_chat_member.status
+        if chat.type == Chat.PRIVATE:
+            if status in (ChatMember.BANNED, ChatMember.LEFT):
+                await self.outbox.interrupt(chat.id)
+                await self.mark_blocked(chat.id)
+            elif status in _JOINED and chat.id in self._blocked:
+                await self._reactivate(chat.id)
+            return
+        if status in _JOINED:
+            self._left.discard(chat.id)
+            await self._leave(chat)
+
+    # -- groups and channels: one line, then leave; nothing stored --------------------------
+
+    async def _not_private(self, update: Update, chat: Chat) -> None:
+        if update.callback_query is not None:
+            await _answer(update.callback_query)
+        message = update.effective_message
+        if message is not None and _is_service_message(message):
+            return
+        if update.edited_message is not None or update.edited_channel_post is not None:
+            return
+        await self._leave(chat)
+
+    async def _leave(self, chat: Chat) -> None:
+        if chat.id in self._left:
+            return
+        self._left.add(chat.id)
+        log.info("leaving a non-private chat chat=%d type=%s", chat.id, chat.type)
+        line = texts.text(self.library, "system.private_only")
+        try:
+            await self.sender.send(chat.id, OutboundMessage(line))
+        except Exception as exc:  # noqa: BLE001 - we leave whatever happened to the line
+            log.info("could not post before leaving chat=%d error=%s", chat.id, type(exc).__name__)
+        try:
+            await self.sender.bot.leave_chat(chat.id)
+        except (BadRequest, Forbidden, NetworkError) as exc:
+            log.warning("could not leave chat=%d error=%s", chat.id, type(exc).__name__)
+
+
+async def _answer(query: CallbackQuery, text: str | None = None) -> None:
+    try:
+        await query.answer(text=text)
+    except (BadRequest, NetworkError, RetryAfter) as exc:
+        # A query older than Telegram's few seconds cannot be answered; nothing to do.
+        log.debug("callback not answered error=%s", type(exc).__name__)
+
+
+def _button_label(query: CallbackQuery) -> str | None:
+    """The label of the pressed button, read from the message it was on."""
+    message = query.message
+    markup = getattr(message, "reply_markup", None)
+    for row in getattr(markup, "inline_keyboard", ()) or ():
+        for button in row:
+            if button.callback_data == query.data:
+                return str(button.text)
+    return None
+
+
+def _is_service_message(message: Message) -> bool:
+    """Joins, leaves, pins, titles...: Telegram's own notes, not something a person wrote."""
+    return bool(
+        message.new_chat_members
+        or message.left_chat_member
+        or message.new_chat_title
+        or message.pinned_message
+        or message.group_chat_created
+        or message.supergroup_chat_created
+        or message.migrate_from_chat_id
+        or message.migrate_to_chat_id
+        or message.write_access_allowed
+    ) and message.effective_attachment is None and not message.text

@@ -1,0 +1,191 @@
+"""Build and run the Telegram bot: long polling by default, or a webhook.
+
+``run_bot`` is what ``coach run`` calls. ``running_bot`` starts the same application
+inside an existing event loop and stops it cleanly, so end-to-end tests and benchmarks
+drive the real bot against the Bot API emulator.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from urllib.parse import urlparse
+
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
+
+from bot.app import build_coach
+from bot.config import Settings, SettingsError
+from bot.db.session import describe
+from bot.flow.library import FlowLibrary
+from bot.tg import texts
+from bot.tg.handlers import CHANNEL, TelegramChannel
+from bot.tg.processor import PerChatUpdateProcessor
+from bot.tg.sender import RETRY_DELAYS, Sender
+
+__all__ = ["ALLOWED_UPDATES", "bot_commands", "build_application", "run_bot", "running_bot"]
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CHANNEL_POST,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
+# Telegram's broadcast limit; the rate limiter queues sends above it.
+TELEGRAM_MAX_RATE = 30
+_CHANNEL_KEY = "coach_channel"
+_COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def run_bot(settings: Settings, library: FlowLibrary, webhook: bool = False) -> int:
+    """Run until interrupted (Ctrl-C or SIGTERM); returns the process exit status."""
+    app = build_application(settings, library)
+    if not webhook:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        return 0
+    url, secret = _webhook_settings(settings)
+    app.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=urlparse(url).path.lstrip("/"),
+        webhook_url=url,
+        secret_token=secret,
+        allowed_updates=ALLOWED_UPDATES,
+    )
+    return 0
+
+
+def build_application(
+    settings: Settings,
+    library: FlowLibrary,
+    *,
+    max_rate: float = TELEGRAM_MAX_RATE,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+) -> Application:  # type: ignore[type-arg]
+    """The PTB application; the coach itself is built in ``post_init`` (it needs a loop).
+
+    ``max_rate`` is the overall sends per second the rate limiter allows (0: no limit,
+    for benchmarks against the emulator).
+    """
+    # httpx logs every request URL at INFO, and the URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        coach = await build_coach(settings, CHANNEL, library)
+        channel = TelegramChannel(coach, Sender(app.bot, retry_delays))
+        app.bot_data[_CHANNEL_KEY] = channel
+        app.add_handler(TypeHandler(Update, channel.on_update))
+        app.add_error_handler(channel.on_error)
+        await app.bot.set_my_commands(bot_commands(library))
+        log.info(
+            "coach ready flows=%s database=%s",
+            ",".join(sorted(library.flows)),
+            describe(settings.database_url),
+        )
+
+    async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
+        channel = app.bot_data.get(_CHANNEL_KEY)
+        if channel is not None:
+            await channel.outbox.close()
+
+    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        channel = app.bot_data.pop(_CHANNEL_KEY, None)
+        if channel is not None:
+            await channel.coach.close()
+
+    return (
+        ApplicationBuilder()
+        .token(settings.bot_token())
+        .base_url(settings.telegram_api_base_url)
+        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(post_init)
+        .post_stop(post_stop)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+
+
+def channel_of(app: Application) -> TelegramChannel:  # type: ignore[type-arg]
+    """The running bot's channel (for tests)."""
+    channel = app.bot_data[_CHANNEL_KEY]
+    assert isinstance(channel, TelegramChannel)
+    return channel
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings,
+    library: FlowLibrary,
+    *,
+    webhook: bool = False,
+    max_rate: float = TELEGRAM_MAX_RATE,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """``async with running_bot(settings, library) as app:`` the real bot, polling (or webhook).
+
+    The same steps as ``run_polling``/``run_webhook``, without taking over the event loop.
+    """
+    app = build_application(settings, library, max_rate=max_rate, retry_delays=retry_delays)
+    await app.initialize()
+    try:
+        assert app.post_init is not None and app.updater is not None
+        await app.post_init(app)
+        if webhook:
+            url, secret = _webhook_settings(settings)
+            await app.updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlparse(url).path.lstrip("/"),
+                webhook_url=url,
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            await app.updater.start_polling(
+                poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
+            )
+        await app.start()
+        try:
+            yield app
+        finally:
+            if app.updater.running:
+                await app.updater.stop()
+            await app.stop()
+            assert app.post_stop is not None
+            await app.post_stop(app)
+    finally:
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+
+
+def bot_commands(library: FlowLibrary) -> list[BotCommand]:
+    """The commands shown in Telegram's menu: the engine's, then the menu flows' own."""
+    commands = [BotCommand(name, text) for name, text in texts.COMMAND_DESCRIPTIONS.items()]
+    seen = set(texts.COMMAND_DESCRIPTIONS)
+    for compiled in library.menu():
+        name = compiled.flow.start.command
+        if not name or name in seen:
+            continue
+        if not _COMMAND_NAME.match(name):
+            log.warning("flow command not shown in Telegram's menu flow=%s", compiled.id)
+            continue
+        seen.add(name)
+        description = (compiled.flow.title or name).strip()[:256] or name
+        commands.append(BotCommand(name, description))
+    return commands[:100]
+
+
+def _webhook_settings(settings: Settings) -> tuple[str, str]:
+    if not settings.webhook_url or settings.webhook_secret is None:
+        raise SettingsError(
+            "`coach run --webhook` needs WEBHOOK_URL (the public https URL Telegram posts to) "
+            "and WEBHOOK_SECRET (1-256 characters of A-Z, a-z, 0-9, _ and -) in .env"
+        )
+    return settings.webhook_url, settings.webhook_secret.get_secret_value()
