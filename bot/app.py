@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.config import Settings
 from bot.db.migrate import upgrade_to_head
-from bot.db.session import create_engine, create_sessionmaker
+from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary, load_library
 from bot.service import CoachService
@@ -31,7 +29,7 @@ class Coach:
     """Everything a channel needs, built and migrated."""
 
     engine: Engine
-    database: AsyncEngine
+    database: Database
     service: CoachService
 
     async def close(self) -> None:
@@ -41,7 +39,7 @@ class Coach:
 async def build_coach(settings: Settings, channel: str, library: FlowLibrary | None = None) -> Coach:
     library = library or build_library(settings)
     engine = build_engine(settings, library)
-    database = create_engine(settings.database_url)
+    database = Database(settings.database_url)
     await upgrade_to_head(database)
-    service = CoachService(engine, create_sessionmaker(database), channel)
+    service = CoachService(engine, database, channel)
     return Coach(engine, database, service)

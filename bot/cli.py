@@ -159,13 +159,13 @@ def _shown(path: Path) -> str:
 
 
 def _test_flows(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.flow.testing import run_test_file, test_files
+    from bot.flow.testing import conversation_test_files, run_test_file
 
     library = _library(settings)
     for problem in library.problems:
         print(f"(not loaded) {problem}")
     engine = _engine(settings, library)
-    files = test_files(Path(settings.flows_dir) / "tests")
+    files = conversation_test_files(Path(settings.flows_dir) / "tests")
     passed = failed = 0
     for path in files:
         for result in run_test_file(engine, path, _shown(path)):

@@ -13,10 +13,11 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.db import store
+from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.flow.turn import Inbound, OutboundMessage, Turn
 
@@ -39,9 +40,9 @@ class Reply(Turn):
 class CoachService:
     """Handles events for one channel (``telegram``, ``terminal``) against one database."""
 
-    def __init__(self, engine: Engine, sessions: async_sessionmaker, channel: str) -> None:  # type: ignore[type-arg]
+    def __init__(self, engine: Engine, database: Database, channel: str) -> None:
         self.engine = engine
-        self.sessions = sessions
+        self.database = database
         self.channel = channel
 
     async def handle(self, external_id: str, event: Inbound, update_id: int | None = None) -> Reply:
@@ -61,45 +62,42 @@ class CoachService:
 
     async def start_flow(self, external_id: str, flow_id: str) -> Reply:
         """Open a flow for a patient without a message from them (a reminder)."""
-        async with self.sessions.begin() as session:
-            loaded = await store.load_conversation(
-                session, channel=self.channel, external_id=external_id
-            )
+
+        def step(connection: Connection) -> Reply:
+            loaded = store.load_conversation(connection, channel=self.channel, external_id=external_id)
             assert loaded is not None
             turn = self.engine.start(loaded.state, loaded.patient.view(), flow_id)
-            await self._store_turn(session, loaded, turn)
-        return _reply(turn, loaded.patient.id)
+            self._store_turn(connection, loaded, turn)
+            return _reply(turn, loaded.patient.id)
+
+        return await self.database.transaction(step)
 
     async def _handle_once(self, external_id: str, event: Inbound, update_id: int | None) -> Reply:
-        async with self.sessions.begin() as session:
-            if update_id is not None and not await store.claim_update(
-                session, channel=self.channel, update_id=update_id
+        def step(connection: Connection) -> Reply:
+            if update_id is not None and not store.claim_update(
+                connection, channel=self.channel, update_id=update_id
             ):
                 return Reply(duplicate=True)
-            loaded = await store.load_conversation(
-                session, channel=self.channel, external_id=external_id
-            )
+            loaded = store.load_conversation(connection, channel=self.channel, external_id=external_id)
             assert loaded is not None
             turn = self.engine.handle(loaded.state, loaded.patient.view(), event)
-            await self._store_turn(session, loaded, turn)
-        log.info(
-            "event handled patient=%d kind=%s messages=%d records=%d safety=%d",
-            loaded.patient.id,
-            event.kind,
-            len(turn.messages),
-            len(turn.records),
-            len(turn.safety_events),
-        )
-        return _reply(turn, loaded.patient.id)
+            self._store_turn(connection, loaded, turn)
+            return _reply(turn, loaded.patient.id)
 
-    async def _store_turn(self, session, loaded: store.LoadedConversation, turn: Turn) -> None:  # type: ignore[no-untyped-def]
+        reply = await self.database.transaction(step)
+        if not reply.duplicate:
+            log.info(
+                "event handled patient=%s kind=%s messages=%d records=%d safety=%d",
+                reply.patient_id, event.kind, len(reply.messages), len(reply.records), len(reply.safety_events),
+            )
+        return reply
+
+    def _store_turn(self, connection: Connection, loaded: store.LoadedConversation, turn: Turn) -> None:
         patient_id = loaded.patient.id
-        await store.save_conversation(
-            session, patient_id=patient_id, state=loaded.state, revision=loaded.revision
-        )
-        await store.add_journal_records(session, patient_id=patient_id, records=turn.records)
-        await store.update_profile(session, patient_id=patient_id, updates=turn.profile_updates)
-        await store.add_safety_events(session, patient_id=patient_id, events=turn.safety_events)
+        store.save_conversation(connection, patient_id=patient_id, state=loaded.state, revision=loaded.revision)
+        store.add_journal_records(connection, patient_id=patient_id, records=turn.records)
+        store.update_profile(connection, patient_id=patient_id, updates=turn.profile_updates)
+        store.add_safety_events(connection, patient_id=patient_id, events=turn.safety_events)
 
     def _without_database(self, event: Inbound) -> Reply:
         """The database stayed away: still answer a crisis and /sos; never lose them."""

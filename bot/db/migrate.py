@@ -1,4 +1,4 @@
-"""Apply the alembic migration history on start, through the app's own engine."""
+"""Apply the alembic migration history on start, through the app's own database."""
 
 from __future__ import annotations
 
@@ -7,19 +7,19 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db.session import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _config(connection: Connection) -> Config:
+def _upgrade(connection: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
-    return config
+    command.upgrade(config, "head")
 
 
-async def upgrade_to_head(engine: AsyncEngine) -> None:
+async def upgrade_to_head(database: Database) -> None:
     """Bring the schema up to date; a no-op when it already is."""
-    async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.upgrade(_config(sync), "head"))
+    await database.transaction(_upgrade)

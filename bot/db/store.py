@@ -1,4 +1,4 @@
-"""Data-access functions. They take a session, return plain values, and never commit:
+"""Data-access functions. They take a connection, return plain values, and never commit:
 the caller's one transaction per inbound event commits the step, its journal records
 and the processed update id together, or none of them.
 """
@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
     Conversation,
@@ -69,31 +69,40 @@ _PATIENT_COLUMNS = (
 )
 
 
-async def load_conversation(
-    session: AsyncSession, *, channel: str, external_id: str, create: bool = True
+# The statements of every step are built once: building them costs more than running them.
+_LOAD = (
+    select(*_PATIENT_COLUMNS, Conversation.state, Conversation.revision)
+    .outerjoin(Conversation, Conversation.patient_id == Patient.id)
+    .where(Patient.channel == bindparam("channel"), Patient.external_id == bindparam("external_id"))
+)
+_SAVE = (
+    update(Conversation)
+    .where(Conversation.patient_id == bindparam("pid"), Conversation.revision == bindparam("rev"))
+    .values(state=bindparam("doc"), revision=bindparam("new_rev"), updated_at=bindparam("now"))
+)
+
+
+def load_conversation(
+    session: Connection, *, channel: str, external_id: str, create: bool = True
 ) -> LoadedConversation | None:
     """The patient and their conversation in one query; creates both on first contact."""
-    query = (
-        select(*_PATIENT_COLUMNS, Conversation.state, Conversation.revision)
-        .outerjoin(Conversation, Conversation.patient_id == Patient.id)
-        .where(Patient.channel == channel, Patient.external_id == external_id)
-    )
-    row = (await session.execute(query)).first()
+    params = {"channel": channel, "external_id": external_id}
+    row = session.execute(_LOAD, params).first()
     if row is None:
         if not create:
             return None
-        patient_id = await _create_patient(session, channel=channel, external_id=external_id)
-        row = (await session.execute(query.where(Patient.id == patient_id))).first()
+        _create_patient(session, channel=channel, external_id=external_id)
+        row = session.execute(_LOAD, params).first()
         assert row is not None
     patient = PatientRecord(*row[: len(_PATIENT_COLUMNS)])
     state, revision = row[-2], row[-1]
     return LoadedConversation(patient, ConversationState.from_json(state), revision or 0)
 
 
-async def _create_patient(session: AsyncSession, *, channel: str, external_id: str) -> int:
+def _create_patient(session: Connection, *, channel: str, external_id: str) -> int:
     try:
-        async with session.begin_nested():
-            result = await session.execute(
+        with session.begin_nested():
+            result = session.execute(
                 insert(Patient)
                 .values(channel=channel, external_id=external_id, created_at=utcnow())
                 .returning(Patient.id)
@@ -101,21 +110,21 @@ async def _create_patient(session: AsyncSession, *, channel: str, external_id: s
             return int(result.scalar_one())
     except IntegrityError:
         # Another process created the same patient a moment ago.
-        found = await session.execute(
+        found = session.execute(
             select(Patient.id).where(Patient.channel == channel, Patient.external_id == external_id)
         )
         return int(found.scalar_one())
 
 
-async def save_conversation(
-    session: AsyncSession, *, patient_id: int, state: ConversationState, revision: int
+def save_conversation(
+    session: Connection, *, patient_id: int, state: ConversationState, revision: int
 ) -> int:
     """Store the new state if nobody else did in between; returns the new revision."""
     document = state.to_json()
     if revision == 0:
         try:
-            async with session.begin_nested():
-                await session.execute(
+            with session.begin_nested():
+                session.execute(
                     insert(Conversation).values(
                         patient_id=patient_id, state=document, revision=1, updated_at=utcnow()
                     )
@@ -123,22 +132,20 @@ async def save_conversation(
             return 1
         except IntegrityError as exc:
             raise ConcurrentUpdate from exc
-    result = await session.execute(
-        update(Conversation)
-        .where(Conversation.patient_id == patient_id, Conversation.revision == revision)
-        .values(state=document, revision=revision + 1, updated_at=utcnow())
+    result = session.execute(
+        _SAVE, {"pid": patient_id, "rev": revision, "doc": document, "new_rev": revision + 1, "now": utcnow()}
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConcurrentUpdate
     return revision + 1
 
 
-async def add_journal_records(
-    session: AsyncSession, *, patient_id: int, records: list[JournalRecord]
+def add_journal_records(
+    session: Connection, *, patient_id: int, records: list[JournalRecord]
 ) -> None:
     if records:
         now = utcnow()
-        await session.execute(
+        session.execute(
             insert(JournalEntry),
             [
                 {
@@ -154,12 +161,12 @@ async def add_journal_records(
         )
 
 
-async def add_safety_events(
-    session: AsyncSession, *, patient_id: int | None, events: list[SafetyEvent]
+def add_safety_events(
+    session: Connection, *, patient_id: int | None, events: list[SafetyEvent]
 ) -> None:
     if events:
         now = utcnow()
-        await session.execute(
+        session.execute(
             insert(SafetyEventRow),
             [
                 {
@@ -184,8 +191,8 @@ _PROFILE_COLUMNS = {
 _BOOLEAN_PROFILE = {"checkins", "consent", "crisis_alerts"}
 
 
-async def update_profile(
-    session: AsyncSession, *, patient_id: int, updates: dict[str, Any]
+def update_profile(
+    session: Connection, *, patient_id: int, updates: dict[str, Any]
 ) -> None:
     values: dict[str, Any] = {}
     for key, value in updates.items():
@@ -193,14 +200,14 @@ async def update_profile(
             value = value in (True, "yes", "on", "true")
         values[_PROFILE_COLUMNS[key]] = value
     if values:
-        await session.execute(update(Patient).where(Patient.id == patient_id).values(**values))
+        session.execute(update(Patient).where(Patient.id == patient_id).values(**values))
 
 
-async def claim_update(session: AsyncSession, *, channel: str, update_id: int) -> bool:
+def claim_update(session: Connection, *, channel: str, update_id: int) -> bool:
     """Record ``update_id`` as handled; False when it already was (a redelivery)."""
     try:
-        async with session.begin_nested():
-            await session.execute(
+        with session.begin_nested():
+            session.execute(
                 insert(ProcessedUpdate).values(
                     channel=channel, update_id=update_id, processed_at=utcnow()
                 )
@@ -210,10 +217,10 @@ async def claim_update(session: AsyncSession, *, channel: str, update_id: int) -
         return False
 
 
-async def set_active(
-    session: AsyncSession, *, channel: str, external_id: str, active: bool
+def set_active(
+    session: Connection, *, channel: str, external_id: str, active: bool
 ) -> None:
-    await session.execute(
+    session.execute(
         update(Patient)
         .where(Patient.channel == channel, Patient.external_id == external_id)
         .values(active=active)
@@ -229,8 +236,8 @@ class JournalItem:
     created_at: datetime
 
 
-async def journal(
-    session: AsyncSession, *, patient_id: int, kind: str | None = None
+def journal(
+    session: Connection, *, patient_id: int, kind: str | None = None
 ) -> list[JournalItem]:
     query = select(
         JournalEntry.kind,
@@ -241,15 +248,15 @@ async def journal(
     ).where(JournalEntry.patient_id == patient_id)
     if kind:
         query = query.where(JournalEntry.kind == kind)
-    rows = await session.execute(query.order_by(JournalEntry.created_at, JournalEntry.id))
+    rows = session.execute(query.order_by(JournalEntry.created_at, JournalEntry.id))
     return [JournalItem(*row) for row in rows]
 
 
-async def find_patient(
-    session: AsyncSession, *, channel: str, external_id: str
+def find_patient(
+    session: Connection, *, channel: str, external_id: str
 ) -> PatientRecord | None:
     row = (
-        await session.execute(
+        session.execute(
             select(*_PATIENT_COLUMNS).where(
                 Patient.channel == channel, Patient.external_id == external_id
             )
@@ -258,9 +265,9 @@ async def find_patient(
     return PatientRecord(*row) if row else None
 
 
-async def delete_patient(session: AsyncSession, *, patient_id: int) -> None:
+def delete_patient(session: Connection, *, patient_id: int) -> None:
     """Remove the patient and everything they gave (cascades to every table)."""
     for table in (JournalEntry, SafetyEventRow):
-        await session.execute(delete(table).where(table.patient_id == patient_id))
-    await session.execute(delete(Conversation).where(Conversation.patient_id == patient_id))
-    await session.execute(delete(Patient).where(Patient.id == patient_id))
+        session.execute(delete(table).where(table.patient_id == patient_id))
+    session.execute(delete(Conversation).where(Conversation.patient_id == patient_id))
+    session.execute(delete(Patient).where(Patient.id == patient_id))

@@ -88,7 +88,8 @@ class Engine:
         detection = self.screen(event)
         if detection is not None:
             return self._crisis(ctx, detection)
-        self._reconcile(ctx)
+        if self._reconcile(ctx) and event.kind != "command":
+            return ctx.turn  # the answer was for a question that no longer exists
         if event.kind == "command":
             self._command(ctx, event.command or "", event.text)
         elif event.kind == "button":
@@ -202,7 +203,8 @@ class Engine:
     def _continue(self, ctx: _Context) -> None:
         if not ctx.state.frames and ctx.state.paused:
             ctx.state.frames, ctx.state.paused = ctx.state.paused, []
-            self._reconcile(ctx)
+            if self._reconcile(ctx):
+                return
         if not ctx.state.frames:
             self._say_key(ctx, "system.nothing_to_continue", buttons=((self._menu_button(),),))
             return
@@ -529,8 +531,12 @@ class Engine:
 
     # -- flow versions ----------------------------------------------------------------------
 
-    def _reconcile(self, ctx: _Context) -> None:
-        """Bring a conversation started on an older flow version onto the current one."""
+    def _reconcile(self, ctx: _Context) -> bool:
+        """Bring a conversation started on an older flow version onto the current one.
+
+        Returns True when the current exercise had to restart or stop (the patient was told).
+        """
+        changed = False
         for frames in (ctx.state.frames, ctx.state.paused):
             if not frames:
                 continue
@@ -542,12 +548,13 @@ class Engine:
             if frames is ctx.state.paused:
                 continue
             ctx.state.hold = None
+            changed = True
             if outcome == "gone" or root not in self.library.flows:
-                self._say_key(ctx, "system.flow_gone")
+                self._say_key(ctx, "system.flow_gone", buttons=((self._menu_button(),),))
             else:
                 self._say_key(ctx, "system.flow_changed")
                 self._start_flow(ctx, root)
-                ctx.turn.pressed = None
+        return changed
 
     def _reconcile_frames(self, frames: list[Frame]) -> str:
         for frame in frames:

@@ -42,7 +42,7 @@ def plain(html_text: str) -> str:
     return unescape(re.sub(r"</?[a-z][^>]*>", "", html_text))
 
 
-def test_files(tests_dir: Path) -> list[Path]:
+def conversation_test_files(tests_dir: Path) -> list[Path]:
     return sorted(tests_dir.glob("*.yaml")) if tests_dir.is_dir() else []
 
 

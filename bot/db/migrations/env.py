@@ -26,15 +26,14 @@ def _run(connection: Connection) -> None:
 
 
 def _online_from_url() -> None:
-    from bot.db.session import create_engine
+    from bot.db.session import Database
 
     url = os.environ.get("DATABASE_URL", "sqlite+aiosqlite:///./data/coach.sqlite3")
 
     async def go() -> None:
-        engine = create_engine(url)
-        async with engine.begin() as connection:
-            await connection.run_sync(_run)
-        await engine.dispose()
+        database = Database(url)
+        await database.transaction(_run)
+        await database.dispose()
 
     asyncio.run(go())
 

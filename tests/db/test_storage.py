@@ -1,0 +1,115 @@
+"""Storage through the service, on a real SQLite file and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db import store
+from bot.db.migrate import upgrade_to_head
+from bot.db.models import Conversation, JournalEntry, Patient
+from bot.db.session import Database
+from bot.flow.engine import Engine
+from bot.flow.turn import Inbound
+from bot.service import CoachService
+
+
+async def walk_example(service: CoachService, who: str) -> None:
+    for event in (Inbound.message("/example"), Inbound.press("1:0"), Inbound.message("All my fault"),
+                  Inbound.message("60"), Inbound.press("4:no"), Inbound.message("9pm")):
+        await service.handle(who, event)
+
+
+async def count(service: CoachService, model) -> int:  # type: ignore[no-untyped-def]
+    return await service.database.transaction(
+        lambda c: int(c.execute(select(func.count()).select_from(model)).scalar_one())
+    )
+
+
+async def load(service: CoachService, who: str) -> store.LoadedConversation | None:
+    return await service.database.transaction(
+        lambda c: store.load_conversation(c, channel="test", external_id=who, create=False)
+    )
+
+
+async def test_steps_and_records_are_stored(service: CoachService) -> None:
+    await walk_example(service, "p1")
+    reply = await service.handle("p1", Inbound.message("Chicago"))
+    assert reply.records and reply.stored
+    assert reply.patient_id is not None
+    patient_id = reply.patient_id
+    (item,) = await service.database.transaction(lambda c: store.journal(c, patient_id=patient_id))
+    assert item.kind == "example_entry" and item.data["thought"] == "All my fault"
+    assert item.flow_version == 1
+
+
+async def test_restart_resumes_at_the_same_step(database_url: str, engine: Engine) -> None:
+    first = Database(database_url)
+    await upgrade_to_head(first)
+    await walk_example(CoachService(engine, first, "test"), "p2")
+    await first.dispose()  # the process ends
+
+    second = Database(database_url)
+    await upgrade_to_head(second)  # start-up runs migrations again: a no-op
+    service = CoachService(engine, second, "test")
+    loaded = await load(service, "p2")
+    assert loaded is not None and loaded.state.current is not None
+    assert loaded.state.current.step == "zone"
+    assert loaded.state.current.variables["thought"] == "All my fault"
+    reply = await service.handle("p2", Inbound.message("Denver"))
+    assert reply.records[0].data["zone"] == "America/Denver"
+    await second.dispose()
+
+
+async def test_redelivered_update_is_handled_once(service: CoachService) -> None:
+    first = await service.handle("p3", Inbound.message("/example"), update_id=41)
+    again = await service.handle("p3", Inbound.message("/example"), update_id=41)
+    assert first.messages and again.duplicate and not again.messages
+    loaded = await load(service, "p3")
+    assert loaded is not None and loaded.revision == 1
+
+
+async def test_a_failed_step_stores_nothing(service: CoachService, monkeypatch: pytest.MonkeyPatch) -> None:
+    await walk_example(service, "p4")
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "add_safety_events", broken)
+    with pytest.raises(RuntimeError):
+        await service.handle("p4", Inbound.message("Chicago"))
+    assert await count(service, JournalEntry) == 0
+    loaded = await load(service, "p4")
+    assert loaded is not None and loaded.state.current is not None and loaded.state.current.step == "zone"
+
+
+async def test_concurrent_events_of_one_patient_lose_nothing(service: CoachService) -> None:
+    await service.handle("p5", Inbound.message("/example"))
+    await service.handle("p5", Inbound.press("1:0"))
+    # Two processes racing on the same conversation: one wins, the other retries on
+    # the new revision, so both events are applied, one after the other.
+    await asyncio.gather(
+        service.handle("p5", Inbound.message("/help")), service.handle("p5", Inbound.message("/help"))
+    )
+    loaded = await load(service, "p5")
+    assert loaded is not None and loaded.revision == 4
+
+
+async def test_many_patients_are_kept_apart(service: CoachService) -> None:
+    await asyncio.gather(*(walk_example(service, f"many{i}") for i in range(8)))
+    assert await count(service, Patient) == 8
+    assert await count(service, Conversation) == 8
+
+
+async def test_database_gone_gets_a_kind_answer_and_sos_still_works(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    database = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    service = CoachService(engine, database, "test")
+    reply = await service.handle("p6", Inbound.message("hello"))
+    assert not reply.stored and "trouble reaching my notes" in reply.messages[0].text
+    sos = await service.handle("p6", Inbound.message("/sos"))
+    assert "988" in "\n".join(m.text for m in sos.messages)
+    crisis = await service.handle("p6", Inbound.message("I want to kill myself"))
+    assert "988" in "\n".join(m.text for m in crisis.messages)
+    await database.dispose()

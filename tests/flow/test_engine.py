@@ -1,0 +1,266 @@
+"""The engine through its public interface: events in, turns out."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import transitions
+
+from bot.flow.engine import Engine
+from bot.flow.state import ConversationState, PatientView
+from bot.flow.testing import plain
+from bot.flow.turn import Inbound, Turn
+from tests.flow.helpers import GOOD_FLOW, make_library
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Chat:
+    """A patient talking to an engine, pressing buttons by their words."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.state = ConversationState()
+        self.buttons: dict[str, str] = {}
+
+    def send(self, text: str) -> Turn:
+        return self._do(Inbound.message(text))
+
+    def press(self, label: str) -> Turn:
+        return self._do(Inbound.press(self.buttons[label]))
+
+    def _do(self, event: Inbound) -> Turn:
+        turn = self.engine.handle(self.state, PatientView(name="Sam"), event)
+        shown = {b.label: b.token for m in turn.messages for row in m.buttons for b in row if b.token}
+        if turn.pressed == "replace":
+            shown = {b.label: b.token for row in turn.keyboard for b in row if b.token}
+        if shown:
+            self.buttons = shown
+        return turn
+
+    @property
+    def step(self) -> str | None:
+        return self.state.current.step if self.state.current else None
+
+
+def said(turn: Turn) -> str:
+    return "\n".join(plain(m.text) for m in turn.messages)
+
+
+@pytest.fixture
+def chat(engine: Engine) -> Chat:
+    return Chat(engine)
+
+
+def test_flow_runs_and_records(chat: Chat) -> None:
+    chat.send("/example")
+    assert chat.step == "feeling"
+    chat.press("Fairly calm")
+    assert chat.step == "thought"
+    chat.send("Nobody likes me")
+    chat.send("70")
+    chat.press("No")
+    chat.send("8:30 pm")
+    turn = chat.send("Denver")
+    assert chat.state.frames == []
+    (record,) = turn.records
+    assert record.kind == "example_entry" and record.flow_version == 1
+    assert record.data["thought"] == "Nobody likes me"
+    assert record.data["checkin_time"] == "20:30" and record.data["zone"] == "America/Denver"
+    assert "Nobody likes me" in said(turn)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("", "write a few words"),
+        ("x" * 5000, "under 300 characters"),
+        ("😀🙏", "Emoji alone"),
+    ],
+)
+def test_bad_text_answers_get_a_reask_naming_what_is_expected(chat: Chat, answer: str, expected: str) -> None:
+    chat.send("/example")
+    chat.press("Fairly calm")
+    turn = chat.send(answer)
+    assert expected in said(turn)
+    assert chat.step == "thought"
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [("a lot", "a number here, between 0 and 100"), ("150", "from 0 to 100"), ("-3", "from 0 to 100"), ("nan", "a number")],
+)
+def test_bad_numbers_get_a_reask(chat: Chat, answer: str, expected: str) -> None:
+    chat.send("/example")
+    chat.press("Fairly calm")
+    chat.send("a thought")
+    turn = chat.send(answer)
+    assert expected in said(turn)
+    assert chat.step == "belief"
+
+
+def test_scale_out_of_range_and_word(chat: Chat) -> None:
+    chat.send("/example")
+    chat.press("Anxious")
+    assert "from 0 to 10" in said(chat.send("11"))
+    assert "a number here" in said(chat.send("very"))
+    assert chat.step == "distress"
+    chat.send("seven")
+    assert chat.step == "halt"
+
+
+def test_call_returns_to_the_caller_with_timed_pauses(chat: Chat) -> None:
+    chat.send("/example")
+    chat.press("Anxious")
+    turn = chat.press("9")
+    pauses = [m.pause_before for m in turn.messages]
+    assert sum(pauses) >= 20 and "Breathe in" in said(turn)
+    assert chat.state.current is not None and chat.state.current.flow_id == "example"
+    assert chat.step == "halt"
+
+
+def test_multi_choice_ticks_then_done(chat: Chat) -> None:
+    chat.send("/example")
+    chat.press("Anxious")
+    chat.press("3")
+    turn = chat.press("Hungry")
+    assert turn.pressed == "replace" and any(b.label == "✓ Hungry" for row in turn.keyboard for b in row)
+    chat.press("Tired")
+    chat.press("Done ✓")
+    assert chat.state.current.variables["halt"] == ["hungry", "tired"]  # type: ignore[union-attr]
+
+
+def test_stale_button_is_harmless(chat: Chat) -> None:
+    chat.send("/example")
+    old = dict(chat.buttons)
+    chat.press("Fairly calm")
+    step = chat.step
+    turn = chat.engine.handle(chat.state, PatientView(), Inbound.press(old["Anxious"]))
+    assert turn.pressed == "stale" and "has passed" in said(turn)
+    assert chat.step == step
+
+
+def test_command_mid_flow_then_continue(chat: Chat) -> None:
+    chat.send("/example")
+    chat.press("Fairly calm")
+    assert "/menu" in said(chat.send("/help"))
+    turn = chat.send("/menu")
+    assert "↩ Continue where you left off" in chat.buttons
+    turn = chat.press("↩ Continue where you left off")
+    assert "thought" in said(turn).lower()
+    assert chat.step == "thought"
+
+
+def test_starting_another_flow_pauses_the_first(chat: Chat) -> None:
+    chat.send("/example")
+    chat.press("Fairly calm")
+    chat.send("/menu")
+    chat.engine.handle(chat.state, PatientView(), Inbound.press("flow:example_breath"))
+    assert chat.state.frames == []
+    assert chat.state.paused and chat.state.paused[0].step == "thought"
+    chat.send("/continue")
+    assert chat.step == "thought"
+
+
+def test_cancel_leaves_the_exercise(chat: Chat) -> None:
+    chat.send("/example")
+    turn = chat.send("/cancel")
+    assert chat.state.frames == [] and "stopped" in said(turn)
+    assert "no exercise" in said(chat.send("/cancel"))
+
+
+def test_free_text_with_no_exercise_offers_the_menu(chat: Chat) -> None:
+    turn = chat.send("hello")
+    assert any(b.token == "flow:example" for m in turn.messages for row in m.buttons for b in row) or turn.messages
+
+
+def test_one_machine_per_flow_never_per_message(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    built = []
+    original = transitions.Machine.__init__
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(transitions.Machine, "__init__", counting)
+    for _ in range(20):
+        chat = Chat(engine)
+        chat.send("/example")
+        chat.press("Anxious")
+        chat.press("2")
+    assert built == []
+
+
+def _versioned(tmp_path: Path, version: int, body: str):  # type: ignore[no-untyped-def]
+    return make_library(tmp_path, {"demo.yaml": body.replace("version: 1", f"version: {version}")})
+
+
+def test_flow_change_continues_where_the_step_still_exists(tmp_path: Path) -> None:
+    old = Chat(Engine(_versioned(tmp_path, 1, GOOD_FLOW)))
+    old.send("/demo")
+    assert old.step == "level"
+    new_engine = Engine(_versioned(tmp_path / "v2", 2, GOOD_FLOW.replace('text: "High"', 'text: "Very high"')))
+    turn = new_engine.handle(old.state, PatientView(), Inbound.press(old.buttons["9"]))
+    assert "Very high" in said(turn)
+    assert turn.records[0].flow_version == 2
+
+
+def test_flow_change_without_the_step_restarts_kindly(tmp_path: Path) -> None:
+    old = Chat(Engine(_versioned(tmp_path, 1, GOOD_FLOW)))
+    old.send("/demo")
+    renamed = GOOD_FLOW.replace("  level:", "  strength:").replace("next: level", "next: strength")
+    new_engine = Engine(_versioned(tmp_path / "v2", 2, renamed))
+    turn = new_engine.handle(old.state, PatientView(), Inbound.message("5"))
+    assert "updated since you started" in said(turn)
+    assert old.state.current is not None and old.state.current.step == "strength"
+
+
+def test_flow_change_with_migrate_maps_the_old_step(tmp_path: Path) -> None:
+    old = Chat(Engine(_versioned(tmp_path, 1, GOOD_FLOW)))
+    old.send("/demo")
+    renamed = GOOD_FLOW.replace("  level:", "  strength:").replace("next: level", "next: strength")
+    renamed = renamed.replace("steps:", "migrate:\n  level: strength\nsteps:")
+    new_engine = Engine(_versioned(tmp_path / "v2", 2, renamed))
+    turn = new_engine.handle(old.state, PatientView(), Inbound.message("3"))
+    assert "updated" not in said(turn)
+    assert turn.records and turn.records[0].data == {"level": 3}
+
+
+def test_flow_removed_does_not_crash(tmp_path: Path) -> None:
+    old = Chat(Engine(_versioned(tmp_path, 1, GOOD_FLOW)))
+    old.send("/demo")
+    other = make_library(tmp_path / "v2", {"other.yaml": GOOD_FLOW.replace("id: demo", "id: other")})
+    turn = Engine(other).handle(old.state, PatientView(), Inbound.message("5"))
+    assert "no longer available" in said(turn) and old.state.frames == []
+
+
+def test_patient_text_is_escaped_for_html(chat: Chat) -> None:
+    chat.send("/example")
+    chat.press("Fairly calm")
+    chat.send("<b>I</b> & <script>")
+    chat.send("50")
+    chat.press("No")
+    chat.send("9am")
+    turn = chat.send("Chicago")
+    html = "\n".join(m.text for m in turn.messages)
+    assert "&lt;b&gt;I&lt;/b&gt; &amp; &lt;script&gt;" in html
+    assert "<i>" in html  # the clinician's own tag survives
+
+
+@pytest.mark.parametrize("package", ["bot/flow", "bot/safety"])
+def test_engine_imports_neither_telegram_nor_sqlalchemy(package: str) -> None:
+    for path in (ROOT / package).rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert not name.startswith(("telegram", "sqlalchemy")), f"{path}: imports {name}"
+    code = f"import sys, importlib, pkgutil, bot.{package.split('/')[1]} as p\n" \
+           "[importlib.import_module(m.name) for m in pkgutil.walk_packages(p.__path__, p.__name__ + '.')]\n" \
+           "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'sqlalchemy')]\n" \
+           "assert not bad, bad"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
