@@ -1,0 +1,119 @@
+"""How fast is the crisis detector on ordinary messages, and does it stay fast as it grows?
+
+Run: ``.venv/bin/python benchmarks/safety.py``
+
+Measures the cost per ordinary (non-crisis) message with the shipped lists, then with every
+rule's phrase list grown tenfold (each phrase plus 9 synthetic variants that cannot match
+ordinary text), and prints messages per second, mean and p99 in microseconds, and the ratio.
+Targets: under 50 us per ordinary message shipped; under 2x that with ten times the phrases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.safety.config import Choice, CrisisConfig, PhraseSpec, Rule, load_crisis_config  # noqa: E402
+from bot.safety.detector import CrisisDetector  # noqa: E402
+
+CRISIS_FILE = ROOT / "content" / "crisis.yaml"
+EVAL_FILE = ROOT / "tests" / "safety" / "eval_set.tsv"
+
+
+def ordinary_messages() -> list[str]:
+    """The ``neg`` lines of the evaluation set plus a few long everyday messages."""
+    rows = [line.split("\t", 2) for line in EVAL_FILE.read_text(encoding="utf-8").splitlines()]
+    messages = [r[2] for r in rows if len(r) == 3 and r[0] == "neg"]
+    long = (
+        "Had a rough night, the restless legs kept me up and my back is sore, but I did the "
+        "breathing exercise twice and went for a walk with the dog before work. "
+    )
+    messages += [long * 3, long * 10]
+    return messages
+
+
+def _mutate(text: str, k: int) -> str:
+    return " ".join(w[:1] + "zq" + chr(97 + k) + w[1:] if w else w for w in text.split(" "))
+
+
+def _grow_phrase(phrase: PhraseSpec, k: int) -> PhraseSpec:
+    parts = tuple(
+        Choice(tuple((_mutate(lit, k), star) for lit, star in p.options))
+        if isinstance(p, Choice)
+        else p
+        for p in phrase.parts
+    )
+    return dataclasses.replace(phrase, source=f"{phrase.source} #{k}", parts=parts)
+
+
+def _grow_rule(rule: Rule) -> Rule:
+    match = rule.match + tuple(_grow_phrase(p, k) for k in range(9) for p in rule.match)
+    unless = rule.unless + tuple(_grow_phrase(p, k) for k in range(9) for p in rule.unless)
+    return dataclasses.replace(rule, match=match, unless=unless)
+
+
+def grown_tenfold(cfg: CrisisConfig) -> CrisisConfig:
+    """The same configuration with ten times as many phrases in every rule."""
+    categories = tuple(
+        dataclasses.replace(c, rules=tuple(_grow_rule(r) for r in c.rules)) for c in cfg.categories
+    )
+    return dataclasses.replace(
+        cfg,
+        categories=categories,
+        not_crisis=tuple(_grow_rule(r) for r in cfg.not_crisis),
+        _by_name={c.name: c for c in categories},
+    )
+
+
+def measure(detector: CrisisDetector, messages: list[str], rounds: int) -> list[float]:
+    """Per-message times in microseconds (after a warm-up round)."""
+    for text in messages:
+        assert detector.detect(text) is None, text
+    timings = []
+    clock = time.perf_counter_ns
+    detect = detector.detect
+    for _ in range(rounds):
+        for text in messages:
+            start = clock()
+            detect(text)
+            timings.append((clock() - start) / 1000)
+    return timings
+
+
+def report(name: str, timings: list[float], phrases: int, build_s: float) -> float:
+    timings.sort()
+    mean = statistics.fmean(timings)
+    p99 = timings[int(len(timings) * 0.99) - 1]
+    print(
+        f"{name:<10} phrases={phrases:>5}  build={build_s:5.2f}s  "
+        f"{1e6 / mean:>9,.0f} msg/s  mean={mean:6.1f} us  p99={p99:6.1f} us"
+    )
+    return mean
+
+
+def main() -> None:
+    cfg = load_crisis_config(CRISIS_FILE)
+    messages = ordinary_messages()
+    print(
+        f"{len(messages)} ordinary messages, mean length "
+        f"{statistics.fmean(len(m) for m in messages):.0f} characters"
+    )
+    means = []
+    for name, config in (("shipped", cfg), ("tenfold", grown_tenfold(cfg))):
+        start = time.perf_counter()
+        detector = CrisisDetector.from_config(config)
+        build = time.perf_counter() - start
+        phrases = sum(len(r.match) + len(r.unless) for c in config.categories for r in c.rules)
+        phrases += sum(len(r.match) for r in config.not_crisis)
+        means.append(report(name, measure(detector, messages, rounds=200), phrases, build))
+    print(f"ratio tenfold/shipped (mean): {means[1] / means[0]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,589 @@
+"""Load ``content/crisis.yaml`` into typed, frozen objects, reporting every problem at once.
+
+The crisis file is edited by clinicians. A mistake in it must never mean that a patient
+in danger gets no answer, so the bot refuses to start on a broken file and says, for each
+problem, the file, the line and what to write instead.
+
+Phrases use a small language rather than regular expressions (see the comments at the top
+of ``content/crisis.yaml``)::
+
+    [want|wanna|need] to die        choices in square brackets, separated by |
+    i [really|] want to die         an empty choice makes the words optional
+    overdos*                        a word starting with "overdos" (at least 3 letters first)
+    kratom ... <sedatives>          "..." skips up to 4 words; <name> is a word list
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.problems import Problem, ProblemsFound, did_you_mean
+from bot.safety.normalize import normalize
+from bot.yamlio import LocatedYaml, read_yaml
+
+__all__ = [
+    "GAP_WORDS",
+    "ButtonLabels",
+    "Category",
+    "Choice",
+    "CrisisConfig",
+    "Gap",
+    "Messages",
+    "PhraseError",
+    "PhraseSpec",
+    "Resource",
+    "Rule",
+    "load_crisis_config",
+    "parse_phrase",
+    "validate_crisis_file",
+]
+
+GAP_WORDS = 4
+"""How many words ``...`` may skip in a phrase."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """``...`` in a phrase: up to :data:`GAP_WORDS` other words."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One slot of a phrase: normalised alternatives, each maybe ending in ``*``."""
+
+    options: tuple[tuple[str, bool], ...]
+
+
+PhrasePart = Gap | Choice
+
+
+@dataclass(frozen=True)
+class PhraseSpec:
+    """A phrase as written (``source``) and parsed (``parts``), with its line."""
+
+    source: str
+    parts: tuple[PhrasePart, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named group of phrases; ``unless`` phrases cancel a hit they overlap."""
+
+    id: str
+    category: str
+    match: tuple[PhraseSpec, ...]
+    unless: tuple[PhraseSpec, ...] = ()
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A place to get help: ``how`` carries the number to call or text."""
+
+    id: str
+    name: str
+    how: str
+    url: str | None = None
+    url_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    """A kind of crisis: what to say first, which resources to show, what triggers it."""
+
+    name: str
+    intro: str
+    resources: tuple[str, ...]
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class Messages:
+    """Fixed texts around the resources."""
+
+    sos_intro: str
+    bot_note: str
+    safety_plan_heading: str
+    next_step_exercise: str
+    next_step: str
+
+
+@dataclass(frozen=True)
+class ButtonLabels:
+    """Labels of the buttons under crisis messages (the tokens are fixed in code)."""
+
+    book: str
+    resume: str
+    sos: str
+    stop: str
+    menu: str
+
+
+@dataclass(frozen=True)
+class CrisisConfig:
+    """The whole crisis file. ``categories`` are in order of urgency, most urgent first."""
+
+    file: str
+    categories: tuple[Category, ...]
+    resources: tuple[Resource, ...]
+    not_crisis: tuple[Rule, ...]
+    fuzzy_words: tuple[str, ...]
+    fuzzy_never: tuple[str, ...]
+    messages: Messages
+    buttons: ButtonLabels
+    _by_name: Mapping[str, Category] = field(default_factory=dict, repr=False, compare=False)
+    _by_id: Mapping[str, Resource] = field(default_factory=dict, repr=False, compare=False)
+
+    def category(self, name: str) -> Category:
+        """The category called ``name`` (KeyError if none)."""
+        return self._by_name[name]
+
+    def resource(self, resource_id: str) -> Resource:
+        """The resource with this id (KeyError if none)."""
+        return self._by_id[resource_id]
+
+
+class PhraseError(ValueError):
+    """A phrase that cannot be understood; the message says what to write instead."""
+
+
+_TOP_KEYS = {
+    "version": False,
+    "word_lists": False,
+    "fuzzy": False,
+    "messages": True,
+    "buttons": True,
+    "resources": True,
+    "not_crisis": False,
+    "categories": True,
+}
+_FUZZY_KEYS = {"words": True, "never": False}
+_MESSAGE_KEYS = {k: True for k in Messages.__dataclass_fields__}
+_BUTTON_KEYS = {k: True for k in ButtonLabels.__dataclass_fields__}
+_RESOURCE_KEYS = {"name": True, "how": True, "url": False, "url_label": False}
+_CATEGORY_KEYS = {"intro": True, "resources": True, "rules": True}
+_RULE_KEYS = {"id": True, "match": True, "unless": False}
+_EXCLUSION_KEYS = {"id": True, "match": True}
+_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
+_LIST_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_REGEX_LOOKING = re.compile(r"[(){}\\+?^$]")
+
+
+def parse_phrase(text: str, word_lists: Mapping[str, tuple[str, ...]]) -> tuple[PhrasePart, ...]:
+    """Parse one phrase of the crisis-file language; raise PhraseError saying what to fix."""
+    if not isinstance(text, str) or not text.strip():
+        raise PhraseError("the phrase is empty; write the words to look for")
+    bad = _REGEX_LOOKING.search(text)
+    if bad:
+        raise PhraseError(
+            f'"{bad.group()}" is not part of the phrase language (this looks like a regular '
+            "expression); write choices as [a|b], an optional word as [word|], "
+            'a word ending as word*, and "..." to skip a few words'
+        )
+    parts: list[PhrasePart] = []
+    for token in _tokens(text):
+        if token == "...":
+            if not parts or isinstance(parts[-1], Gap):
+                raise PhraseError('"..." must come between words, like: kratom ... xanax')
+            parts.append(Gap())
+        elif token.startswith("["):
+            parts.append(Choice(tuple(_option(o) for o in token[1:-1].split("|"))))
+        elif token.startswith("<"):
+            name = token[1:-1]
+            if name not in word_lists:
+                raise PhraseError(
+                    f'there is no word list "<{name}>"{did_you_mean(name, word_lists)}; '
+                    "add it under word_lists: or use one of: "
+                    + ", ".join(f"<{n}>" for n in sorted(word_lists))
+                )
+            parts.append(Choice(tuple(_option(w) for w in word_lists[name])))
+        else:
+            parts.append(Choice((_option(token),)))
+    if isinstance(parts[-1], Gap):
+        raise PhraseError('"..." must come between words, not at the end')
+    if all(o == ("", False) for p in parts if isinstance(p, Choice) for o in p.options):
+        raise PhraseError("the phrase has no words left after removing punctuation")
+    first = parts[0]
+    if isinstance(first, Choice) and any(o[0] == "" for o in first.options):
+        raise PhraseError(
+            "a phrase cannot start with an optional word; write two phrases instead "
+            "(one with the word and one without)"
+        )
+    return tuple(parts)
+
+
+def _tokens(text: str) -> Iterator[str]:
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+        elif c == "[":
+            end = text.find("]", i)
+            inner = text[i + 1 : end] if end >= 0 else text[i + 1 :]
+            if end < 0:
+                raise PhraseError('a "[" is never closed; add "]" after the last choice')
+            if "[" in inner:
+                raise PhraseError("brackets cannot be nested; write two phrases instead")
+            if "<" in inner or "..." in inner:
+                raise PhraseError("<lists> and ... cannot go inside [ ]; put them outside")
+            yield text[i : end + 1]
+            i = end + 1
+        elif c == "]":
+            raise PhraseError('a "]" has no "[" before it; remove it or add the "["')
+        elif c == "<":
+            end = text.find(">", i)
+            if end < 0 or not _LIST_NAME.fullmatch(text[i + 1 : end]):
+                raise PhraseError("write a word list as <name>, like <sedatives>")
+            yield text[i : end + 1]
+            i = end + 1
+        else:
+            j = i
+            while j < n and not text[j].isspace() and text[j] not in "[]<":
+                j += 1
+            word = text[i:j]
+            if "|" in word:
+                raise PhraseError('"|" separates choices only inside [ ], like [want|need]')
+            if word.startswith("...") and word != "...":
+                raise PhraseError('put spaces around "...", like: kratom ... xanax')
+            yield word
+            i = j
+
+
+def _option(raw: str) -> tuple[str, bool]:
+    raw = raw.strip()
+    star = raw.endswith("*")
+    body = raw[:-1] if star else raw
+    if "*" in body:
+        raise PhraseError('"*" may only end a word, like overdos*')
+    words = normalize(body)
+    if star and len(words.rsplit(" ", 1)[-1]) < 3:
+        raise PhraseError('put at least 3 letters before "*", like overdos*')
+    if body.strip() and not words:
+        raise PhraseError(f'"{raw}" has no letters or digits; remove it')
+    return words, star
+
+
+# --- the file ---------------------------------------------------------------------------
+
+
+class _Reader:
+    """Walks the parsed YAML, collecting problems instead of stopping at the first."""
+
+    def __init__(self, located: LocatedYaml) -> None:
+        self.y = located
+        self.problems: list[Problem] = []
+
+    def problem(self, path: tuple[str | int, ...], message: str) -> None:
+        self.problems.append(Problem(self.y.file, self.y.line_of(path), message))
+
+    def mapping(
+        self, value: Any, path: tuple[str | int, ...], keys: Mapping[str, bool], what: str
+    ) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.problem(path, f"{what} must be a set of keys ({', '.join(keys)})")
+            return {}
+        for key in value:
+            if key not in keys:
+                self.problem(
+                    (*path, key),
+                    f'unknown key "{key}" in {what}{did_you_mean(key, keys)}; '
+                    f"the keys here are: {', '.join(keys)}",
+                )
+        for key, required in keys.items():
+            if required and key not in value:
+                self.problem(path, f'{what} needs a "{key}:" key')
+        return value
+
+    def text(self, value: Any, path: tuple[str | int, ...], what: str) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.problem(path, f"{what} must be a text")
+            return ""
+        if not str(value).strip():
+            self.problem(path, f"{what} is empty; write the text")
+        return str(value).strip()
+
+    def texts(self, value: Any, path: tuple[str | int, ...], what: str) -> list[str]:
+        if not isinstance(value, list):
+            self.problem(path, f"{what} must be a list (lines starting with -)")
+            return []
+        if not value:
+            self.problem(path, f"{what} is an empty list; add at least one item or remove it")
+        return [self.text(v, (*path, i), f"item {i + 1} of {what}") for i, v in enumerate(value)]
+
+
+def load_crisis_config(path: Path | str) -> CrisisConfig:
+    """Read and check the crisis file; raise ProblemsFound listing every problem."""
+    located = read_yaml(path)
+    reader = _Reader(located)
+    config = _read(reader)
+    if reader.problems or config is None:
+        raise ProblemsFound(reader.problems)
+    return config
+
+
+def validate_crisis_file(path: Path | str) -> list[Problem]:
+    """Every problem in the crisis file (empty when it is fine), including compiling it."""
+    try:
+        config = load_crisis_config(path)
+    except ProblemsFound as exc:
+        return list(exc.problems)
+    from bot.safety.detector import CrisisDetector  # the detector imports this module
+
+    try:
+        CrisisDetector.from_config(config)
+    except ProblemsFound as exc:
+        return list(exc.problems)
+    return []
+
+
+def _read(r: _Reader) -> CrisisConfig | None:
+    data = r.mapping(r.y.data, (), _TOP_KEYS, "the crisis file")
+    if not data:
+        return None
+    if "version" in data and data["version"] != 1:
+        r.problem(("version",), "version must be 1")
+
+    word_lists: dict[str, tuple[str, ...]] = {}
+    raw_lists = data.get("word_lists") or {}
+    if not isinstance(raw_lists, dict):
+        r.problem(("word_lists",), "word_lists must be names, each with a list of words")
+        raw_lists = {}
+    for name, words in raw_lists.items():
+        if not _LIST_NAME.fullmatch(str(name)):
+            r.problem(
+                ("word_lists", name),
+                f'the list name "{name}" must be lower-case words_with_underscores',
+            )
+        word_lists[str(name)] = tuple(
+            w for w in r.texts(words, ("word_lists", name), f"word list {name}") if w
+        )
+        for i, w in enumerate(word_lists[str(name)]):
+            if re.search(r"[\[\]<>|]|\.\.\.", w):
+                r.problem(
+                    ("word_lists", name, i),
+                    f'"{w}" in a word list must be plain words (no [ ] < > | ...)',
+                )
+
+    fuzzy_words: tuple[str, ...] = ()
+    fuzzy_never: tuple[str, ...] = ()
+    if "fuzzy" in data:
+        fuzzy = r.mapping(data["fuzzy"], ("fuzzy",), _FUZZY_KEYS, "fuzzy")
+        if "words" in fuzzy:
+            words = r.texts(fuzzy["words"], ("fuzzy", "words"), "fuzzy words")
+            fuzzy_words = tuple(normalize(w) for w in words)
+        if "never" in fuzzy:
+            never = r.texts(fuzzy["never"], ("fuzzy", "never"), "fuzzy never")
+            fuzzy_never = tuple(normalize(w) for w in never)
+    for i, w in enumerate(fuzzy_words):
+        if " " in w or not w:
+            r.problem(("fuzzy", "words", i), f'fuzzy words are single words; "{w}" is not')
+
+    raw_messages = r.mapping(data.get("messages"), ("messages",), _MESSAGE_KEYS, "messages")
+    messages = Messages(
+        **{
+            k: r.text(raw_messages.get(k, ""), ("messages", k), f"messages.{k}")
+            if k in raw_messages
+            else ""
+            for k in _MESSAGE_KEYS
+        }
+    )
+    raw_buttons = r.mapping(data.get("buttons"), ("buttons",), _BUTTON_KEYS, "buttons")
+    buttons = ButtonLabels(
+        **{
+            k: r.text(raw_buttons.get(k, ""), ("buttons", k), f"buttons.{k}")
+            if k in raw_buttons
+            else ""
+            for k in _BUTTON_KEYS
+        }
+    )
+    for k in _BUTTON_KEYS:
+        if len(buttons.__dict__[k]) > 40:
+            r.problem(
+                ("buttons", k), "a button label must fit a phone screen: 40 characters at most"
+            )
+
+    resources = _read_resources(r, data.get("resources"))
+    resource_ids = {res.id for res in resources}
+
+    seen_ids: dict[str, int] = {}
+    not_crisis: list[Rule] = []
+    raw_nc = data.get("not_crisis", [])
+    if "not_crisis" in data:
+        if not isinstance(raw_nc, list) or not raw_nc:
+            r.problem(
+                ("not_crisis",),
+                "not_crisis must be a non-empty list of rules (id:, match:) or be removed",
+            )
+            raw_nc = []
+        for i, raw in enumerate(raw_nc):
+            rule = _read_rule(
+                r, raw, ("not_crisis", i), "not_crisis", _EXCLUSION_KEYS, word_lists, seen_ids
+            )
+            if rule:
+                not_crisis.append(rule)
+
+    categories: list[Category] = []
+    raw_categories = data.get("categories")
+    if not isinstance(raw_categories, dict) or not raw_categories:
+        r.problem(("categories",), "categories must list at least one category (like suicide:)")
+        raw_categories = {}
+    for name, raw in raw_categories.items():
+        path: tuple[str | int, ...] = ("categories", name)
+        if not _LIST_NAME.fullmatch(str(name)):
+            r.problem(path, f'the category name "{name}" must be lower-case words_with_underscores')
+        cat = r.mapping(raw, path, _CATEGORY_KEYS, f"category {name}")
+        intro = (
+            r.text(cat["intro"], (*path, "intro"), f"the intro of {name}") if "intro" in cat else ""
+        )
+        res_ids: list[str] = []
+        if "resources" in cat:
+            if not cat["resources"]:
+                r.problem(
+                    (*path, "resources"),
+                    f"category {name} has no resources; list at least one resource id",
+                )
+            res_ids = (
+                r.texts(cat["resources"] or [], (*path, "resources"), f"the resources of {name}")
+                if cat["resources"]
+                else []
+            )
+            for i, rid in enumerate(res_ids):
+                if rid and rid not in resource_ids:
+                    r.problem(
+                        (*path, "resources", i),
+                        f'category {name} names the resource "{rid}", which does not exist'
+                        f"{did_you_mean(rid, resource_ids)}; add it under resources: or fix the id",
+                    )
+        rules: list[Rule] = []
+        raw_rules = cat.get("rules")
+        if "rules" in cat:
+            if not isinstance(raw_rules, list) or not raw_rules:
+                r.problem(
+                    (*path, "rules"),
+                    f"category {name} has no rules; add at least one (id:, match:)",
+                )
+                raw_rules = []
+            for i, raw_rule in enumerate(raw_rules):
+                rule = _read_rule(
+                    r, raw_rule, (*path, "rules", i), str(name), _RULE_KEYS, word_lists, seen_ids
+                )
+                if rule:
+                    rules.append(rule)
+        categories.append(Category(str(name), intro, tuple(res_ids), tuple(rules)))
+
+    return CrisisConfig(
+        file=r.y.file,
+        categories=tuple(categories),
+        resources=tuple(resources),
+        not_crisis=tuple(not_crisis),
+        fuzzy_words=fuzzy_words,
+        fuzzy_never=fuzzy_never,
+        messages=messages,
+        buttons=buttons,
+        _by_name={c.name: c for c in categories},
+        _by_id={res.id: res for res in resources},
+    )
+
+
+def _read_resources(r: _Reader, raw: Any) -> list[Resource]:
+    if not isinstance(raw, dict) or not raw:
+        r.problem(
+            ("resources",), "resources must list at least one resource (an id with name: and how:)"
+        )
+        return []
+    out = []
+    for rid, value in raw.items():
+        path: tuple[str | int, ...] = ("resources", rid)
+        if not _LIST_NAME.fullmatch(str(rid)):
+            r.problem(path, f'the resource id "{rid}" must be lower-case words_with_underscores')
+        res = r.mapping(value, path, _RESOURCE_KEYS, f"resource {rid}")
+        url = None
+        if "url" in res:
+            url = r.text(res["url"], (*path, "url"), f"the url of {rid}")
+            if url and not re.fullmatch(r"https?://[^\s/]+\.[^\s]+", url):
+                r.problem(
+                    (*path, "url"),
+                    f"the url of {rid} must start with https:// (buttons only open web links); "
+                    "put phone numbers in how: instead",
+                )
+        url_label = None
+        if "url_label" in res:
+            url_label = r.text(res["url_label"], (*path, "url_label"), f"url_label of {rid}")
+            if "url" not in res:
+                r.problem((*path, "url_label"), f"url_label of {rid} needs a url: too")
+        elif url:
+            r.problem(path, f"resource {rid} has a url: but no url_label: (the button text)")
+        out.append(
+            Resource(
+                id=str(rid),
+                name=r.text(res["name"], (*path, "name"), f"the name of {rid}")
+                if "name" in res
+                else "",
+                how=r.text(res["how"], (*path, "how"), f"how: of {rid}") if "how" in res else "",
+                url=url or None,
+                url_label=url_label or None,
+            )
+        )
+    return out
+
+
+def _read_rule(
+    r: _Reader,
+    raw: Any,
+    path: tuple[str | int, ...],
+    category: str,
+    keys: Mapping[str, bool],
+    word_lists: Mapping[str, tuple[str, ...]],
+    seen_ids: dict[str, int],
+) -> Rule | None:
+    number = path[-1] + 1 if isinstance(path[-1], int) else 1
+    rule = r.mapping(raw, path, keys, f"rule {number} of {category}")
+    if not rule:
+        return None
+    rid = r.text(rule.get("id", ""), (*path, "id"), "the rule id") if "id" in rule else ""
+    line = r.y.line_of((*path, "id")) if "id" in rule else r.y.line_of(path)
+    if rid:
+        if not _ID.fullmatch(rid):
+            r.problem(
+                (*path, "id"),
+                f'the rule id "{rid}" must be lower-case words joined by dots, like {category}.want_to_die',
+            )
+        elif rid in seen_ids:
+            r.problem(
+                (*path, "id"),
+                f'the rule id "{rid}" is used twice (first on line {seen_ids[rid]}); rule ids must be unique',
+            )
+        else:
+            seen_ids[rid] = line
+    match = _read_phrases(r, rule, path, "match", rid, word_lists)
+    unless = _read_phrases(r, rule, path, "unless", rid, word_lists) if "unless" in rule else ()
+    return Rule(id=rid, category=category, match=match, unless=unless, line=line)
+
+
+def _read_phrases(
+    r: _Reader,
+    rule: dict[str, Any],
+    path: tuple[str | int, ...],
+    key: str,
+    rid: str,
+    word_lists: Mapping[str, tuple[str, ...]],
+) -> tuple[PhraseSpec, ...]:
+    if key not in rule:
+        return ()
+    out = []
+    for i, text in enumerate(r.texts(rule[key], (*path, key), f"{key}: of rule {rid}")):
+        if not text:
+            continue
+        try:
+            parts = parse_phrase(text, word_lists)
+        except PhraseError as exc:
+            r.problem((*path, key, i), f'the phrase "{text}" in rule {rid} cannot be used: {exc}')
+            continue
+        out.append(PhraseSpec(text, parts, r.y.line_of((*path, key, i))))
+    return tuple(out)

@@ -1,0 +1,108 @@
+"""The crisis answer: a short calm message with the right resources, then a way on.
+
+Every text comes from ``content/crisis.yaml`` and is escaped for Telegram's HTML mode here,
+so a clinician's ``&`` or ``<`` can never break the message that matters most. Phone
+numbers stay in the text (Telegram makes them tappable); only http(s) links become buttons.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import partial
+
+from bot.flow.turn import Button, OutboundMessage
+from bot.safety.config import CrisisConfig, Resource
+
+__all__ = ["TOKEN_MENU", "TOKEN_RESUME", "TOKEN_SOS", "TOKEN_STOP", "crisis_messages"]
+
+TOKEN_RESUME = "sys:resume"
+TOKEN_SOS = "sys:sos"
+TOKEN_STOP = "sys:stop"
+TOKEN_MENU = "sys:menu"
+
+_esc = partial(html.escape, quote=False)
+_ALLOWED_TAG = re.compile(r"</?(?:b|i)>")
+_ENTITY = re.compile(r"&(?:[a-zA-Z]+|#[0-9]+|#x[0-9a-fA-F]+);")
+_SAFE_PIECE = re.compile(r"(</?(?:b|i)>|&(?:[a-zA-Z]+|#[0-9]+|#x[0-9a-fA-F]+);)")
+
+
+def crisis_messages(
+    category: str | None,
+    cfg: CrisisConfig,
+    booking_url: str | None,
+    safety_plan_html: str | None = None,
+    in_exercise: bool = False,
+) -> list[OutboundMessage]:
+    """The messages to send for ``category`` (None: the ``/sos`` command, every resource).
+
+    ``safety_plan_html`` is the patient's plan, already in Telegram HTML; it is shown first
+    for ``/sos``. Anything in it other than ``<b>``/``<i>`` tags and entities is escaped,
+    and unbalanced tags are dropped, so a broken plan can never stop the message sending.
+    """
+    if category is None:
+        intro = cfg.messages.sos_intro
+        resources = list(cfg.resources)
+    else:
+        cat = cfg.category(category)
+        intro = cat.intro
+        resources = [cfg.resource(rid) for rid in cat.resources]
+
+    messages: list[OutboundMessage] = []
+    if category is None and safety_plan_html and safety_plan_html.strip():
+        heading = f"<b>{_esc(cfg.messages.safety_plan_heading)}</b>"
+        messages.append(
+            OutboundMessage(f"{heading}\n\n{_safe_html(safety_plan_html)}", kind="crisis")
+        )
+
+    lines = [_esc(intro), ""]
+    lines += [_resource_line(r) for r in resources]
+    lines += ["", f"<i>{_esc(cfg.messages.bot_note)}</i>"]
+    links = [(Button(r.url_label or r.name, url=r.url),) for r in resources if _is_web(r.url)]
+    if booking_url and _is_web(booking_url):
+        links.append((Button(cfg.buttons.book, url=booking_url),))
+    messages.append(OutboundMessage("\n".join(lines), buttons=tuple(links), kind="crisis"))
+
+    b = cfg.buttons
+    if in_exercise:
+        text = cfg.messages.next_step_exercise
+        choices = (
+            (Button(b.resume, token=TOKEN_RESUME),),
+            (Button(b.sos, token=TOKEN_SOS),),
+            (Button(b.stop, token=TOKEN_STOP),),
+        )
+    else:
+        text = cfg.messages.next_step
+        choices = ((Button(b.sos, token=TOKEN_SOS),), (Button(b.menu, token=TOKEN_MENU),))
+    messages.append(OutboundMessage(_esc(text), buttons=choices, kind="crisis"))
+    return messages
+
+
+def _resource_line(resource: Resource) -> str:
+    return f"• <b>{_esc(resource.name)}</b>: {_esc(resource.how)}"
+
+
+def _is_web(url: str | None) -> bool:
+    return bool(url) and bool(re.match(r"https?://", url or "", re.IGNORECASE))
+
+
+def _safe_html(text: str) -> str:
+    """Keep <b>, <i> and entities; escape everything else; drop tags if unbalanced."""
+    pieces = _SAFE_PIECE.split(text)
+    out, stack, balanced = [], [], True
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0:
+            out.append(_esc(piece))
+        elif piece.startswith("&"):
+            out.append(piece)
+        else:
+            name = piece.strip("</>")
+            if piece.startswith("</"):
+                if not stack or stack.pop() != name:
+                    balanced = False
+            else:
+                stack.append(name)
+            out.append(piece)
+    if balanced and not stack:
+        return "".join(out)
+    return "".join(p for p in out if not _ALLOWED_TAG.fullmatch(p))
