@@ -17,9 +17,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import store
+from bot.db.privacy import DELETE_TOKEN, delete_everything, export_messages, keep_earlier_plan
 from bot.db.session import Database
 from bot.flow.engine import Engine
-from bot.flow.turn import Inbound, OutboundMessage, Turn
+from bot.flow.turn import Button, Inbound, OutboundMessage, Turn
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,17 @@ class CoachService:
                 connection, channel=self.channel, update_id=update_id
             ):
                 return Reply(duplicate=True)
+            if event.kind == "command" and event.command in ("export", "delete"):
+                return self._privacy_command(connection, external_id, event.command)
+            if event.kind == "button" and event.button == DELETE_TOKEN:
+                return self._delete(connection, external_id)
             loaded = store.load_conversation(connection, channel=self.channel, external_id=external_id)
             assert loaded is not None
             turn = self.engine.handle(loaded.state, loaded.patient.view(), event)
+            if turn.profile_updates.get("consent") in ("no", False):
+                # Declining consent means nothing is stored, not even the conversation.
+                delete_everything(connection, patient_id=loaded.patient.id)
+                return _reply(turn, loaded.patient.id)
             self._store_turn(connection, loaded, turn)
             return _reply(turn, loaded.patient.id)
 
@@ -92,8 +101,27 @@ class CoachService:
             )
         return reply
 
+    def _privacy_command(self, connection: Connection, external_id: str, command: str) -> Reply:
+        """/export and /delete: everything the patient gave, to keep or to erase."""
+        text = self.engine.library.content.get
+        patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
+        if command == "export":
+            if patient is None:
+                return Reply(messages=[OutboundMessage(text("system.export_empty"))])
+            intro = OutboundMessage(text("system.export_intro"))
+            return Reply(messages=[intro, *export_messages(connection, patient)], patient_id=patient.id)
+        button = Button(text("system.delete_button"), token=DELETE_TOKEN)
+        return Reply(messages=[OutboundMessage(text("system.delete_confirm"), buttons=((button,),))])
+
+    def _delete(self, connection: Connection, external_id: str) -> Reply:
+        patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
+        if patient is not None:
+            delete_everything(connection, patient_id=patient.id)
+        return Reply(messages=[OutboundMessage(self.engine.library.content.get("system.deleted"))], pressed="answered")
+
     def _store_turn(self, connection: Connection, loaded: store.LoadedConversation, turn: Turn) -> None:
         patient_id = loaded.patient.id
+        turn.records = [keep_earlier_plan(connection, patient_id, r) for r in turn.records]
         store.save_conversation(connection, patient_id=patient_id, state=loaded.state, revision=loaded.revision)
         store.add_journal_records(connection, patient_id=patient_id, records=turn.records)
         store.update_profile(connection, patient_id=patient_id, updates=turn.profile_updates)

@@ -56,6 +56,11 @@ SYSTEM_KEYS = (
     "system.book_text",
     "system.no_booking",
     "system.unavailable",
+    "system.export_intro",
+    "system.export_empty",
+    "system.delete_confirm",
+    "system.delete_button",
+    "system.deleted",
 )
 MAX_SCALE_BUTTONS = 11
 

@@ -104,6 +104,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor())
+        .connection_pool_size(int(__import__("os").environ.get("POOLX", "256")))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

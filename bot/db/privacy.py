@@ -1,0 +1,58 @@
+"""What a patient can ask of their own data: a copy of all of it, or its deletion.
+
+Also the one rule of the safety plan: a section the patient skips while editing keeps what
+they wrote before, so editing one part never erases the others.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import replace
+
+from sqlalchemy.engine import Connection
+
+from bot.db import store
+from bot.flow.turn import JournalRecord, OutboundMessage
+
+DELETE_TOKEN = "sys:delete_everything"
+SAFETY_PLAN = "safety_plan"
+EXPORT_CHUNK = 3500  # characters of JSON per message, under Telegram's 4,096 with the tags
+
+
+def export_messages(connection: Connection, patient: store.PatientRecord) -> list[OutboundMessage]:
+    """The profile and every journal entry as JSON, in messages that fit a chat."""
+    entries = store.journal(connection, patient_id=patient.id)
+    document = {
+        "profile": {
+            "name": patient.display_name, "timezone": patient.timezone,
+            "checkin_time": patient.checkin_time, "checkins": patient.checkins,
+            "consent": patient.consent, "crisis_alerts": patient.crisis_alerts,
+        },
+        "journal": [
+            {"kind": e.kind, "flow": e.flow_id, "flow_version": e.flow_version,
+             "created_at": e.created_at.isoformat(), "data": e.data}
+            for e in entries
+        ],
+    }
+    text = json.dumps(document, ensure_ascii=False, indent=1, default=str)
+    return [
+        OutboundMessage(f"<pre>{html.escape(text[i : i + EXPORT_CHUNK], quote=False)}</pre>")
+        for i in range(0, len(text), EXPORT_CHUNK)
+    ]
+
+
+def delete_everything(connection: Connection, *, patient_id: int) -> None:
+    store.delete_patient(connection, patient_id=patient_id)
+
+
+def keep_earlier_plan(connection: Connection, patient_id: int, record: JournalRecord) -> JournalRecord:
+    """Fill the sections skipped in a new safety plan from the previous plan."""
+    if record.kind != SAFETY_PLAN or all(v is not None for v in record.data.values()):
+        return record
+    earlier = store.journal(connection, patient_id=patient_id, kind=SAFETY_PLAN)
+    if not earlier:
+        return record
+    previous = earlier[-1].data
+    data = {k: (v if v is not None else previous.get(k)) for k, v in record.data.items()}
+    return replace(record, data=data)
