@@ -30,5 +30,9 @@ class CrisisScreener:
         found = self.detector.detect(text)
         return SafetyEvent(found.category, found.rule_id) if found else None
 
-    def crisis_messages(self, category: str | None, in_exercise: bool) -> list[OutboundMessage]:
-        return crisis_messages(category, self.config, self.booking_url, in_exercise=in_exercise)
+    def crisis_messages(
+        self, category: str | None, in_exercise: bool, safety_plan_html: str | None = None
+    ) -> list[OutboundMessage]:
+        return crisis_messages(
+            category, self.config, self.booking_url, safety_plan_html=safety_plan_html, in_exercise=in_exercise
+        )

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import store
-from bot.db.privacy import DELETE_TOKEN, delete_everything, export_messages, keep_earlier_plan
+from bot.db.privacy import (
+    DELETE_TOKEN,
+    delete_everything,
+    export_messages,
+    keep_earlier_plan,
+    safety_plan_html,
+)
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.flow.turn import Button, Inbound, OutboundMessage, Turn
@@ -85,7 +91,11 @@ class CoachService:
                 return self._delete(connection, external_id)
             loaded = store.load_conversation(connection, channel=self.channel, external_id=external_id)
             assert loaded is not None
-            turn = self.engine.handle(loaded.state, loaded.patient.view(), event)
+            patient = loaded.patient.view()
+            if _asks_for_sos(event):
+                plan = safety_plan_html(connection, loaded.patient.id, self.engine.library.content)
+                patient = replace(patient, safety_plan_html=plan)
+            turn = self.engine.handle(loaded.state, patient, event)
             if turn.profile_updates.get("consent") in ("no", False):
                 # Declining consent means nothing is stored, not even the conversation.
                 delete_everything(connection, patient_id=loaded.patient.id)
@@ -142,6 +152,12 @@ class CoachService:
             text = self.engine.library.content.get("system.unavailable")
             messages.append(OutboundMessage(text))
         return Reply(messages=messages, stored=False)
+
+
+def _asks_for_sos(event: Inbound) -> bool:
+    return (event.kind == "command" and event.command == "sos") or (
+        event.kind == "button" and event.button == "sys:sos"
+    )
 
 
 def _reply(turn: Turn, patient_id: int) -> Reply:

@@ -13,10 +13,13 @@ from dataclasses import replace
 from sqlalchemy.engine import Connection
 
 from bot.db import store
+from bot.flow.content import Content, render
 from bot.flow.turn import JournalRecord, OutboundMessage
 
 DELETE_TOKEN = "sys:delete_everything"
 SAFETY_PLAN = "safety_plan"
+#: The safety-plan flow's own summary text, reused so /sos shows the plan as the patient saw it.
+PLAN_SUMMARY_KEY = "safety_plan.summary"
 EXPORT_CHUNK = 3500  # characters of JSON per message, under Telegram's 4,096 with the tags
 
 
@@ -56,3 +59,12 @@ def keep_earlier_plan(connection: Connection, patient_id: int, record: JournalRe
     previous = earlier[-1].data
     data = {k: (v if v is not None else previous.get(k)) for k, v in record.data.items()}
     return replace(record, data=data)
+
+
+def safety_plan_html(connection: Connection, patient_id: int, content: Content) -> str | None:
+    """The patient's latest safety plan, written out for /sos; None when they have none."""
+    plans = store.journal(connection, patient_id=patient_id, kind=SAFETY_PLAN)
+    if not plans or PLAN_SUMMARY_KEY not in content:
+        return None
+    data = {k: v for k, v in plans[-1].data.items() if v not in (None, "")}
+    return render(content.get(PLAN_SUMMARY_KEY), data) if data else None

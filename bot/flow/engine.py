@@ -47,7 +47,9 @@ class Screener(Protocol):
 
     def screen(self, text: str) -> SafetyEvent | None: ...
 
-    def crisis_messages(self, category: str | None, in_exercise: bool) -> list[OutboundMessage]: ...
+    def crisis_messages(
+        self, category: str | None, in_exercise: bool, safety_plan_html: str | None = None
+    ) -> list[OutboundMessage]: ...
 
 
 @dataclass
@@ -211,13 +213,15 @@ class Engine:
         self._reask(ctx)
 
     def _sos(self, ctx: _Context) -> None:
-        ctx.turn.messages.extend(self.sos_messages(in_exercise=bool(ctx.state.frames)))
+        ctx.turn.messages.extend(
+            self.sos_messages(in_exercise=bool(ctx.state.frames), safety_plan_html=ctx.patient.safety_plan_html)
+        )
 
-    def sos_messages(self, in_exercise: bool) -> list[OutboundMessage]:
-        """The help lines, for /sos; needs nothing but the loaded content."""
+    def sos_messages(self, in_exercise: bool, safety_plan_html: str | None = None) -> list[OutboundMessage]:
+        """The help lines for /sos, the patient's own plan first; needs no database."""
         if self.screener is None:
             raise RuntimeError("the coach was started without crisis resources")
-        return self.screener.crisis_messages(None, in_exercise)
+        return self.screener.crisis_messages(None, in_exercise, safety_plan_html)
 
     def _book(self, ctx: _Context) -> None:
         if self.booking_url:

@@ -66,6 +66,8 @@ class PatientView:
     name: str | None = None
     timezone: str | None = None
     checkin_time: str | None = None
+    #: The patient's own safety plan as Telegram HTML; loaded only for /sos, shown first.
+    safety_plan_html: str | None = None
 
     def variables(self) -> dict[str, Any]:
         return {

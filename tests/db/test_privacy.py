@@ -53,3 +53,16 @@ async def test_safety_plan_keeps_sections_skipped_while_editing(service: CoachSe
     assert merged.data == {"reasons": "my kids", "coping": "call Jo"}
     total = await service.database.transaction(lambda c: c.execute(select(func.count()).select_from(JournalEntry)).scalar_one())
     assert total == 1
+
+
+async def test_sos_shows_the_patients_own_plan_first(service: CoachService) -> None:
+    reply = await service.handle("c4", Inbound.message("/plan"))
+    answers = ["Not sleeping", "A long walk", "My sister's place", "Maria, 555-0142", "My counselor",
+               "Give my supply to Jo", "My daughter"]
+    for answer in answers:
+        reply = await service.handle("c4", Inbound.message(answer))
+    assert any(r.kind == "safety_plan" for r in reply.records), [m.text for m in reply.messages]
+    sos = await service.handle("c4", Inbound.message("/sos"))
+    assert "My daughter" in sos.messages[0].text and "988" in "\n".join(m.text for m in sos.messages[1:])
+    other = await service.handle("c5", Inbound.message("/sos"))
+    assert "My daughter" not in "\n".join(m.text for m in other.messages)
