@@ -322,12 +322,7 @@ class Engine:
             if isinstance(item, Pause):
                 ctx.pending_pause += item.pause
                 continue
-            template = (
-                item.text
-                if isinstance(item, SayText)
-                else self._text_of(item.say if isinstance(item, SayKey) else item)
-            )
-            self._send(ctx, render(template, variables, frame.labels))
+            self._send(ctx, render(self._template_of(item), variables, frame.labels))
         if step.text:
             self._send(ctx, render(step.text, variables, frame.labels))
         if step.record:
@@ -516,13 +511,7 @@ class Engine:
         step = compiled.flow.steps[frame.step]
         variables = self._variables(ctx, frame)
         texts = [
-            render(
-                item.text
-                if isinstance(item, SayText)
-                else self._text_of(item.say if isinstance(item, SayKey) else item),
-                variables,
-                frame.labels,
-            )
+            render(self._template_of(item), variables, frame.labels)
             for item in say_items(step)
             if not isinstance(item, Pause)
         ]
@@ -584,6 +573,12 @@ class Engine:
 
     def _variables(self, ctx: _Context, frame: Frame) -> dict[str, Any]:
         return {**ctx.patient.variables(), **frame.variables}
+
+    def _template_of(self, item: SayText | SayKey | str) -> str:
+        """The words of one say: item, before saved answers are filled in."""
+        if isinstance(item, SayText):
+            return item.text
+        return self._text_of(item.say if isinstance(item, SayKey) else item)
 
     def _text_of(self, key: str) -> str:
         return self.library.content.get(key)
