@@ -23,6 +23,7 @@ from bot.flow.library import FlowLibrary
 from bot.tg import texts
 from bot.tg.handlers import CHANNEL, TelegramChannel
 from bot.tg.processor import PerChatUpdateProcessor
+from bot.tg.request import BoundedRequest
 from bot.tg.sender import RETRY_DELAYS, Sender
 
 __all__ = ["ALLOWED_UPDATES", "bot_commands", "build_application", "run_bot", "running_bot"]
@@ -104,7 +105,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor())
-        .connection_pool_size(int(__import__("os").environ.get("POOLX", "256")))
+        .request(BoundedRequest())
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
