@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,7 +19,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.db import store
 from bot.db.privacy import (
     DELETE_TOKEN,
-    delete_everything,
     export_messages,
     keep_earlier_plan,
     safety_plan_html,
@@ -41,7 +40,6 @@ class Reply(Turn):
     duplicate: bool = False
     patient_id: int | None = None
     stored: bool = True
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class CoachService:
@@ -98,7 +96,7 @@ class CoachService:
             turn = self.engine.handle(loaded.state, patient, event)
             if turn.profile_updates.get("consent") in ("no", False):
                 # Declining consent means nothing is stored, not even the conversation.
-                delete_everything(connection, patient_id=loaded.patient.id)
+                store.delete_patient(connection, patient_id=loaded.patient.id)
                 return _reply(turn, loaded.patient.id)
             self._store_turn(connection, loaded, turn)
             return _reply(turn, loaded.patient.id)
@@ -126,7 +124,7 @@ class CoachService:
     def _delete(self, connection: Connection, external_id: str) -> Reply:
         patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
         if patient is not None:
-            delete_everything(connection, patient_id=patient.id)
+            store.delete_patient(connection, patient_id=patient.id)
         return Reply(messages=[OutboundMessage(self.engine.library.content.get("system.deleted"))], pressed="answered")
 
     def _store_turn(self, connection: Connection, loaded: store.LoadedConversation, turn: Turn) -> None:

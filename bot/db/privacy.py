@@ -45,10 +45,6 @@ def export_messages(connection: Connection, patient: store.PatientRecord) -> lis
     ]
 
 
-def delete_everything(connection: Connection, *, patient_id: int) -> None:
-    store.delete_patient(connection, patient_id=patient_id)
-
-
 def keep_earlier_plan(connection: Connection, patient_id: int, record: JournalRecord) -> JournalRecord:
     """Fill the sections skipped in a new safety plan from the previous plan."""
     if record.kind != SAFETY_PLAN or all(v is not None for v in record.data.values()):

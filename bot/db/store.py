@@ -266,7 +266,7 @@ def find_patient(
 
 
 def delete_patient(session: Connection, *, patient_id: int) -> None:
-    """Remove the patient and everything they gave (cascades to every table)."""
+    """Remove the patient and everything they gave, table by table (not relying on cascades)."""
     for table in (JournalEntry, SafetyEventRow):
         session.execute(delete(table).where(table.patient_id == patient_id))
     session.execute(delete(Conversation).where(Conversation.patient_id == patient_id))

@@ -305,7 +305,7 @@ class Engine:
             if step.end:
                 ctx.state.frames.pop()
                 if not ctx.state.frames:
-                    self._finish(ctx, step)
+                    self._finish(ctx)
                     return
                 caller = ctx.state.frames[-1]
                 caller_flow = self.library.flows[caller.flow_id]
@@ -342,7 +342,7 @@ class Engine:
         if extra:
             self._add_buttons(ctx, tuple(extra))
 
-    def _finish(self, ctx: _Context, step: Step) -> None:
+    def _finish(self, ctx: _Context) -> None:
         """A top-level flow ended: always offer the way back to the menu."""
         if not any(b.token == "sys:menu" for row in self._last_buttons(ctx) for b in row):
             self._add_buttons(ctx, ((self._menu_button(),),))

@@ -75,7 +75,6 @@ def _run_script(engine: Engine, located: LocatedYaml, flow_id: str, index: int, 
     buttons: list[Button] = []
     for n, line in enumerate(script["steps"]):
         path = ("scripts", index, "steps", n)
-        where = located.line_of(path)
 
         def fail(message: str, at: tuple[Any, ...] = path, number: int = n) -> None:
             result.failures.append(Problem(located.file, located.line_of(at), f'"{name}", line {number + 1}: {message}'))
@@ -108,7 +107,6 @@ def _run_script(engine: Engine, located: LocatedYaml, flow_id: str, index: int, 
             fail(f"unknown expect key(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(_EXPECT_KEYS))}", (*path, "expect"))
         for message in _check(expect, turn, state, shown):
             fail(message, (*path, "expect"))
-        del where
     return result
 
 

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
@@ -49,15 +50,7 @@ def run_bot(settings: Settings, library: FlowLibrary, webhook: bool = False) -> 
     if not webhook:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
         return 0
-    url, secret = _webhook_settings(settings)
-    app.run_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=urlparse(url).path.lstrip("/"),
-        webhook_url=url,
-        secret_token=secret,
-        allowed_updates=ALLOWED_UPDATES,
-    )
+    app.run_webhook(**_webhook_options(settings))
     return 0
 
 
@@ -139,15 +132,7 @@ async def running_bot(
         assert app.post_init is not None and app.updater is not None
         await app.post_init(app)
         if webhook:
-            url, secret = _webhook_settings(settings)
-            await app.updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlparse(url).path.lstrip("/"),
-                webhook_url=url,
-                secret_token=secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            await app.updater.start_webhook(**_webhook_options(settings))
         else:
             await app.updater.start_polling(
                 poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
@@ -191,3 +176,16 @@ def _webhook_settings(settings: Settings) -> tuple[str, str]:
             "and WEBHOOK_SECRET (1-256 characters of A-Z, a-z, 0-9, _ and -) in .env"
         )
     return settings.webhook_url, settings.webhook_secret.get_secret_value()
+
+
+def _webhook_options(settings: Settings) -> dict[str, Any]:
+    """The webhook server's options, the same for `coach run --webhook` and the tests."""
+    url, secret = _webhook_settings(settings)
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlparse(url).path.lstrip("/"),
+        "webhook_url": url,
+        "secret_token": secret,
+        "allowed_updates": ALLOWED_UPDATES,
+    }
