@@ -87,18 +87,30 @@ class Engine:
     def handle(self, state: ConversationState, patient: PatientView, event: Inbound) -> Turn:
         """Advance ``state`` by ``event``; the returned turn says what to send and store."""
         ctx = _Context(state=state, patient=patient, turn=Turn())
+        # Whatever comes in stops the rest of a paced sequence on the channel.
+        paced_until, state.paced_until = state.paced_until, None
+        self._dispatch(ctx, event, typed_too_soon=_before(event.at, paced_until))
+        if event.at is not None:
+            paced = sum(m.pause_before for m in ctx.turn.messages)
+            state.paced_until = event.at + paced if paced else None
+        return ctx.turn
+
+    def _dispatch(self, ctx: _Context, event: Inbound, typed_too_soon: bool) -> None:
         detection = self.screen(event)
         if detection is not None:
-            return self._crisis(ctx, detection)
-        if self._reconcile(ctx) and event.kind != "command":
-            return ctx.turn  # the answer was for a question that no longer exists
-        if event.kind == "command":
+            self._crisis(ctx, detection)
+        elif self._reconcile(ctx) and event.kind != "command":
+            return  # the answer was for a question that no longer exists
+        elif event.kind == "command":
             self._command(ctx, event.command or "", event.text)
         elif event.kind == "button":
             self._button(ctx, event.button or "")
+        elif typed_too_soon and ctx.state.frames and ctx.state.hold is None:
+            # The question at the end of the cues was never shown: show it, don't fill it.
+            self._say_key(ctx, "system.paced_interrupted")
+            self._reask(ctx)
         else:
             self._text(ctx, event.text)
-        return ctx.turn
 
     def start(self, state: ConversationState, patient: PatientView, flow_id: str) -> Turn:
         """Start a flow without a patient message (a reminder opening the check-in)."""
@@ -108,14 +120,13 @@ class Engine:
 
     # -- safety ---------------------------------------------------------------------
 
-    def _crisis(self, ctx: _Context, detection: SafetyEvent) -> Turn:
+    def _crisis(self, ctx: _Context, detection: SafetyEvent) -> None:
         assert self.screener is not None
         in_exercise = bool(ctx.state.frames)
         ctx.turn.safety_events.append(detection)
         ctx.turn.messages.extend(self.screener.crisis_messages(detection.category, in_exercise))
         if in_exercise:
             ctx.state.hold = "crisis"
-        return ctx.turn
 
     # -- commands and buttons ---------------------------------------------------------
 
@@ -616,6 +627,10 @@ class Engine:
 
 
 _STILL_CHOOSING = object()
+
+
+def _before(at: float | None, until: float | None) -> bool:
+    return at is not None and until is not None and at < until
 
 
 def _button_index(button: str | None, count: int) -> int | None:

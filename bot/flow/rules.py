@@ -46,6 +46,7 @@ SYSTEM_KEYS = (
     "system.nothing_to_cancel",
     "system.nothing_to_continue",
     "system.after_crisis",
+    "system.paced_interrupted",
     "system.help",
     "system.unknown_command",
     "system.resume_button",

@@ -33,12 +33,15 @@ class ConversationState:
     ``turn`` numbers the questions asked; a button carries the number of its question so a
     press on an old question is recognised as stale. ``hold`` is set after a crisis
     response: the exercise waits until the patient chooses to go back to it.
+    ``paced_until`` is when the last paced sequence (breathing cues) finishes arriving:
+    text typed before then answers a question the patient has not seen yet.
     """
 
     frames: list[Frame] = field(default_factory=list)
     paused: list[Frame] = field(default_factory=list)
     turn: int = 0
     hold: str | None = None
+    paced_until: float | None = None
 
     @property
     def current(self) -> Frame | None:
@@ -56,6 +59,7 @@ class ConversationState:
             paused=[Frame(**f) for f in data.get("paused", [])],
             turn=int(data.get("turn", 0)),
             hold=data.get("hold"),
+            paced_until=data.get("paced_until"),
         )
 
 

@@ -24,6 +24,9 @@ class Inbound:
     text: str = ""
     button: str | None = None
     command: str | None = None
+    #: When the channel received it (seconds since the epoch), if the channel paces
+    #: messages in real time; lets the engine see a reply typed during a paced sequence.
+    at: float | None = None
 
     @classmethod
     def message(cls, text: str) -> Inbound:

@@ -12,7 +12,9 @@ Logs carry ids, kinds and counts only: never a message's text, nor a name or use
 from __future__ import annotations
 
 import logging
+import time
 import traceback
+from dataclasses import replace
 
 from telegram import CallbackQuery, Chat, ChatMember, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -110,6 +112,7 @@ class TelegramChannel:
     ) -> None:
         await self._reactivate(chat.id)
         await self.outbox.interrupt(chat.id)
+        event = replace(event, at=time.time())  # the engine paces against real time
         reply = await self.coach.service.handle(str(chat.id), event, update_id=update.update_id)
         if reply.duplicate:
             log.info("duplicate update skipped update=%d chat=%d", update.update_id, chat.id)

@@ -264,3 +264,35 @@ def test_engine_imports_neither_telegram_nor_sqlalchemy(package: str) -> None:
            "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'sqlalchemy')]\n" \
            "assert not bad, bad"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_text_typed_during_paced_cues_shows_the_question_instead_of_answering_it(engine: Engine) -> None:
+    """The cues and the question after them arrive over ~30 s; a reply before the end
+    answers nothing: the patient is shown the question they have not seen yet."""
+    state, patient = ConversationState(), PatientView(name="Sam")
+    intro = engine.handle(state, patient, Inbound(kind="command", command="breathe", at=1000.0))
+    start = next(b for m in intro.messages for row in m.buttons for b in row if b.token)
+    turn = engine.handle(state, patient, Inbound(kind="button", button=start.token, at=1010.0))
+    paced = sum(m.pause_before for m in turn.messages)
+    assert paced >= 20 and state.current is not None and state.current.step == "round_1"
+    assert state.paced_until == 1010.0 + paced
+
+    early = engine.handle(state, patient, Inbound(kind="text", text="enough", at=1015.0))
+    assert "stopped the cues" in said(early)
+    assert early.messages[-1].buttons, "the question comes with its buttons"
+    assert state.current.step == "round_1" and state.paced_until is None
+
+    later = engine.handle(state, patient, Inbound(kind="text", text="enough", at=1016.0))
+    assert "stopped the cues" not in said(later)
+    assert state.current is None or state.current.step != "round_1"
+
+
+def test_text_after_the_cues_have_all_arrived_answers_the_question(engine: Engine) -> None:
+    state, patient = ConversationState(), PatientView(name="Sam")
+    intro = engine.handle(state, patient, Inbound(kind="command", command="breathe", at=1000.0))
+    start = next(b for m in intro.messages for row in m.buttons for b in row if b.token)
+    turn = engine.handle(state, patient, Inbound(kind="button", button=start.token, at=1010.0))
+    after = 1010.0 + sum(m.pause_before for m in turn.messages) + 1
+    answered = engine.handle(state, patient, Inbound(kind="text", text="enough", at=after))
+    assert "stopped the cues" not in said(answered)
+    assert state.current is None or state.current.step != "round_1"

@@ -86,3 +86,26 @@ async def test_a_breathing_pause_blocks_no_one_and_cancel_stops_the_rest(
     assert texts[-1] == cancelled.text
     assert not any("and out, slowly" in t for t in texts)
     await settle(emu, 0)
+
+
+async def test_typing_during_breathing_cues_shows_the_question_it_did_not_answer(
+    app: Application, emu: BotApiEmulator
+) -> None:
+    """A reply typed mid-sequence stops the cues and is not taken as the answer to the
+    question that would have come after them: the patient sees that question now."""
+    patient = emu.user(4300)
+    (intro,) = await say(patient, "/breathe")
+    (breathe_in,) = await tap(patient, intro.buttons[0][0])
+    assert "Breathe in" in breathe_in.text
+
+    interrupted, question = await say(patient, "I feel dizzy", count=2)  # in the 4 s pause
+    assert "stopped the cues" in interrupted.text
+    assert "Would you like another?" in question.text  # shown at last, with its buttons
+    labels = [label for row in question.buttons for label in row]
+    assert len(labels) == 2
+    await asyncio.sleep(0.5)
+    assert patient.sent()[-1].text == question.text  # no more cues arrive
+
+    (answered,) = await tap(patient, labels[1])
+    assert "stopped the cues" not in answered.text
+    await settle(emu, 0)
