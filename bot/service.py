@@ -77,6 +77,10 @@ class CoachService:
 
         return await self.database.transaction(step)
 
+    async def prune(self) -> int:
+        """Forget update ids too old to be redelivered (the table would grow forever)."""
+        return await self.database.transaction(lambda c: store.prune_processed_updates(c))
+
     async def _handle_once(self, external_id: str, event: Inbound, update_id: int | None) -> Reply:
         def step(connection: Connection) -> Reply:
             if update_id is not None and not store.claim_update(

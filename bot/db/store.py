@@ -6,10 +6,12 @@ and the processed update id together, or none of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -204,17 +206,29 @@ def update_profile(
 
 
 def claim_update(session: Connection, *, channel: str, update_id: int) -> bool:
-    """Record ``update_id`` as handled; False when it already was (a redelivery)."""
-    try:
-        with session.begin_nested():
-            session.execute(
-                insert(ProcessedUpdate).values(
-                    channel=channel, update_id=update_id, processed_at=utcnow()
-                )
-            )
-        return True
-    except IntegrityError:
-        return False
+    """Record ``update_id`` as handled; False when it already was (a redelivery).
+
+    ``ON CONFLICT DO NOTHING`` rather than catching the duplicate key: no savepoint per
+    update, and PostgreSQL does not log an error for every redelivery.
+    """
+    statement = _CLAIM[session.dialect.name]
+    result = session.execute(statement, {"channel": channel, "update_id": update_id, "processed_at": utcnow()})
+    return result.rowcount == 1
+
+
+_CLAIM = {
+    name: dialect_insert(ProcessedUpdate).on_conflict_do_nothing()
+    for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
+#: Telegram keeps an undelivered update for 24 hours; a week is a wide margin.
+PROCESSED_UPDATES_KEPT = timedelta(days=7)
+
+
+def prune_processed_updates(session: Connection, *, now: datetime | None = None) -> int:
+    """Forget handled update ids too old to be delivered again; returns how many."""
+    cutoff = (now or utcnow()) - PROCESSED_UPDATES_KEPT
+    result = session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff))
+    return result.rowcount
 
 
 def set_active(

@@ -15,7 +15,13 @@ from typing import Any
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    TypeHandler,
+)
 
 from bot.app import build_coach
 from bot.config import Settings, SettingsError
@@ -41,6 +47,7 @@ ALLOWED_UPDATES = [
 # Telegram's broadcast limit; the rate limiter queues sends above it.
 TELEGRAM_MAX_RATE = 30
 _CHANNEL_KEY = "coach_channel"
+PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of handled update ids
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
@@ -76,6 +83,8 @@ def build_application(
         app.add_handler(TypeHandler(Update, channel.on_update))
         app.add_error_handler(channel.on_error)
         await app.bot.set_my_commands(bot_commands(library))
+        if app.job_queue is not None:
+            app.job_queue.run_repeating(_prune, interval=PRUNE_INTERVAL, first=60, name="prune")
         log.info(
             "coach ready flows=%s database=%s",
             ",".join(sorted(library.flows)),
@@ -104,6 +113,13 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
+
+
+async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
+    channel = context.application.bot_data.get(_CHANNEL_KEY)
+    if channel is not None:
+        removed = await channel.coach.service.prune()
+        log.info("pruned handled update ids count=%d", removed)
 
 
 def channel_of(app: Application) -> TelegramChannel:  # type: ignore[type-arg]

@@ -71,6 +71,23 @@ async def test_redelivered_update_is_handled_once(service: CoachService) -> None
     assert loaded is not None and loaded.revision == 1
 
 
+async def test_old_update_ids_are_pruned_and_recent_ones_still_block_a_redelivery(service: CoachService) -> None:
+    from datetime import timedelta
+
+    from bot.db.models import ProcessedUpdate, utcnow
+
+    await service.handle("p9", Inbound.message("/menu"), update_id=500)
+    await service.handle("p9", Inbound.message("/menu"), update_id=501)
+    await service.database.transaction(lambda c: c.execute(
+        ProcessedUpdate.__table__.update().where(ProcessedUpdate.update_id == 500)
+        .values(processed_at=utcnow() - timedelta(days=8))))
+    pruned = await service.database.transaction(lambda c: store.prune_processed_updates(c))
+    assert pruned == 1
+    assert await count(service, ProcessedUpdate) == 1
+    again = await service.handle("p9", Inbound.message("/menu"), update_id=501)
+    assert again.duplicate
+
+
 async def test_a_failed_step_stores_nothing(service: CoachService, monkeypatch: pytest.MonkeyPatch) -> None:
     await walk_example(service, "p4")
 

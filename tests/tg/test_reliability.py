@@ -146,3 +146,9 @@ async def test_a_restart_mid_flow_resumes_at_the_same_step(
         assert "thought" in thought.text
     await asyncio.sleep(0)
     assert len(user.sent()) == 5
+
+
+async def test_the_running_bot_prunes_old_update_ids_on_a_schedule(app: Application) -> None:
+    assert app.job_queue is not None
+    (job,) = app.job_queue.get_jobs_by_name("prune")
+    await job.run(app)  # what the hourly tick does; it must not fail on a fresh database
