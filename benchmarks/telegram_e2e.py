@@ -1,6 +1,6 @@
 """End-to-end Telegram benchmark: 200 patients through a 10-step flow, over real HTTP.
 
-    .venv/bin/python benchmarks/telegram_e2e.py [--patients 200] [--think 0.5]
+    .venv/bin/python benchmarks/telegram_e2e.py [--patients 200] [--think 0.5] [--profile DIR]
 
 The Bot API emulator and the simulated patients run in this process; each bot runs in its
 own process (as in production), polling the emulator over loopback HTTP:
@@ -168,6 +168,7 @@ class Result:
     updates: int
     seconds: float
     latencies: list[float]
+    bot_cpu: float  # CPU seconds the bot's process used in the round (all its threads)
 
     @property
     def rate(self) -> float:
@@ -181,8 +182,15 @@ class Result:
         return (
             f"{self.bot:9s} {self.mode:9s} {self.updates:5d} updates in {self.seconds:6.2f} s "
             f"= {self.rate:7.1f} updates/s   latency p50 {self.pct(50):6.1f} ms  "
-            f"p99 {self.pct(99):6.1f} ms  max {max(self.latencies) * 1000:6.1f} ms"
+            f"p99 {self.pct(99):6.1f} ms  max {max(self.latencies) * 1000:6.1f} ms  "
+            f"bot CPU {self.bot_cpu / self.updates * 1000:4.2f} ms/update"
         )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fast_emulator():  # type: ignore[no-untyped-def]
@@ -233,11 +241,14 @@ async def run_patients(emu, first_id: int, count: int, think: float) -> tuple[in
     return count * (STEPS + 1), time.perf_counter() - started, latencies
 
 
-async def bench_bot(kind: str, patients: int, think: float, workdir: Path) -> list[Result]:
+async def bench_bot(
+    kind: str, patients: int, think: float, workdir: Path, profile: Path | None = None
+) -> list[Result]:
     results = []
     async with fast_emulator() as emu:
+        profiler = ["-m", "cProfile", "-o", str(profile / f"{kind}.prof")] if profile else []
         child = subprocess.Popen(
-            [sys.executable, __file__, "--serve", kind, "--base-url", emu.base_url,
+            [sys.executable, *profiler, __file__, "--serve", kind, "--base-url", emu.base_url,
              "--workdir", str(workdir)],
             stdout=subprocess.PIPE,
             cwd=ROOT,
@@ -248,8 +259,10 @@ async def bench_bot(kind: str, patients: int, think: float, workdir: Path) -> li
             assert line.strip() == b"ready", line
             await run_patients(emu, 1, 10, 0)  # warm up (connections, caches)
             for mode, wait, first in (("saturated", 0.0, 10_000), ("paced", think, 20_000)):
+                cpu_before = _cpu_seconds(child.pid)
                 updates, seconds, latencies = await run_patients(emu, first, patients, wait)
-                results.append(Result(kind, mode, updates, seconds, latencies))
+                cpu = _cpu_seconds(child.pid) - cpu_before
+                results.append(Result(kind, mode, updates, seconds, latencies, cpu))
                 print(results[-1].line(), flush=True)
         finally:
             child.send_signal(signal.SIGTERM)
@@ -279,11 +292,11 @@ async def main(args: argparse.Namespace) -> None:
         print(f"{args.patients} patients x {STEPS + 1} updates (/bench + {STEPS} answers), "
               f"paced think time ~{args.think} s; python {sys.version.split()[0]}, "
               f"{os.cpu_count()} CPUs")
-        coach = await bench_bot("coach", args.patients, args.think, workdir)
+        coach = await bench_bot("coach", args.patients, args.think, workdir, args.profile)
         stored = await count_journal(workdir)
         expected = 10 + 2 * args.patients
         print(f"coach: {stored} journal entries stored (expected {expected}); every step committed")
-        baseline = await bench_bot("baseline", args.patients, args.think, workdir)
+        baseline = await bench_bot("baseline", args.patients, args.think, workdir, args.profile)
         for ours, theirs in zip(coach, baseline, strict=True):
             print(f"{ours.mode}: throughput coach/baseline = {ours.rate / theirs.rate:.2f}; "
                   f"p99 coach {ours.pct(99):.1f} ms vs baseline {theirs.pct(99):.1f} ms")
@@ -295,6 +308,8 @@ def _cli() -> None:
     parser.add_argument("--patients", type=int, default=200)
     parser.add_argument("--think", type=float, default=0.5,
                         help="mean think time in the paced round, seconds")
+    parser.add_argument("--profile", type=Path,
+                        help="write each bot's cProfile stats into this folder (coach.prof, baseline.prof)")
     parser.add_argument("--serve", choices=("coach", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
