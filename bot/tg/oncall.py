@@ -8,6 +8,7 @@ has passed. A failure is logged with the patient id and category only, never a n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from bot.flow.content import Content
@@ -29,6 +30,7 @@ class OncallAlerts:
         self.content = content
         self.limiter = limiter
         self._tasks: set[asyncio.Task[None]] = set()
+        self._summary: asyncio.Task[None] | None = None
 
     def notify(self, notice: OncallNotice) -> None:
         """Send ``notice`` soon (or hold it for the summary); returns at once."""
@@ -38,10 +40,14 @@ class OncallAlerts:
         log.warning("oncall notice held patient=%d category=%s held=%d",
                     notice.patient_id, notice.category, self.limiter.held + 1)
         if self.limiter.hold(notice):
-            self._spawn(self._send_summary_later())
+            self._summary = asyncio.create_task(self._send_summary_later())
 
     async def close(self) -> None:
         """Wait briefly for notices in flight (at shutdown); a held summary is sent now."""
+        if self._summary is not None:
+            self._summary.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._summary
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=5)
             for task in pending:
