@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from bot.flow.content import Content
 from bot.flow.turn import OutboundMessage
@@ -56,8 +58,8 @@ class OncallAlerts:
         if held:
             await self._send(summary_text(self.content, held), None, f"summary:{len(held)}")
 
-    def _spawn(self, coroutine: object) -> None:
-        task = asyncio.create_task(coroutine)  # type: ignore[arg-type]
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -138,3 +138,12 @@ async def test_an_edited_crisis_message_is_answered_logged_and_notified(
     await emu.wait_for(lambda: len(emu.sent(ONCALL)) == 1)
     assert "Jo" in emu.sent(ONCALL)[0].text
     assert [c for c, _ in await events(patients, user.chat_id)] == ["suicide"]
+
+
+async def test_the_bot_stays_silent_in_the_oncall_group(
+    oncall_app: Application, emu: BotApiEmulator
+) -> None:
+    group = emu.group(ONCALL, "On call")
+    await group.send(3001, "Thanks, I'll call her now. I want to kill myself laughing at this week")
+    await settle(emu, 0.5)
+    assert emu.sent(ONCALL) == [] and ONCALL not in emu.left_chats
