@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from bot.config import Settings
@@ -41,5 +42,8 @@ async def build_coach(settings: Settings, channel: str, library: FlowLibrary | N
     engine = build_engine(settings, library)
     database = Database(settings.database_url)
     await upgrade_to_head(database)
-    service = CoachService(engine, database, channel)
+    quiet = timedelta(minutes=settings.oncall_quiet_minutes) if settings.oncall_chat_id is not None else None
+    service = CoachService(
+        engine, database, channel, oncall_quiet=quiet, default_timezone=settings.default_timezone
+    )
     return Coach(engine, database, service)

@@ -30,6 +30,9 @@ _HINTS = {
     "WEBHOOK_LISTEN": "the address the webhook server binds, like 127.0.0.1",
     "WEBHOOK_PORT": "the port the webhook server listens on, like 8443",
     "WEBHOOK_SECRET": "1-256 characters of A-Z, a-z, 0-9, _ and -",
+    "ONCALL_CHAT_ID": "the Telegram chat id of the on-call chat, like -1001234567890, or nothing",
+    "ONCALL_QUIET_MINUTES": "whole minutes from 1 to 1440, like 15",
+    "ONCALL_MAX_PER_MINUTE": "a whole number from 1 to 30, like 5",
 }
 
 
@@ -55,6 +58,17 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
+    # Crisis notices to the practice's on-call chat (only for patients who agreed at
+    # onboarding). One notice per patient per quiet window; at most oncall_max_per_minute
+    # notices a minute from this process, the rest summarised in one message.
+    oncall_chat_id: int | None = None
+    oncall_quiet_minutes: int = Field(default=15, ge=1, le=1440)
+    oncall_max_per_minute: int = Field(default=5, ge=1, le=30)
+
+    @field_validator("oncall_chat_id", mode="before")
+    @classmethod
+    def _oncall_chat(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip() == "" else value
 
     @field_validator("webhook_secret")
     @classmethod

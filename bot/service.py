@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,7 +26,9 @@ from bot.db.privacy import (
 )
 from bot.db.session import Database
 from bot.flow.engine import Engine
-from bot.flow.turn import Button, Inbound, OutboundMessage, Turn
+from bot.flow.turn import Button, Inbound, OutboundMessage, SafetyEvent, Turn
+from bot.safety.oncall import OncallNotice
+from bot.safety_hooks import add_building_risk_note, oncall_notice_for
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +38,36 @@ CONFLICT_RETRIES = 5
 
 @dataclass
 class Reply(Turn):
-    """A turn as the channel needs it; ``duplicate`` marks a redelivered update."""
+    """A turn as the channel needs it; ``duplicate`` marks a redelivered update.
+
+    ``oncall_notice`` is set when this turn's crisis detection should reach the practice's
+    on-call chat (sent by the channel after the patient's own reply).
+    """
 
     duplicate: bool = False
     patient_id: int | None = None
     stored: bool = True
+    oncall_notice: OncallNotice | None = None
 
 
 class CoachService:
     """Handles events for one channel (``telegram``, ``terminal``) against one database."""
 
-    def __init__(self, engine: Engine, database: Database, channel: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        database: Database,
+        channel: str,
+        *,
+        oncall_quiet: timedelta | None = None,
+        default_timezone: str = "America/New_York",
+    ) -> None:
+        """``oncall_quiet``: the quiet window of on-call notices; None when no on-call chat is set."""
         self.engine = engine
         self.database = database
         self.channel = channel
+        self.oncall_quiet = oncall_quiet
+        self.default_timezone = default_timezone
 
     async def handle(self, external_id: str, event: Inbound, update_id: int | None = None) -> Reply:
         for attempt, delay in enumerate((*DB_RETRY_DELAYS, None)):
@@ -102,8 +121,13 @@ class CoachService:
                 # Declining consent means nothing is stored, not even the conversation.
                 store.delete_patient(connection, patient_id=loaded.patient.id)
                 return _reply(turn, loaded.patient.id)
+            notice = oncall_notice_for(connection, loaded.patient, turn.safety_events, self.oncall_quiet)
             self._store_turn(connection, loaded, turn)
-            return _reply(turn, loaded.patient.id)
+            add_building_risk_note(
+                connection, loaded.patient, turn, content=self.engine.library.content,
+                booking_url=self.engine.booking_url, default_timezone=self.default_timezone,
+            )
+            return replace(_reply(turn, loaded.patient.id), oncall_notice=notice)
 
         reply = await self.database.transaction(step)
         if not reply.duplicate:
@@ -112,6 +136,27 @@ class CoachService:
                 reply.patient_id, event.kind, len(reply.messages), len(reply.records), len(reply.safety_events),
             )
         return reply
+
+    async def record_safety_event(self, external_id: str, event: SafetyEvent) -> OncallNotice | None:
+        """Log a detection that advances no step (an edited message); the notice it earns.
+
+        A chat with no stored patient (never wrote, or declined consent) gets nothing stored.
+        A database failure is logged and swallowed: the crisis answer was already sent.
+        """
+
+        def step(connection: Connection) -> OncallNotice | None:
+            patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
+            if patient is None:
+                return None
+            notice = oncall_notice_for(connection, patient, [event], self.oncall_quiet)
+            store.add_safety_events(connection, patient_id=patient.id, events=[event])
+            return notice
+
+        try:
+            return await self.database.transaction(step)
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            log.error("safety event not stored category=%s error=%s", event.category, type(exc).__name__)
+            return None
 
     def _privacy_command(self, connection: Connection, external_id: str, command: str) -> Reply:
         """/export and /delete: everything the patient gave, to keep or to erase."""

@@ -46,3 +46,19 @@ def test_missing_token_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     with pytest.raises(SettingsError, match="BotFather"):
         load_settings().bot_token()
+
+
+def test_oncall_settings_default_off_and_are_checked(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ONCALL_CHAT_ID", "")
+    settings = load_settings()
+    assert settings.oncall_chat_id is None
+    assert (settings.oncall_quiet_minutes, settings.oncall_max_per_minute) == (15, 5)
+    monkeypatch.setenv("ONCALL_CHAT_ID", "-1001234567890")
+    assert load_settings().oncall_chat_id == -1001234567890
+    for name, value in (("ONCALL_CHAT_ID", "@oncall"), ("ONCALL_QUIET_MINUTES", "0"), ("ONCALL_MAX_PER_MINUTE", "x")):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(SettingsError) as caught:
+            load_settings()
+        assert f"{name}:" in str(caught.value)
+        monkeypatch.delenv(name)

@@ -6,10 +6,10 @@ and the processed update id together, or none of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -285,3 +285,41 @@ def delete_patient(session: Connection, *, patient_id: int) -> None:
         session.execute(delete(table).where(table.patient_id == patient_id))
     session.execute(delete(Conversation).where(Conversation.patient_id == patient_id))
     session.execute(delete(Patient).where(Patient.id == patient_id))
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def latest_safety_event_at(session: Connection, *, patient_id: int) -> datetime | None:
+    """When the patient's latest stored safety event happened (for the on-call quiet window)."""
+    found = session.execute(
+        select(func.max(SafetyEventRow.created_at)).where(SafetyEventRow.patient_id == patient_id)
+    ).scalar_one_or_none()
+    return _aware(found) if found is not None else None
+
+
+def journal_since(
+    session: Connection, *, patient_id: int, kinds: tuple[str, ...], since: datetime
+) -> list[JournalItem]:
+    """The patient's entries of ``kinds`` written at or after ``since``, oldest first."""
+    rows = session.execute(
+        select(
+            JournalEntry.kind,
+            JournalEntry.flow_id,
+            JournalEntry.flow_version,
+            JournalEntry.data,
+            JournalEntry.created_at,
+        )
+        .where(
+            JournalEntry.patient_id == patient_id,
+            JournalEntry.kind.in_(kinds),
+            JournalEntry.created_at >= since,
+        )
+        .order_by(JournalEntry.created_at, JournalEntry.id)
+    )
+    return [
+        JournalItem(kind, flow_id, version, data, _aware(created))
+        for kind, flow_id, version, data, created in rows
+    ]

@@ -62,6 +62,11 @@ SYSTEM_KEYS = (
     "system.delete_confirm",
     "system.delete_button",
     "system.deleted",
+    # Used by the service and the Telegram channel (bot/safety/risk.py, bot/safety/oncall.py).
+    "system.building_risk",
+    "system.oncall_notice",
+    "system.oncall_no_name",
+    "system.oncall_summary",
 )
 MAX_SCALE_BUTTONS = 11
 

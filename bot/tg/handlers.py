@@ -4,7 +4,8 @@ Text, captions and commands become ``Inbound.message``; button presses ``Inbound
 Each goes to ``CoachService.handle`` with the update id, which stores the step and the id
 together, so an update Telegram delivers twice is handled once. Everything else a patient
 can send (stickers, photos, voice...) gets a kind word that the coach reads text only; an
-edited message is only screened for crisis language; groups and channels are left.
+edited message is only screened for crisis language (a detection is logged as a safety
+event); groups and channels are left.
 
 Logs carry ids, kinds and counts only: never a message's text, nor a name or username.
 """
@@ -24,6 +25,7 @@ from bot.app import Coach
 from bot.db import store
 from bot.flow.turn import Inbound, OutboundMessage
 from bot.tg import texts
+from bot.tg.oncall import OncallAlerts
 from bot.tg.outbox import Outbox
 from bot.tg.sender import NOOP, Sender, keyboard, marker_keyboard
 
@@ -38,10 +40,11 @@ _JOINED = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 class TelegramChannel:
     """The coach on Telegram: one instance per running bot, shared by every chat."""
 
-    def __init__(self, coach: Coach, sender: Sender) -> None:
+    def __init__(self, coach: Coach, sender: Sender, oncall: OncallAlerts | None = None) -> None:
         self.coach = coach
         self.library = coach.engine.library
         self.sender = sender
+        self.oncall = oncall
         self.outbox = Outbox(sender, is_blocked=self.is_blocked, on_forbidden=self.mark_blocked)
         self._blocked: set[int] = set()
         self._known: set[int] = set()  # chats whose stored active flag this process has read
@@ -54,6 +57,8 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None:
             return
+        if self.oncall is not None and chat.id == self.oncall.chat_id:
+            return  # the practice's own on-call chat: the bot stays, reads nothing, stores nothing
         if update.my_chat_member is not None:
             await self._membership(update, chat)
         elif chat.type != Chat.PRIVATE:
@@ -132,6 +137,8 @@ class TelegramChannel:
             elif message_id is not None and reply.pressed == "replace":
                 await self.sender.set_keyboard(chat.id, message_id, keyboard(reply.keyboard))
         await self.outbox.deliver(chat.id, reply.messages)
+        if reply.oncall_notice is not None and self.oncall is not None:
+            self.oncall.notify(reply.oncall_notice)  # after the patient's reply, in the background
 
     async def _edited(self, chat: Chat, message: Message) -> None:
         """An edited message is screened for crisis language only; a step is never re-answered."""
@@ -146,6 +153,9 @@ class TelegramChannel:
         await self.outbox.interrupt(chat.id)
         messages = self.coach.engine.screener.crisis_messages(detection.category, False)
         await self.outbox.deliver(chat.id, messages)
+        notice = await self.coach.service.record_safety_event(str(chat.id), detection)
+        if notice is not None and self.oncall is not None:
+            self.oncall.notify(notice)
 
     # -- blocked and unblocked -------------------------------------------------------------
 

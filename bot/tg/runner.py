@@ -27,8 +27,10 @@ from bot.app import build_coach
 from bot.config import Settings, SettingsError
 from bot.db.session import describe
 from bot.flow.library import FlowLibrary
+from bot.safety.oncall import NoticeLimiter
 from bot.tg import texts
 from bot.tg.handlers import CHANNEL, TelegramChannel
+from bot.tg.oncall import OncallAlerts
 from bot.tg.processor import PerChatUpdateProcessor
 from bot.tg.request import BoundedRequest
 from bot.tg.sender import RETRY_DELAYS, Sender
@@ -78,7 +80,12 @@ def build_application(
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         coach = await build_coach(settings, CHANNEL, library)
-        channel = TelegramChannel(coach, Sender(app.bot, retry_delays))
+        sender = Sender(app.bot, retry_delays)
+        oncall = None
+        if settings.oncall_chat_id is not None:
+            limiter = NoticeLimiter(settings.oncall_max_per_minute)
+            oncall = OncallAlerts(sender, settings.oncall_chat_id, library.content, limiter)
+        channel = TelegramChannel(coach, sender, oncall)
         app.bot_data[_CHANNEL_KEY] = channel
         app.add_handler(TypeHandler(Update, channel.on_update))
         app.add_error_handler(channel.on_error)
@@ -90,11 +97,14 @@ def build_application(
             ",".join(sorted(library.flows)),
             describe(settings.database_url),
         )
+        log.info("oncall notices=%s", "on" if oncall is not None else "off")
 
     async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
         channel = app.bot_data.get(_CHANNEL_KEY)
         if channel is not None:
             await channel.outbox.close()
+            if channel.oncall is not None:
+                await channel.oncall.close()
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         channel = app.bot_data.pop(_CHANNEL_KEY, None)
