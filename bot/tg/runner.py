@@ -180,8 +180,9 @@ async def running_bot(
 
 def bot_commands(library: FlowLibrary) -> list[BotCommand]:
     """The commands shown in Telegram's menu: the engine's, then the menu flows' own."""
-    commands = [BotCommand(name, text) for name, text in texts.COMMAND_DESCRIPTIONS.items()]
-    seen = set(texts.COMMAND_DESCRIPTIONS)
+    engine_commands = texts.command_descriptions(library)
+    commands = [BotCommand(name, text) for name, text in engine_commands.items()]
+    seen = set(engine_commands)
     for compiled in library.menu():
         name = compiled.flow.start.command
         if not name or name in seen:

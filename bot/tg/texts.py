@@ -1,7 +1,7 @@
-"""The few words the Telegram channel says by itself.
+"""The words the Telegram channel says by itself, all from ``content/system.yaml``.
 
-Each can be overridden by a key in ``content/system.yaml`` (the key is given with it), so a
-clinician can change the wording without touching code. Texts are HTML-safe as written.
+Validation requires every key used here (``bot.flow.rules.SYSTEM_KEYS``), so a clinician
+can change the wording without touching code and a missing text is caught before start.
 """
 
 from __future__ import annotations
@@ -11,36 +11,17 @@ import re
 
 from bot.flow.library import FlowLibrary
 
-DEFAULTS = {
-    "system.text_only": (
-        "I can only read text messages. Your question is still open: "
-        "type your answer in words, or tap one of the buttons."
-    ),
-    "system.private_only": (
-        "I only work in a private chat. Please message me directly; I'm leaving this chat."
-    ),
-    "system.error": (
-        "Sorry, something went wrong on my side. Please send that again in a moment. "
-        "If you need help now, type /sos."
-    ),
-    "system.stale_answer": "That question has passed.",
-}
-
-COMMAND_DESCRIPTIONS = {
-    "start": "Start the coach",
-    "menu": "All the exercises",
-    "help": "What I can do",
-    "cancel": "Stop the current exercise",
-    "sos": "Help lines, right now",
-    "book": "Book an appointment",
-}
+#: Commands every patient has, in the order Telegram's menu shows them.
+ENGINE_COMMANDS = ("start", "menu", "help", "cancel", "sos", "book")
 
 
 def text(library: FlowLibrary, key: str) -> str:
-    """The content text for ``key`` if the practice wrote one, else the default here."""
-    if key in library.content:
-        return library.content.get(key)
-    return DEFAULTS[key]
+    return library.content.get(key)
+
+
+def command_descriptions(library: FlowLibrary) -> dict[str, str]:
+    """The engine's commands with their descriptions for Telegram's command list."""
+    return {name: plain(library.content.get(f"system.commands.{name}"), 256) for name in ENGINE_COMMANDS}
 
 
 def plain(html_text: str, limit: int) -> str:
