@@ -264,6 +264,9 @@ async def bench_bot(
                 cpu = _cpu_seconds(child.pid) - cpu_before
                 results.append(Result(kind, mode, updates, seconds, latencies, cpu))
                 print(results[-1].line(), flush=True)
+            calls = emu.stats()["calls"]
+            print(f"{kind:9s} Bot API calls: "
+                  + ", ".join(f"{name} {n}" for name, n in sorted(calls.items())), flush=True)
         finally:
             child.send_signal(signal.SIGTERM)
             await asyncio.to_thread(child.wait, 30)
