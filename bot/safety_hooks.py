@@ -29,11 +29,16 @@ def oncall_notice_for(
     patient: store.PatientRecord,
     events: list[SafetyEvent],
     quiet: timedelta | None,
+    not_alerting: tuple[str, ...] = (),
 ) -> OncallNotice | None:
-    """The notice this detection earns, if any. Call it before the new events are stored."""
+    """The notice this detection earns, if any. Call it before the new events are stored.
+
+    ``not_alerting``: categories that never reach the on-call chat (a question asked
+    first); they neither earn a notice nor start a quiet window."""
+    events = [e for e in events if e.category not in not_alerting]
     if not events or quiet is None:
         return None
-    previous = store.latest_safety_event_at(connection, patient_id=patient.id)
+    previous = store.latest_safety_event_at(connection, patient_id=patient.id, excluding=not_alerting)
     due = notice_due(
         configured=True,
         consented=patient.crisis_alerts,

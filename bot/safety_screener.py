@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,3 +37,15 @@ class CrisisScreener:
         return crisis_messages(
             category, self.config, self.booking_url, safety_plan_html=safety_plan_html, in_exercise=in_exercise
         )
+
+    def asking_categories(self) -> list[str]:
+        return [c.name for c in self.config.categories if c.ask is not None]
+
+    def asks_first(self, category: str) -> bool:
+        return self.config.category(category).ask is not None
+
+    def if_yes(self, category: str) -> str:
+        return self.config.category(category).if_yes
+
+    def if_no(self, category: str) -> str:
+        return html.escape(self.config.category(category).if_no, quote=False)

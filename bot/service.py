@@ -121,7 +121,7 @@ class CoachService:
                 # Declining consent means nothing is stored, not even the conversation.
                 store.delete_patient(connection, patient_id=loaded.patient.id)
                 return _reply(turn, loaded.patient.id)
-            notice = oncall_notice_for(connection, loaded.patient, turn.safety_events, self.oncall_quiet)
+            notice = oncall_notice_for(connection, loaded.patient, turn.safety_events, self.oncall_quiet, self._asking)
             self._store_turn(connection, loaded, turn)
             add_building_risk_note(
                 connection, loaded.patient, turn, content=self.engine.library.content,
@@ -148,7 +148,7 @@ class CoachService:
             patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
             if patient is None:
                 return None
-            notice = oncall_notice_for(connection, patient, [event], self.oncall_quiet)
+            notice = oncall_notice_for(connection, patient, [event], self.oncall_quiet, self._asking)
             store.add_safety_events(connection, patient_id=patient.id, events=[event])
             return notice
 
@@ -157,6 +157,12 @@ class CoachService:
         except (SQLAlchemyError, OSError, TimeoutError) as exc:
             log.error("safety event not stored category=%s error=%s", event.category, type(exc).__name__)
             return None
+
+    @property
+    def _asking(self) -> tuple[str, ...]:
+        """Categories that ask the patient first: only the answer reaches the on-call chat."""
+        screener = self.engine.screener
+        return tuple(screener.asking_categories()) if screener is not None else ()
 
     def _privacy_command(self, connection: Connection, external_id: str, command: str) -> Reply:
         """/export and /delete: everything the patient gave, to keep or to erase."""

@@ -148,3 +148,18 @@ async def test_an_edited_message_is_logged_as_a_safety_event_without_a_step(
     # The exercise did not move: the next answer is still the situation.
     reply = await coach.handle("ed", Inbound.message("At work"))
     assert reply.messages and "thought" in reply.messages[-1].text.lower()
+
+
+async def test_a_question_asked_first_reaches_the_oncall_chat_only_when_answered_yes(
+    coach: CoachService, clock: time_machine.Coordinates
+) -> None:
+    await profile(coach, "asked", name="Ana", crisis_alerts=True)
+    asked = await coach.handle("asked", Inbound.message("I can't do this anymore"))
+    assert [e.category for e in asked.safety_events] == ["concern"]
+    assert asked.oncall_notice is None
+    (question,) = asked.messages
+    yes = next(b for row in question.buttons for b in row if b.token and "asked_yes" in b.token)
+    clock.shift(timedelta(minutes=1))
+    answered = await coach.handle("asked", Inbound.press(yes.token or ""))
+    assert [e.category for e in answered.safety_events] == ["suicide"]
+    assert answered.oncall_notice is not None and answered.oncall_notice.category == "suicide"

@@ -292,11 +292,15 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def latest_safety_event_at(session: Connection, *, patient_id: int) -> datetime | None:
-    """When the patient's latest stored safety event happened (for the on-call quiet window)."""
-    found = session.execute(
-        select(func.max(SafetyEventRow.created_at)).where(SafetyEventRow.patient_id == patient_id)
-    ).scalar_one_or_none()
+def latest_safety_event_at(
+    session: Connection, *, patient_id: int, excluding: tuple[str, ...] = ()
+) -> datetime | None:
+    """When the patient's latest stored safety event happened (for the on-call quiet window);
+    ``excluding`` names categories that do not count."""
+    query = select(func.max(SafetyEventRow.created_at)).where(SafetyEventRow.patient_id == patient_id)
+    if excluding:
+        query = query.where(SafetyEventRow.category.not_in(excluding))
+    found = session.execute(query).scalar_one_or_none()
     return _aware(found) if found is not None else None
 
 

@@ -110,6 +110,18 @@ def parse_yes_no(text: str) -> str:
     raise NotAnAnswer("system.retry_yes_no")
 
 
+def leading_yes_no(text: str) -> str:
+    """``yes``, ``no`` or ``unclear`` from how a reply starts ("No, I'm not" is a no)."""
+    words = re.sub(r"[^\w\s]", "", clean_text(text).lower()).split()
+    first = words[0] if words else ""
+    denied = words[:2] == ["im", "not"] or words[:3] == ["i", "am", "not"]
+    if first in _NO or first in ("not", "never") or denied:
+        return "no"
+    if first in _YES:
+        return "yes"
+    return "unclear"
+
+
 _TIME = re.compile(r"^(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>a\.?m\.?|p\.?m\.?)?$")
 
 

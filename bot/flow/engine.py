@@ -30,6 +30,8 @@ from bot.flow.turn import (
 )
 
 MAX_STEPS_PER_EVENT = 200
+#: ``hold`` while the patient is asked directly about thoughts of ending their life.
+ASKED = "asked:"
 SCALE_ROW = 6
 COMMON_TIMEZONES = (
     ("America/New_York", "Eastern"),
@@ -50,6 +52,20 @@ class Screener(Protocol):
     def crisis_messages(
         self, category: str | None, in_exercise: bool, safety_plan_html: str | None = None
     ) -> list[OutboundMessage]: ...
+
+    def asking_categories(self) -> list[str]:
+        """The categories for worrying but unclear words: the patient is asked first."""
+        ...
+
+    def asks_first(self, category: str) -> bool: ...
+
+    def if_yes(self, category: str) -> str:
+        """The category whose help a "yes" to the direct question gets."""
+        ...
+
+    def if_no(self, category: str) -> str:
+        """What the coach says to a "no" (HTML-safe)."""
+        ...
 
 
 @dataclass
@@ -125,8 +141,24 @@ class Engine:
         in_exercise = bool(ctx.state.frames)
         ctx.turn.safety_events.append(detection)
         ctx.turn.messages.extend(self.screener.crisis_messages(detection.category, in_exercise))
-        if in_exercise:
+        if self.screener.asks_first(detection.category):
+            ctx.state.hold = ASKED + detection.category
+        elif in_exercise:
             ctx.state.hold = "crisis"
+
+    def _asked_answer(self, ctx: _Context, category: str, answer: str) -> None:
+        """The patient answered (``yes``, ``no``) or sidestepped (``unclear``) the direct
+        question about ending their life. Only a clear "no" goes without the help lines."""
+        assert self.screener is not None
+        if answer != "no":
+            self._crisis(ctx, SafetyEvent(self.screener.if_yes(category), f"{category}.{answer}"))
+            return
+        ctx.state.hold = None
+        ctx.turn.messages.append(OutboundMessage(self.screener.if_no(category)))
+        if ctx.state.frames:
+            self._reask(ctx)
+        else:
+            self._add_buttons(ctx, ((self._menu_button(),),))
 
     # -- commands and buttons ---------------------------------------------------------
 
@@ -180,11 +212,17 @@ class Engine:
             self._sos(ctx)
         elif payload == "book":
             self._book(ctx)
+        elif payload.startswith(("asked_yes:", "asked_no:")) and self._asks(payload.partition(":")[2]):
+            answer, _, category = payload.partition(":")
+            self._asked_answer(ctx, category, "yes" if answer == "asked_yes" else "no")
         else:
             ctx.turn.pressed = "stale"
             self._say_key(ctx, "system.stale_button")
 
     def _text(self, ctx: _Context, text: str) -> None:
+        if ctx.state.hold and ctx.state.hold.startswith(ASKED) and self._asks(ctx.state.hold[len(ASKED):]):
+            self._asked_answer(ctx, ctx.state.hold[len(ASKED):], answers.leading_yes_no(text))
+            return
         if ctx.state.hold == "crisis" and ctx.state.frames:
             self._say_key(ctx, "system.after_crisis", buttons=self._hold_buttons())
             return
@@ -581,6 +619,13 @@ class Engine:
         return "ok"
 
     # -- small helpers ----------------------------------------------------------------------
+
+    def _asks(self, category: str) -> bool:
+        """Is ``category`` (from a button or the stored hold) one that asks first, still?"""
+        try:
+            return self.screener is not None and self.screener.asks_first(category)
+        except KeyError:
+            return False
 
     def _variables(self, ctx: _Context, frame: Frame) -> dict[str, Any]:
         return {**ctx.patient.variables(), **frame.variables}

@@ -100,6 +100,13 @@ class Category:
     intro: str
     resources: tuple[str, ...]
     rules: tuple[Rule, ...]
+    #: A category that asks first (worrying words, unclear meaning): the direct question,
+    #: its two buttons, the category whose help a "yes" gets, and the words for a "no".
+    ask: str | None = None
+    yes_button: str = ""
+    no_button: str = ""
+    if_yes: str = ""
+    if_no: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,8 @@ _FUZZY_KEYS = {"words": True, "never": False}
 _MESSAGE_KEYS = {k: True for k in Messages.__dataclass_fields__}
 _BUTTON_KEYS = {k: True for k in ButtonLabels.__dataclass_fields__}
 _RESOURCE_KEYS = {"name": True, "how": True, "url": False, "url_label": False}
-_CATEGORY_KEYS = {"intro": True, "resources": True, "rules": True}
+_CATEGORY_KEYS = {"intro": False, "resources": False, "rules": True}
+_ASKING_KEYS = {"ask": True, "yes_button": True, "no_button": True, "if_yes": True, "if_no": True, "rules": True}
 _RULE_KEYS = {"id": True, "match": True, "unless": False}
 _EXCLUSION_KEYS = {"id": True, "match": True}
 _ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
@@ -437,7 +445,15 @@ def _read(r: _Reader) -> CrisisConfig | None:
         path: tuple[str | int, ...] = ("categories", name)
         if not _LIST_NAME.fullmatch(str(name)):
             r.problem(path, f'the category name "{name}" must be lower-case words_with_underscores')
+        if isinstance(raw, dict) and "ask" in raw:
+            asking = _read_asking_category(r, str(name), raw, path, word_lists, seen_ids)
+            if asking is not None:
+                categories.append(asking)
+            continue
         cat = r.mapping(raw, path, _CATEGORY_KEYS, f"category {name}")
+        for key in ("intro", "resources"):
+            if isinstance(raw, dict) and key not in cat:
+                r.problem(path, f'category {name} needs a "{key}:" key (or ask: to ask a question first)')
         intro = (
             r.text(cat["intro"], (*path, "intro"), f"the intro of {name}") if "intro" in cat else ""
         )
@@ -477,6 +493,20 @@ def _read(r: _Reader) -> CrisisConfig | None:
                     rules.append(rule)
         categories.append(Category(str(name), intro, tuple(res_ids), tuple(rules)))
 
+    names = {c.name: c for c in categories}
+    for i, cat in enumerate(categories):
+        if cat.ask is None:
+            continue
+        path = ("categories", cat.name, "if_yes")
+        target = names.get(cat.if_yes)
+        if target is None or target.ask is not None:
+            others = [c.name for c in categories if c.ask is None]
+            r.problem(path, f'if_yes must name a category with resources{did_you_mean(cat.if_yes, others)}; '
+                      f"the categories are: {', '.join(others)}")
+        if i != len(categories) - 1 and any(c.ask is None for c in categories[i + 1:]):
+            r.problem(("categories", cat.name), f"category {cat.name} asks first, so it must come last "
+                      "(categories are listed most urgent first)")
+
     return CrisisConfig(
         file=r.y.file,
         categories=tuple(categories),
@@ -489,6 +519,33 @@ def _read(r: _Reader) -> CrisisConfig | None:
         _by_name={c.name: c for c in categories},
         _by_id={res.id: res for res in resources},
     )
+
+
+def _read_asking_category(
+    r: _Reader,
+    name: str,
+    raw: dict[str, Any],
+    path: tuple[str | int, ...],
+    word_lists: Mapping[str, tuple[str, ...]],
+    seen_ids: dict[str, int],
+) -> Category | None:
+    """A category that asks the patient directly before showing any help."""
+    cat = r.mapping(raw, path, _ASKING_KEYS, f"category {name} (it asks first)")
+    texts = {k: r.text(cat[k], (*path, k), f"{k} of {name}") if k in cat else "" for k in _ASKING_KEYS if k != "rules"}
+    for key in ("yes_button", "no_button"):
+        if len(texts[key]) > 40:
+            r.problem((*path, key), "a button label must fit a phone screen: 40 characters at most")
+    rules: list[Rule] = []
+    raw_rules = cat.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        r.problem((*path, "rules"), f"category {name} has no rules; add at least one (id:, match:)")
+        raw_rules = []
+    for i, raw_rule in enumerate(raw_rules):
+        rule = _read_rule(r, raw_rule, (*path, "rules", i), name, _RULE_KEYS, word_lists, seen_ids)
+        if rule:
+            rules.append(rule)
+    return Category(name, "", (), tuple(rules), ask=texts["ask"], yes_button=texts["yes_button"],
+                    no_button=texts["no_button"], if_yes=texts["if_yes"], if_no=texts["if_no"])
 
 
 def _read_resources(r: _Reader, raw: Any) -> list[Resource]:

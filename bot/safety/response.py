@@ -14,12 +14,23 @@ from functools import partial
 from bot.flow.turn import Button, OutboundMessage
 from bot.safety.config import CrisisConfig, Resource
 
-__all__ = ["TOKEN_MENU", "TOKEN_RESUME", "TOKEN_SOS", "TOKEN_STOP", "crisis_messages"]
+__all__ = [
+    "TOKEN_ASKED_NO",
+    "TOKEN_ASKED_YES",
+    "TOKEN_MENU",
+    "TOKEN_RESUME",
+    "TOKEN_SOS",
+    "TOKEN_STOP",
+    "asked_question",
+    "crisis_messages",
+]
 
 TOKEN_RESUME = "sys:resume"
 TOKEN_SOS = "sys:sos"
 TOKEN_STOP = "sys:stop"
 TOKEN_MENU = "sys:menu"
+TOKEN_ASKED_YES = "sys:asked_yes"
+TOKEN_ASKED_NO = "sys:asked_no"
 
 _esc = partial(html.escape, quote=False)
 _ALLOWED_TAG = re.compile(r"</?(?:b|i)>")
@@ -40,6 +51,8 @@ def crisis_messages(
     for ``/sos``. Anything in it other than ``<b>``/``<i>`` tags and entities is escaped,
     and unbalanced tags are dropped, so a broken plan can never stop the message sending.
     """
+    if category is not None and cfg.category(category).ask is not None:
+        return [asked_question(cfg, category)]
     if category is None:
         intro = cfg.messages.sos_intro
         resources = list(cfg.resources)
@@ -76,6 +89,17 @@ def crisis_messages(
         choices = ((Button(b.sos, token=TOKEN_SOS),), (Button(b.menu, token=TOKEN_MENU),))
     messages.append(OutboundMessage(_esc(text), buttons=choices, kind="crisis"))
     return messages
+
+
+def asked_question(cfg: CrisisConfig, category: str) -> OutboundMessage:
+    """The direct question a worrying but unclear message gets, with its two answers."""
+    cat = cfg.category(category)
+    assert cat.ask is not None
+    buttons = (
+        (Button(cat.yes_button, token=f"{TOKEN_ASKED_YES}:{category}"),),
+        (Button(cat.no_button, token=f"{TOKEN_ASKED_NO}:{category}"),),
+    )
+    return OutboundMessage(_esc(cat.ask), buttons=buttons, kind="crisis")
 
 
 def _resource_line(resource: Resource) -> str:

@@ -296,3 +296,33 @@ def test_text_after_the_cues_have_all_arrived_answers_the_question(engine: Engin
     answered = engine.handle(state, patient, Inbound(kind="text", text="enough", at=after))
     assert "stopped the cues" not in said(answered)
     assert state.current is None or state.current.step != "round_1"
+
+
+def test_worrying_but_unclear_words_get_a_direct_question_and_a_no_returns_to_the_exercise(chat: Chat) -> None:
+    chat.send("/checkin")
+    asked = chat.send("I can't do this anymore")
+    assert "thoughts of ending your life" in said(asked)
+    assert [e.category for e in asked.safety_events] == ["concern"]
+    assert "988" not in said(asked)  # a question first, not the help lines
+    answered = chat.press("No, I'm not")
+    assert "/sos" in said(answered)
+    assert chat.step == "mood" and "0" in chat.buttons  # the check-in's question again
+    assert chat.state.hold is None
+
+
+@pytest.mark.parametrize("reply", ["yes", "i dont know", "Yes, I am"])
+def test_anything_but_a_clear_no_to_the_direct_question_gets_the_help_lines(chat: Chat, reply: str) -> None:
+    chat.send("/checkin")
+    chat.send("everything feels hopeless")
+    turn = chat.press(reply) if reply in chat.buttons else chat.send(reply)
+    assert "988" in said(turn)
+    assert [e.category for e in turn.safety_events] == ["suicide"]
+    assert chat.state.hold == "crisis"
+    back = chat.press("Go back to the exercise")
+    assert chat.step == "mood" and back.messages
+
+
+def test_a_typed_no_outside_an_exercise_offers_the_menu(chat: Chat) -> None:
+    chat.send("i'm such a burden to everyone")
+    turn = chat.send("No, I'm not")
+    assert "988" not in said(turn) and "Menu" in chat.buttons

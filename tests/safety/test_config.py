@@ -163,3 +163,37 @@ def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL + "  broken: [unclosed\n")
     found = validate_crisis_file(path)
     assert found and found[0].file == str(path) and found[0].line > 1
+
+
+ASKING = """\
+  concern:
+    ask: "Are you having thoughts of ending your life?"
+    yes_button: "Yes"
+    no_button: "No"
+    if_yes: suicide
+    if_no: "Thank you for answering."
+    rules:
+      - id: concern.words
+        match:
+          - "no way out"
+"""
+
+
+def test_a_category_that_asks_first_loads_last_with_its_answers(tmp_path: Path) -> None:
+    config = load_crisis_config(write(tmp_path, MINIMAL + ASKING))
+    concern = config.category("concern")
+    assert concern.ask and concern.if_yes == "suicide" and concern.resources == ()
+
+
+def test_a_category_that_asks_first_must_name_a_real_if_yes_and_come_last(tmp_path: Path) -> None:
+    text = MINIMAL.replace("categories:\n", "categories:\n" + ASKING.replace("if_yes: suicide", "if_yes: suicid"))
+    path = write(tmp_path, text)
+    problems = problems_of(path)
+    assert any(f":{line_of(text, 'if_yes: suicid')}: " in p and 'did you mean "suicide"' in p for p in problems)
+    assert any("must come last" in p for p in problems)
+
+
+def test_a_normal_category_without_intro_says_what_to_add(tmp_path: Path) -> None:
+    text = MINIMAL.replace('    intro: "Thank you for telling me."\n', "")
+    [problem] = problems_of(write(tmp_path, text))
+    assert 'needs a "intro:" key' in problem
