@@ -8,7 +8,6 @@ for crisis language before anything else looks at it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,6 +16,7 @@ from bot.flow.answers import NotAnAnswer
 from bot.flow.content import format_value, render
 from bot.flow.library import CompiledFlow, FlowLibrary
 from bot.flow.machine import advance
+from bot.flow.questions import Questions, StillChoosing
 from bot.flow.rules import say_items
 from bot.flow.schema import Pause, SayKey, SayText, Step
 from bot.flow.state import ConversationState, Frame, PatientView
@@ -28,20 +28,11 @@ from bot.flow.turn import (
     SafetyEvent,
     Turn,
 )
+from bot.flow.versions import reconcile_frames
 
 MAX_STEPS_PER_EVENT = 200
 #: ``hold`` while the patient is asked directly about thoughts of ending their life.
 ASKED = "asked:"
-SCALE_ROW = 6
-COMMON_TIMEZONES = (
-    ("America/New_York", "Eastern"),
-    ("America/Chicago", "Central"),
-    ("America/Denver", "Mountain"),
-    ("America/Phoenix", "Arizona"),
-    ("America/Los_Angeles", "Pacific"),
-    ("America/Anchorage", "Alaska"),
-    ("Pacific/Honolulu", "Hawaii"),
-)
 
 
 class Screener(Protocol):
@@ -88,6 +79,7 @@ class Engine:
         booking_url: str | None = None,
     ) -> None:
         self.library = library
+        self.questions = Questions(library.content)
         self.screener = screener
         self.booking_url = booking_url
 
@@ -304,29 +296,28 @@ class Engine:
             self._reask(ctx)
             return
         try:
-            result = self._read_answer(ctx, compiled, step, frame, button, text)
+            answer = self.questions.read(step, frame, button, text)
         except NotAnAnswer as problem:
-            self._retry(ctx, compiled, step, frame, problem)
+            self._retry(ctx, step, frame, problem)
             return
-        if result is _STILL_CHOOSING:
+        if isinstance(answer, StillChoosing):
+            ctx.turn.pressed = "replace"
+            ctx.turn.keyboard = self.questions.buttons(ctx.state.turn, step, frame)
             return
-        value, label, choice = result
         if step.save:
-            frame.variables[step.save] = value
-            if label is not None:
-                frame.labels[step.save] = label
+            frame.variables[step.save] = answer.value
+            if answer.label is not None:
+                frame.labels[step.save] = answer.label
             else:
                 frame.labels.pop(step.save, None)
         frame.selection = []
         if button is not None:
             ctx.turn.pressed = "answered"
-            ctx.turn.pressed_label = (
-                label
-                if label is not None
-                else format_value(value)
-                if value is not None
-                else self._text_of("system.skip")
-            )
+            ctx.turn.pressed_label = answer.label
+            if answer.label is None:
+                skipped = answer.value is None
+                ctx.turn.pressed_label = self._text_of("system.skip") if skipped else format_value(answer.value)
+        choice = answer.choice
         frame.step = advance(compiled.machine, frame.step, frame.variables, choice)
         self._run(ctx)
 
@@ -341,7 +332,7 @@ class Engine:
             self._enter(ctx, compiled, frame, step)
             if step.ask:
                 ctx.state.turn += 1
-                self._attach_question(ctx, compiled, frame, step)
+                self._add_buttons(ctx, self.questions.buttons(ctx.state.turn, step, frame))
                 return
             if step.call:
                 callee = self.library.flows[step.call]
@@ -398,159 +389,12 @@ class Engine:
 
     # -- questions -----------------------------------------------------------------------
 
-    def _attach_question(
-        self, ctx: _Context, compiled: CompiledFlow, frame: Frame, step: Step
-    ) -> None:
-        self._add_buttons(ctx, self._question_buttons(ctx, compiled, frame, step))
-
-    def _question_buttons(
-        self, ctx: _Context, compiled: CompiledFlow, frame: Frame, step: Step
-    ) -> tuple[tuple[Button, ...], ...]:
-        turn = ctx.state.turn
-        rows: list[tuple[Button, ...]] = []
-        if step.ask in ("choice", "multi"):
-            buttons = []
-            for i, option in enumerate(step.options or ()):
-                label = self._option_label(option)
-                if step.ask == "multi" and option.value in frame.selection:
-                    label = f"✓ {label}"
-                buttons.append(Button(label, token=f"{turn}:{i}"))
-            rows.extend(_rows(buttons))
-            if step.ask == "multi":
-                rows.append((Button(self._text_of("system.done"), token=f"{turn}:done"),))
-        elif step.ask == "scale":
-            low, high = (
-                int(step.min if step.min is not None else 0),
-                int(step.max if step.max is not None else 10),
-            )
-            buttons = [Button(str(n), token=f"{turn}:v{n}") for n in range(low, high + 1)]
-            rows.extend(
-                tuple(buttons[i : i + SCALE_ROW]) for i in range(0, len(buttons), SCALE_ROW)
-            )
-        elif step.ask == "yes_no":
-            rows.append(
-                (
-                    Button(self._text_of("system.yes"), token=f"{turn}:yes"),
-                    Button(self._text_of("system.no"), token=f"{turn}:no"),
-                )
-            )
-        elif step.ask == "timezone":
-            buttons = [
-                Button(label, token=f"{turn}:tz{i}")
-                for i, (_, label) in enumerate(COMMON_TIMEZONES)
-            ]
-            rows.extend(_rows(buttons))
-        if step.optional:
-            rows.append((Button(self._text_of("system.skip"), token=f"{turn}:skip"),))
-        return tuple(rows)
-
-    def _read_answer(
-        self,
-        ctx: _Context,
-        compiled: CompiledFlow,
-        step: Step,
-        frame: Frame,
-        button: str | None,
-        text: str | None,
-    ) -> Any:
-        """(value, label, choice) for a fitting answer; raises NotAnAnswer otherwise."""
-        if step.optional and (
-            button == "skip"
-            or (text is not None and answers.clean_text(text).lower() in ("skip", "/skip"))
-        ):
-            return None, None, None
-        options = step.options or []
-        if step.ask == "choice":
-            index = _button_index(button, len(options))
-            if index is None and text is not None:
-                value = answers.match_option(
-                    text, [(o.value, self._option_label(o)) for o in options]
-                )
-                index = next((i for i, o in enumerate(options) if o.value == value), None)
-            if index is None:
-                raise NotAnAnswer("system.retry_choice")
-            option = options[index]
-            return option.value, self._option_label(option), option.value
-        if step.ask == "multi":
-            return self._read_multi(ctx, compiled, step, frame, button, text)
-        if step.ask == "scale":
-            low, high = (
-                step.min if step.min is not None else 0,
-                step.max if step.max is not None else 10,
-            )
-            if button is not None and button.startswith("v"):
-                return answers.parse_number(button[1:], low, high, whole=True), None, None
-            return answers.parse_number(text or "", low, high, whole=True), None, None
-        if step.ask == "yes_no":
-            raw = button if button in ("yes", "no") else answers.parse_yes_no(text or "")
-            return raw, self._text_of(f"system.{raw}"), raw
-        if step.ask == "timezone":
-            if (
-                button is not None
-                and button.startswith("tz")
-                and button[2:].isdigit()
-                and int(button[2:]) < len(COMMON_TIMEZONES)
-            ):
-                zone, label = COMMON_TIMEZONES[int(button[2:])]
-                return zone, label, None
-            return answers.parse_timezone(text or ""), None, None
-        if button is not None:
-            raise NotAnAnswer(f"system.retry_{'text' if step.ask == 'text' else step.ask}")
-        if step.ask == "number":
-            return answers.parse_number(text or "", step.min, step.max, whole=False), None, None
-        if step.ask == "time":
-            return answers.parse_time(text or ""), None, None
-        return answers.parse_text(text or "", step.max_length), None, None
-
-    def _read_multi(
-        self,
-        ctx: _Context,
-        compiled: CompiledFlow,
-        step: Step,
-        frame: Frame,
-        button: str | None,
-        text: str | None,
-    ) -> Any:
-        options = step.options or []
-        if button == "done" or (
-            text is not None
-            and answers.clean_text(text).lower() in ("done", "ok", "that's all", "none")
-        ):
-            if not frame.selection and not step.optional and (text or "").strip().lower() != "none":
-                raise NotAnAnswer("system.retry_multi")
-            chosen = [o.value for o in options if o.value in frame.selection]
-            labels = [self._option_label(o) for o in options if o.value in frame.selection]
-            return chosen, ", ".join(labels), None
-        index = _button_index(button, len(options))
-        if index is not None:
-            value = options[index].value
-            if value in frame.selection:
-                frame.selection.remove(value)
-            else:
-                frame.selection.append(value)
-            ctx.turn.pressed = "replace"
-            ctx.turn.keyboard = self._question_buttons(ctx, compiled, frame, step)
-            return _STILL_CHOOSING
-        if text is not None:
-            pairs = [(o.value, self._option_label(o)) for o in options]
-            picked = [
-                answers.match_option(part, pairs) for part in text.replace(";", ",").split(",")
-            ]
-            if picked and all(picked):
-                values = [p for p in picked if p]
-                chosen = [o.value for o in options if o.value in values]
-                labels = [self._option_label(o) for o in options if o.value in values]
-                return chosen, ", ".join(labels), None
-        raise NotAnAnswer("system.retry_multi")
-
-    def _retry(
-        self, ctx: _Context, compiled: CompiledFlow, step: Step, frame: Frame, problem: NotAnAnswer
-    ) -> None:
+    def _retry(self, ctx: _Context, step: Step, frame: Frame, problem: NotAnAnswer) -> None:
         key = step.retry or problem.key
         values = {f"limit.{k}": v for k, v in problem.values.items()}
         text = render(self._text_of(key), {**self._variables(ctx, frame), **values}, frame.labels)
         ctx.turn.messages.append(
-            OutboundMessage(text, buttons=self._question_buttons(ctx, compiled, frame, step))
+            OutboundMessage(text, buttons=self.questions.buttons(ctx.state.turn, step, frame))
         )
 
     def _reask(self, ctx: _Context) -> None:
@@ -568,7 +412,7 @@ class Engine:
             texts.append(render(step.text, variables, frame.labels))
         question = texts[-1] if texts else self._text_of("system.continue_button")
         ctx.turn.messages.append(
-            OutboundMessage(question, buttons=self._question_buttons(ctx, compiled, frame, step))
+            OutboundMessage(question, buttons=self.questions.buttons(ctx.state.turn, step, frame))
         )
 
     # -- flow versions ----------------------------------------------------------------------
@@ -582,7 +426,7 @@ class Engine:
         for frames in (ctx.state.frames, ctx.state.paused):
             if not frames:
                 continue
-            outcome = self._reconcile_frames(frames)
+            outcome = reconcile_frames(self.library, frames)
             if outcome == "ok":
                 continue
             root = frames[0].flow_id
@@ -597,26 +441,6 @@ class Engine:
                 self._say_key(ctx, "system.flow_changed")
                 self._start_flow(ctx, root)
         return changed
-
-    def _reconcile_frames(self, frames: list[Frame]) -> str:
-        for frame in frames:
-            compiled = self.library.flows.get(frame.flow_id)
-            if compiled is None:
-                return "gone"
-            if compiled.version == frame.flow_version and frame.step in compiled.flow.steps:
-                continue
-            step_name = compiled.flow.migrate.get(frame.step, frame.step)
-            step = compiled.flow.steps.get(step_name)
-            if step is None:
-                return "changed"
-            saved = set(compiled.facts.saved)
-            if step.save and step.save not in saved:
-                return "changed"
-            frame.step = step_name
-            frame.flow_version = compiled.version
-            frame.variables = {k: v for k, v in frame.variables.items() if k in saved}
-            frame.selection = []
-        return "ok"
 
     # -- small helpers ----------------------------------------------------------------------
 
@@ -638,9 +462,6 @@ class Engine:
 
     def _text_of(self, key: str) -> str:
         return self.library.content.get(key)
-
-    def _option_label(self, option: Any) -> str:
-        return option.text if option.text is not None else self._text_of(option.label)
 
     def _menu_button(self) -> Button:
         return Button(self._text_of("system.menu_button"), token="sys:menu")
@@ -671,34 +492,5 @@ class Engine:
             ctx.turn.messages.append(OutboundMessage(self._text_of("system.choose"), buttons=rows))
 
 
-_STILL_CHOOSING = object()
-
-
 def _before(at: float | None, until: float | None) -> bool:
     return at is not None and until is not None and at < until
-
-
-def _button_index(button: str | None, count: int) -> int | None:
-    if button is not None and button.isdigit() and int(button) < count:
-        return int(button)
-    return None
-
-
-def _rows(buttons: Iterable[Button]) -> list[tuple[Button, ...]]:
-    """Short labels two to a row, long ones alone, as a phone screen fits them."""
-    rows: list[tuple[Button, ...]] = []
-    pending: list[Button] = []
-    for button in buttons:
-        if len(button.label) > 18:
-            if pending:
-                rows.append(tuple(pending))
-                pending = []
-            rows.append((button,))
-            continue
-        pending.append(button)
-        if len(pending) == 2:
-            rows.append(tuple(pending))
-            pending = []
-    if pending:
-        rows.append(tuple(pending))
-    return rows
