@@ -147,3 +147,33 @@ async def test_the_bot_stays_silent_in_the_oncall_group(
     await group.send(3001, "Thanks, I'll call her now. I want to kill myself laughing at this week")
     await settle(emu, 0.5)
     assert emu.sent(ONCALL) == [] and ONCALL not in emu.left_chats
+
+
+async def test_worrying_words_mid_thought_record_get_a_direct_question_and_no_returns_to_it(
+    app: Application, emu: BotApiEmulator, patients: Patients
+) -> None:
+    user = emu.user(2101)
+    await say(user, "/reframe", count=2)
+    (thought_q,) = await say(user, "An argument with my sister")
+
+    (asked,) = await say(user, "honestly i can't do this anymore")
+    assert "thoughts of ending your life" in asked.text
+    assert asked.buttons == [["Yes, I am"], ["No, I'm not"]]
+    answered = await tap(user, "No, I'm not", count=2)
+    assert "/sos" in answered[0].text
+    assert answered[1].text == thought_q.text  # the same question, ready for an answer
+    assert await events(patients, user.chat_id) == [("concern", "concern.cant_go_on")]
+
+
+async def test_a_yes_to_the_direct_question_gets_the_help_lines_and_the_booking_button(
+    app: Application, emu: BotApiEmulator, patients: Patients
+) -> None:
+    user = emu.user(2102)
+    await say(user, "/reframe", count=2)
+    (asked,) = await say(user, "everything feels hopeless")
+    response, next_step = await tap(user, "Yes, I am", count=2)
+    assert "988" in response.text
+    assert response.button("Book an appointment")["url"] == BOOKING
+    assert ["Go back to the exercise"] in next_step.buttons
+    assert [c for c, _ in await events(patients, user.chat_id)] == ["concern", "suicide"]
+    await settle(emu, 0)
