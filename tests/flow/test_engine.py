@@ -326,3 +326,17 @@ def test_a_typed_no_outside_an_exercise_offers_the_menu(chat: Chat) -> None:
     chat.send("i'm such a burden to everyone")
     turn = chat.send("No, I'm not")
     assert "988" not in said(turn) and "Menu" in chat.buttons
+
+
+def test_the_stored_conversation_holds_every_field_of_the_state() -> None:
+    """to_json is written out by hand for speed; it must not drop a field added later."""
+    from dataclasses import asdict
+
+    from bot.flow.state import Frame
+
+    state = ConversationState(
+        frames=[Frame("a", 2, "s", {"x": [1, {"y": 2}]}, {"x": "X"}, ["v"])],
+        paused=[Frame("b", 1, "t")], turn=7, hold="crisis", paced_until=12.5,
+    )
+    assert state.to_json() == asdict(state)
+    assert ConversationState.from_json(state.to_json()) == state
