@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -71,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="write the JSON Schema of the flow format (for editors)")
     schema.add_argument("--output", type=Path, default=Path("docs/flow.schema.json"))
     schema.set_defaults(handler=_schema)
+
+    diagram = sub.add_parser("diagram", help="draw each flow as a Mermaid diagram in docs/flows/<flow>.md")
+    diagram.add_argument("flows", nargs="*", help="only these flow ids (default: all)")
+    diagram.add_argument("--output-dir", type=Path, default=Path("docs/flows"))
+    diagram.add_argument("--check", action="store_true", help="write nothing; exit 1 if a diagram is out of date")
+    diagram.set_defaults(handler=_diagram)
 
     safety = sub.add_parser("safety", help="try the crisis lists: coach safety check [--report FILE.tsv]")
     safety.add_argument("rest", nargs=argparse.REMAINDER)
@@ -184,15 +189,37 @@ def _test_flows(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _schema(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.flow.schema import Flow
+    from bot.flow.editor_schema import flow_schema_text
 
-    schema = Flow.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "Coach flow"
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    args.output.write_text(flow_schema_text(), encoding="utf-8")
     print(f"Wrote {args.output}")
     return 0
+
+
+def _diagram(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.flow.diagram import all_diagrams
+
+    library = _checked_library(settings)
+    if library is None:
+        return 1
+    unknown = [f for f in args.flows if f not in library.flows]
+    if unknown:
+        print(f'There is no flow "{unknown[0]}". The flows are: {", ".join(sorted(library.flows))}', file=sys.stderr)
+        return 1
+    stale = 0
+    for path, text in all_diagrams(library, args.output_dir, args.flows).items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        if args.check:
+            stale += 1
+            print(f"{path} is out of date; run `coach diagram`")
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"Wrote {path}")
+    return 1 if stale else 0
 
 
 def _safety(args: argparse.Namespace, settings: Settings) -> int:
