@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic", "transitions"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to the coach in this terminal (no Telegram needed)")
     chat.add_argument("--flow", help="start this flow at once")
     chat.add_argument("--patient", default="local", help="who you are (keeps separate conversations)")
+    chat.add_argument("--from", dest="from_step", metavar="STEP", help="start the flow at this step (with --flow)")
+    chat.add_argument("--set", dest="variables", action="append", default=[], metavar="NAME=VALUE",
+                      help="an answer the earlier steps would have saved, e.g. --set distress=8")
     chat.set_defaults(handler=_chat)
 
     validate = sub.add_parser("validate", help="check flows, texts and crisis lists; lists every problem")
@@ -98,6 +101,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_coach
     from bot.sim import run_chat
+    from bot.tryout import TryoutError, check_tryout, parse_variables
 
     library = _library(settings)
     for problem in library.problems:
@@ -105,12 +109,21 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     if args.flow and args.flow not in library.flows:
         print(f'There is no flow "{args.flow}". The flows are: {", ".join(sorted(library.flows))}', file=sys.stderr)
         return 1
+    try:
+        variables = parse_variables(args.variables)
+        notes = check_tryout(library, args.flow, args.from_step, variables)
+    except TryoutError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for note in notes:
+        print(note, file=sys.stderr)
     logging.getLogger("bot").setLevel(logging.WARNING)
 
     async def go() -> None:
         coach = await build_coach(settings, "terminal", library)
         try:
-            await run_chat(coach.service, patient=args.patient, flow_id=args.flow)
+            await run_chat(coach.service, patient=args.patient, flow_id=args.flow,
+                           from_step=args.from_step, variables=variables)
         finally:
             await coach.close()
 
