@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
 
     tests = sub.add_parser("test-flows", help="run the conversation tests in flows/tests/")
     tests.add_argument("flows", nargs="*", help="only these flow ids")
+    tests.add_argument("--changed", action="store_true",
+                       help="only the tests of flows changed (or whose texts changed) since the last commit")
     tests.set_defaults(handler=_test_flows)
 
     schema = sub.add_parser("schema", help="write the JSON Schema of the flow format (for editors)")
@@ -184,6 +186,13 @@ def _test_flows(args: argparse.Namespace, settings: Settings) -> int:
         print(f"(not loaded) {problem}")
     engine = _engine(settings, library)
     files = conversation_test_files(Path(settings.flows_dir) / "tests")
+    if args.changed:
+        chosen = _changed_test_files(settings, library)
+        if chosen is None:
+            return 2
+        if not chosen:
+            return 0
+        files = chosen
     passed = failed = 0
     for path in files:
         for result in run_test_file(engine, path, _shown(path)):
@@ -199,6 +208,30 @@ def _test_flows(args: argparse.Namespace, settings: Settings) -> int:
                     print(f"      {failure}")
     print(f"\n{passed} passed, {failed} failed")
     return 1 if failed or (library.problems and not passed) else 0
+
+
+def _changed_test_files(settings: Settings, library) -> list[Path] | None:  # type: ignore[no-untyped-def]
+    """The test files for `test-flows --changed`; None when git cannot tell."""
+    from bot.flow.changed import NotInGit, git_changed_files, select_changed_tests
+
+    flows_dir, content_dir = Path(settings.flows_dir), Path(settings.content_dir)
+    try:
+        changed = git_changed_files(flows_dir if flows_dir.is_dir() else Path.cwd())
+    except NotInGit as exc:
+        print(f"--changed asks git what changed since the last commit, and git said: {exc}\n"
+              "Run `coach test-flows` (every test) or `coach test-flows FLOW` instead.", file=sys.stderr)
+        return None
+    found = select_changed_tests(library, flows_dir, content_dir, changed)
+    if not found.changed:
+        print("Nothing changed in flows/ or content/ since the last commit; no tests to run.")
+        return []
+    print("Changed: " + ", ".join(_shown(p) for p in found.changed))
+    if not found.files:
+        print(f"No conversation tests cover {', '.join(found.flows) or 'these changes'}; "
+              "add one in flows/tests/ (see docs/authoring.md).")
+        return []
+    print(f"Testing flows: {', '.join(found.flows) or '(changed test files only)'}\n")
+    return [Path(_shown(p)) for p in found.files]
 
 
 def _schema(args: argparse.Namespace, settings: Settings) -> int:
