@@ -1,0 +1,85 @@
+"""Fuzz: thousands of randomly damaged flows; `coach validate` never crashes and every
+problem it reports has a file and a line.
+
+In-process runs go through ``load_library`` (what `coach validate` calls), with the
+content read once to keep this fast; a few mutants also go through the real
+`coach validate` in a subprocess. FUZZ_MUTATIONS raises the count for a longer run.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import bot.flow.library as library_module
+from bot.flow.content import load_content
+from bot.flow.library import load_library
+from tests.flow.fuzz_mutations import mutate
+
+ROOT = Path(__file__).resolve().parents[2]
+MUTATIONS = int(os.environ.get("FUZZ_MUTATIONS", "2000"))
+SHOWN = re.compile(r"^.+:\d+: \S")
+
+
+def _flows() -> list[Path]:
+    return sorted((ROOT / "flows").glob("*.yaml"))
+
+
+def test_validation_never_crashes_and_always_names_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = load_content(ROOT / "content", ROOT)
+    monkeypatch.setattr(library_module, "load_content", lambda *_: content)
+    originals = {p.name: p.read_text(encoding="utf-8") for p in _flows()}
+    target = tmp_path / "flows" / "mutant.yaml"
+    target.parent.mkdir()
+    rng = random.Random(20261125)
+    started = time.perf_counter()
+    reported = 0
+    for n in range(MUTATIONS):
+        name = rng.choice(sorted(originals))
+        text, done = mutate(originals[name], rng)
+        target.write_text(text, encoding="utf-8", errors="surrogatepass")
+        where = f"mutation {n} of {name} ({', '.join(done)})"
+        try:
+            library = load_library(tmp_path / "flows", ROOT / "content", root=tmp_path, files=[target])
+        except Exception as exc:  # the whole point: this must never happen
+            pytest.fail(f"{where} crashed validation: {type(exc).__name__}: {exc}\n---\n{text[:2000]}")
+        line_count = text.count("\n") + 1
+        for problem in library.problems:
+            assert problem.file == "flows/mutant.yaml", f"{where}: {problem}"
+            assert isinstance(problem.line, int) and 1 <= problem.line <= line_count, f"{where}: {problem}"
+            assert SHOWN.match(str(problem)), f"{where}: {problem!r}"
+        reported += bool(library.problems)
+    elapsed = time.perf_counter() - started
+    print(f"\nfuzz: {MUTATIONS} mutations, {reported} reported problems, {elapsed:.1f}s")
+    assert reported > MUTATIONS * 0.5  # the mutations really do damage
+
+
+def test_coach_validate_on_mutants_prints_file_and_line(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.sqlite3"}
+    for n in range(4):
+        copy = tmp_path / f"copy{n}"
+        shutil.copytree(ROOT / "flows", copy / "flows")
+        shutil.copytree(ROOT / "content", copy / "content")
+        for path in rng.sample(sorted((copy / "flows").glob("*.yaml")), 3):
+            text, _ = mutate(path.read_text(encoding="utf-8"), rng)
+            path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "validate"], cwd=copy, capture_output=True, text=True,
+            env={**env, "PYTHONPATH": str(ROOT)}, timeout=120,
+        )
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.returncode in (0, 1), done.stderr
+        lines = [line for line in done.stdout.splitlines() if line.strip()]
+        if done.returncode == 1:
+            assert lines and all(SHOWN.match(line) for line in lines), done.stdout
