@@ -254,7 +254,16 @@ def _diagram(args: argparse.Namespace, settings: Settings) -> int:
         print(f'There is no flow "{unknown[0]}". The flows are: {", ".join(sorted(library.flows))}', file=sys.stderr)
         return 1
     stale = 0
-    for path, text in all_diagrams(library, args.output_dir, args.flows).items():
+    drawn = all_diagrams(library, args.output_dir, args.flows)
+    if not args.flows and args.output_dir.is_dir():
+        for gone in sorted(set(args.output_dir.glob("*.md")) - set(drawn)):
+            if "Drawn by `coach diagram`" not in gone.read_text(encoding="utf-8"):
+                continue  # not ours: leave it alone
+            stale += args.check
+            print(f"{gone} is of a flow that no longer exists; " + ("run `coach diagram`" if args.check else "removed"))
+            if not args.check:
+                gone.unlink()
+    for path, text in drawn.items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:
             continue

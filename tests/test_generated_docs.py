@@ -58,4 +58,4 @@ def test_committed_diagrams_are_current() -> None:
     ]
     extra = sorted(p.name for p in docs.glob("*.md") if p not in expected)
     assert not stale, f"diagrams out of date with their flows: {stale}; run `coach diagram`"
-    assert not extra, f"diagrams of flows that no longer exist: {extra}; delete them"
+    assert not extra, f"diagrams of flows that no longer exist: {extra}; run `coach diagram`"
