@@ -67,11 +67,13 @@ def test_validation_never_crashes_and_always_names_file_and_line(
 def test_coach_validate_on_mutants_prints_file_and_line(tmp_path: Path) -> None:
     rng = random.Random(7)
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.sqlite3"}
-    for n in range(4):
+    for n in range(3):
         copy = tmp_path / f"copy{n}"
         shutil.copytree(ROOT / "flows", copy / "flows")
         shutil.copytree(ROOT / "content", copy / "content")
-        for path in rng.sample(sorted((copy / "flows").glob("*.yaml")), 3):
+        damaged = rng.sample(sorted((copy / "flows").glob("*.yaml")), 3)
+        damaged.append(rng.choice(sorted((copy / "content").glob("*.yaml"))))  # texts too
+        for path in damaged:
             text, _ = mutate(path.read_text(encoding="utf-8"), rng)
             path.write_text(text, encoding="utf-8", errors="surrogatepass")
         done = subprocess.run(
