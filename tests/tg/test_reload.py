@@ -130,3 +130,28 @@ async def test_sighup_reloads(live: Application, emu: BotApiEmulator, editable: 
     assert channel_of(live).coach.service.engine is channel_of(live).coach.engine
     (belief,) = await say(patient, "A thought")
     assert belief.text.startswith(NEW_BELIEF)
+
+
+async def test_reload_amid_traffic_loses_no_conversation(
+    live: Application, emu: BotApiEmulator, editable: Path
+) -> None:
+    patients = [emu.user(2400 + i) for i in range(8)]
+    for user in patients:
+        await say(user, "/example", count=2)
+    _edit(editable / "content" / "example.yaml", OLD_BELIEF, NEW_BELIEF)
+    admin = emu.user(ADMIN)
+    for user in patients[:4]:
+        await user.press("Fairly calm")
+    await admin.send("/reload")  # lands among the patients' presses
+    for user in patients[4:]:
+        await user.press("Fairly calm")
+    (answer,) = await admin.wait_for_reply(timeout=10)
+    assert answer.text.startswith("Reloaded"), answer.text
+    for user in patients:
+        (thought,) = await user.wait_for_reply(timeout=10)
+        assert "thought on your mind" in thought.text, thought.text
+    for user in patients:
+        await user.send("A thought")
+    for user in patients:
+        (belief,) = await user.wait_for_reply(timeout=10)
+        assert belief.text.startswith(NEW_BELIEF), belief.text
