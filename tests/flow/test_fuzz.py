@@ -1,7 +1,7 @@
 """Fuzz: thousands of randomly damaged flows; `coach validate` never crashes and every
 problem it reports has a file and a line.
 
-In-process runs go through ``load_library`` (what `coach validate` calls), with the
+Worker processes run the mutants through ``load_library`` (what `coach validate` calls), with the
 content read once to keep this fast; a few mutants also go through the real
 `coach validate` in a subprocess. FUZZ_MUTATIONS raises the count for a longer run.
 """
@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
 
 import bot.flow.library as library_module
 from bot.flow.content import load_content
