@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -30,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic", "transitions"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
@@ -58,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to the coach in this terminal (no Telegram needed)")
     chat.add_argument("--flow", help="start this flow at once")
     chat.add_argument("--patient", default="local", help="who you are (keeps separate conversations)")
+    chat.add_argument("--from", dest="from_step", metavar="STEP", help="start the flow at this step (with --flow)")
+    chat.add_argument("--set", dest="variables", action="append", default=[], metavar="NAME=VALUE",
+                      help="an answer the earlier steps would have saved, e.g. --set distress=8")
     chat.set_defaults(handler=_chat)
 
     validate = sub.add_parser("validate", help="check flows, texts and crisis lists; lists every problem")
@@ -66,11 +68,19 @@ def _parser() -> argparse.ArgumentParser:
 
     tests = sub.add_parser("test-flows", help="run the conversation tests in flows/tests/")
     tests.add_argument("flows", nargs="*", help="only these flow ids")
+    tests.add_argument("--changed", action="store_true",
+                       help="only the tests of flows changed (or whose texts changed) since the last commit")
     tests.set_defaults(handler=_test_flows)
 
     schema = sub.add_parser("schema", help="write the JSON Schema of the flow format (for editors)")
     schema.add_argument("--output", type=Path, default=Path("docs/flow.schema.json"))
     schema.set_defaults(handler=_schema)
+
+    diagram = sub.add_parser("diagram", help="draw each flow as a Mermaid diagram in docs/flows/<flow>.md")
+    diagram.add_argument("flows", nargs="*", help="only these flow ids (default: all)")
+    diagram.add_argument("--output-dir", type=Path, default=Path("docs/flows"))
+    diagram.add_argument("--check", action="store_true", help="write nothing; exit 1 if a diagram is out of date")
+    diagram.set_defaults(handler=_diagram)
 
     safety = sub.add_parser("safety", help="try the crisis lists: coach safety check [--report FILE.tsv]")
     safety.add_argument("rest", nargs=argparse.REMAINDER)
@@ -93,6 +103,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_coach
     from bot.sim import run_chat
+    from bot.tryout import TryoutError, check_tryout, parse_variables
 
     library = _library(settings)
     for problem in library.problems:
@@ -100,12 +111,21 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     if args.flow and args.flow not in library.flows:
         print(f'There is no flow "{args.flow}". The flows are: {", ".join(sorted(library.flows))}', file=sys.stderr)
         return 1
+    try:
+        variables = parse_variables(args.variables)
+        notes = check_tryout(library, args.flow, args.from_step, variables)
+    except TryoutError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for note in notes:
+        print(note, file=sys.stderr)
     logging.getLogger("bot").setLevel(logging.WARNING)
 
     async def go() -> None:
         coach = await build_coach(settings, "terminal", library)
         try:
-            await run_chat(coach.service, patient=args.patient, flow_id=args.flow)
+            await run_chat(coach.service, patient=args.patient, flow_id=args.flow,
+                           from_step=args.from_step, variables=variables)
         finally:
             await coach.close()
 
@@ -166,6 +186,13 @@ def _test_flows(args: argparse.Namespace, settings: Settings) -> int:
         print(f"(not loaded) {problem}")
     engine = _engine(settings, library)
     files = conversation_test_files(Path(settings.flows_dir) / "tests")
+    if args.changed:
+        chosen = _changed_test_files(settings, library)
+        if chosen is None:
+            return 2
+        if not chosen:
+            return 0
+        files = chosen
     passed = failed = 0
     for path in files:
         for result in run_test_file(engine, path, _shown(path)):
@@ -183,16 +210,71 @@ def _test_flows(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failed or (library.problems and not passed) else 0
 
 
-def _schema(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.flow.schema import Flow
+def _changed_test_files(settings: Settings, library) -> list[Path] | None:  # type: ignore[no-untyped-def]
+    """The test files for `test-flows --changed`; None when git cannot tell."""
+    from bot.flow.changed import NotInGit, git_changed_files, select_changed_tests
 
-    schema = Flow.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "Coach flow"
+    flows_dir, content_dir = Path(settings.flows_dir), Path(settings.content_dir)
+    try:
+        changed = git_changed_files(flows_dir if flows_dir.is_dir() else Path.cwd())
+    except NotInGit as exc:
+        print(f"--changed asks git what changed since the last commit, and git said: {exc}\n"
+              "Run `coach test-flows` (every test) or `coach test-flows FLOW` instead.", file=sys.stderr)
+        return None
+    found = select_changed_tests(library, flows_dir, content_dir, changed)
+    if not found.changed:
+        print("Nothing changed in flows/ or content/ since the last commit; no tests to run.")
+        return []
+    print("Changed: " + ", ".join(_shown(p) for p in found.changed))
+    if not found.files:
+        print(f"No conversation tests cover {', '.join(found.flows) or 'these changes'}; "
+              "add one in flows/tests/ (see docs/authoring.md).")
+        return []
+    print(f"Testing flows: {', '.join(found.flows) or '(changed test files only)'}\n")
+    return [Path(_shown(p)) for p in found.files]
+
+
+def _schema(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.flow.editor_schema import flow_schema_text
+
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    args.output.write_text(flow_schema_text(), encoding="utf-8")
     print(f"Wrote {args.output}")
     return 0
+
+
+def _diagram(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.flow.diagram import all_diagrams
+
+    library = _checked_library(settings)
+    if library is None:
+        return 1
+    unknown = [f for f in args.flows if f not in library.flows]
+    if unknown:
+        print(f'There is no flow "{unknown[0]}". The flows are: {", ".join(sorted(library.flows))}', file=sys.stderr)
+        return 1
+    stale = 0
+    drawn = all_diagrams(library, args.output_dir, args.flows)
+    if not args.flows and args.output_dir.is_dir():
+        for gone in sorted(set(args.output_dir.glob("*.md")) - set(drawn)):
+            if "Drawn by `coach diagram`" not in gone.read_text(encoding="utf-8"):
+                continue  # not ours: leave it alone
+            stale += args.check
+            print(f"{gone} is of a flow that no longer exists; " + ("run `coach diagram`" if args.check else "removed"))
+            if not args.check:
+                gone.unlink()
+    for path, text in drawn.items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        if args.check:
+            stale += 1
+            print(f"{path} is out of date; run `coach diagram`")
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"Wrote {path}")
+    return 1 if stale else 0
 
 
 def _safety(args: argparse.Namespace, settings: Settings) -> int:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -84,13 +85,19 @@ class CoachService:
                 await asyncio.sleep(delay)
         return self._without_database(event)
 
-    async def start_flow(self, external_id: str, flow_id: str) -> Reply:
-        """Open a flow for a patient without a message from them (a reminder)."""
+    async def start_flow(
+        self, external_id: str, flow_id: str, *, at_step: str | None = None, variables: dict[str, Any] | None = None
+    ) -> Reply:
+        """Open a flow for a patient without a message from them (a reminder, or a try-out
+        of one step with given answers in `coach chat --from`)."""
 
         def step(connection: Connection) -> Reply:
             loaded = store.load_conversation(connection, channel=self.channel, external_id=external_id)
             assert loaded is not None
-            turn = self.engine.start(loaded.state, loaded.patient.view(), flow_id)
+            if at_step is None:
+                turn = self.engine.start(loaded.state, loaded.patient.view(), flow_id)
+            else:
+                turn = self.engine.start_at(loaded.state, loaded.patient.view(), flow_id, at_step, variables or {})
             self._store_turn(connection, loaded, turn)
             return _reply(turn, loaded.patient.id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.flow.testing import plain
 from bot.flow.turn import Button, Inbound
@@ -24,8 +24,12 @@ class TerminalChat:
         self.pauses = pauses
         self.buttons: list[Button] = []
 
-    async def start(self, flow_id: str | None) -> None:
-        if flow_id:
+    async def start(self, flow_id: str | None, from_step: str | None = None,
+                    variables: dict[str, Any] | None = None) -> None:
+        if flow_id and from_step:
+            await self.show(await self.service.start_flow(
+                self.patient, flow_id, at_step=from_step, variables=variables or {}))
+        elif flow_id:
             await self.send(Inbound.press(f"flow:{flow_id}"))
         else:
             await self.send(Inbound.message("/menu"))
@@ -74,10 +78,11 @@ class TerminalChat:
 
 
 async def run_chat(service: CoachService, *, patient: str, flow_id: str | None, stdin: TextIO = sys.stdin,
-                   out: TextIO = sys.stdout) -> None:
+                   out: TextIO = sys.stdout, from_step: str | None = None,
+                   variables: dict[str, Any] | None = None) -> None:
     interactive = stdin.isatty()
     chat = TerminalChat(service, patient, out, pauses=interactive)
-    await chat.start(flow_id)
+    await chat.start(flow_id, from_step, variables)
     loop = asyncio.get_running_loop()
     while True:
         if interactive:

@@ -63,6 +63,9 @@ def parse_yaml(text: str, file: str) -> LocatedYaml:
         located.lines[()] = 1
         return located
     problems: list[Problem] = []
+    too_big = _expansion_problem(root, file)
+    if too_big is not None:
+        raise ProblemsFound([too_big])
     located.data = _build(root, (), located, problems)
     if problems:
         raise ProblemsFound(problems)
@@ -88,6 +91,56 @@ def _syntax_problem(file: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
     else:
         hint = what or "the YAML could not be read"
     return Problem(file, line, f"YAML syntax: {hint}")
+
+
+#: More values than any flow or text file needs; nested aliases (*name) can reach billions.
+MAX_VALUES = 100_000
+
+
+def _expansion_problem(root: Node, file: str) -> Problem | None:
+    """A file whose aliases expand too far, or refer to themselves (found by the fuzz test)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise _Cycle(node)
+        open_nodes.add(key)
+        children: list[Node] = []
+        if isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        total = 1
+        for child in children:
+            total = min(total + size(child), MAX_VALUES + 1)
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        if size(root) <= MAX_VALUES:
+            return None
+    except _Cycle as cycle:
+        line = cycle.node.start_mark.line + 1
+        return Problem(file, line, "an alias (*name) refers to the item it is inside; write the value out")
+    except RecursionError:
+        return Problem(file, 1, "the items are nested too deeply; a flow needs only a few levels")
+    biggest = root
+    if isinstance(root, MappingNode) and root.value:
+        biggest = max((value for _, value in root.value), key=size)
+    line = biggest.start_mark.line + 1
+    return Problem(
+        file, line, f"this expands to more than {MAX_VALUES:,} values (aliases *name inside each other); write it out plainly"
+    )
+
+
+class _Cycle(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
 
 
 def _build(node: Node, path: Path_, located: LocatedYaml, problems: list[Problem]) -> Any:
@@ -129,7 +182,13 @@ def _build(node: Node, path: Path_, located: LocatedYaml, problems: list[Problem
         return result
     if isinstance(node, SequenceNode):
         return [_build(item, (*path, i), located, problems) for i, item in enumerate(node.value)]
-    return _scalar_value(node)
+    try:
+        return _scalar_value(node)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError):  # found by the fuzz test
+        problems.append(
+            Problem(located.file, node.start_mark.line + 1, f"{node.tag.replace('tag:yaml.org,2002:', '!!')} cannot be read here; remove the tag")
+        )
+        return None
 
 
 class _ClinicianLoader(yaml.SafeLoader):

@@ -126,6 +126,16 @@ class Engine:
         self._start_flow(ctx, flow_id)
         return ctx.turn
 
+    def start_at(
+        self, state: ConversationState, patient: PatientView, flow_id: str, step: str, variables: dict[str, Any]
+    ) -> Turn:
+        """Start a flow at any step with given answers, to try a change (`coach chat --from`)."""
+        ctx = _Context(state=state, patient=patient, turn=Turn())
+        compiled = self.library.flows[flow_id]
+        state.frames, state.hold = [Frame(compiled.id, compiled.version, step, dict(variables))], None
+        self._run(ctx)
+        return ctx.turn
+
     # -- safety ---------------------------------------------------------------------
 
     def _crisis(self, ctx: _Context, detection: SafetyEvent) -> None:

@@ -156,7 +156,10 @@ class Flow(_Strict):
     title: str = Field(min_length=1, max_length=80, description="The title, for clinicians.")
     description: str = Field(min_length=1, description="One or two lines on what it is for.")
     version: int = Field(ge=1, description="Raise by one whenever the steps change.")
-    start: Start = Field(default_factory=Start)
+    start: Start = Field(
+        default_factory=Start,
+        description="How a patient starts it: a command (like checkin for /checkin) and a menu button.",
+    )
     first: Name | None = Field(
         default=None, description="The first step; leave out to start at the first listed."
     )

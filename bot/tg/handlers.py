@@ -12,9 +12,11 @@ Logs carry ids, kinds and counts only: never a message's text, nor a name or use
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 import traceback
+from collections.abc import Iterable
 from dataclasses import replace
 
 from telegram import CallbackQuery, Chat, ChatMember, Message, Update
@@ -23,7 +25,9 @@ from telegram.ext import ContextTypes
 
 from bot.app import Coach
 from bot.db import store
+from bot.flow.engine import Engine
 from bot.flow.turn import Inbound, OutboundMessage
+from bot.reload import Reloader
 from bot.tg import texts
 from bot.tg.oncall import OncallAlerts
 from bot.tg.outbox import Outbox
@@ -40,9 +44,20 @@ _JOINED = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 class TelegramChannel:
     """The coach on Telegram: one instance per running bot, shared by every chat."""
 
-    def __init__(self, coach: Coach, sender: Sender, oncall: OncallAlerts | None = None) -> None:
+    def __init__(
+        self,
+        coach: Coach,
+        sender: Sender,
+        oncall: OncallAlerts | None = None,
+        admin_ids: Iterable[int] = (),
+        reloader: Reloader | None = None,
+    ) -> None:
         self.coach = coach
         self.library = coach.engine.library
+        self.admin_ids = frozenset(admin_ids)
+        self.reloader = reloader
+        if reloader is not None:
+            reloader.listeners.append(self._use_engine)
         self.sender = sender
         self.oncall = oncall
         self.outbox = Outbox(sender, is_blocked=self.is_blocked, on_forbidden=self.mark_blocked)
@@ -103,7 +118,11 @@ class TelegramChannel:
             reply = OutboundMessage(texts.text(self.library, "system.text_only"))
             await self.outbox.deliver(chat.id, [reply])
             return
-        await self._handle(update, chat, Inbound.message(text))
+        event = Inbound.message(text)
+        if event.kind == "command" and event.command == "reload" and self._is_admin(update):
+            await self._reload(chat)
+            return
+        await self._handle(update, chat, event)
 
     async def _press(self, update: Update, chat: Chat, query: CallbackQuery) -> None:
         data = query.data
@@ -156,6 +175,22 @@ class TelegramChannel:
         notice = await self.coach.service.record_safety_event(str(chat.id), detection)
         if notice is not None and self.oncall is not None:
             self.oncall.notify(notice)
+
+    # -- reloading flows (admins only; anyone else gets the usual unknown-command reply) ------
+
+    def _is_admin(self, update: Update) -> bool:
+        user = update.effective_user
+        return self.reloader is not None and user is not None and user.id in self.admin_ids
+
+    async def _reload(self, chat: Chat) -> None:
+        assert self.reloader is not None
+        log.info("reload requested chat=%d", chat.id)
+        outcome = await self.reloader.reload()
+        await self.outbox.deliver(chat.id, [OutboundMessage(html.escape(outcome.summary()))])
+
+    def _use_engine(self, engine: Engine) -> None:
+        """After a reload: the channel's own texts come from the new content too."""
+        self.library = engine.library
 
     # -- blocked and unblocked -------------------------------------------------------------
 

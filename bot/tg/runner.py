@@ -7,9 +7,11 @@ drive the real bot against the Bot API emulator.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import re
+import signal
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -27,7 +29,9 @@ from telegram.ext import (
 from bot.app import build_coach
 from bot.config import Settings, SettingsError
 from bot.db.session import describe
+from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary
+from bot.reload import Reloader
 from bot.safety.oncall import NoticeLimiter
 from bot.tg import texts
 from bot.tg.handlers import CHANNEL, TelegramChannel
@@ -86,8 +90,17 @@ def build_application(
         if settings.oncall_chat_id is not None:
             limiter = NoticeLimiter(settings.oncall_max_per_minute)
             oncall = OncallAlerts(sender, settings.oncall_chat_id, library.content, limiter)
-        channel = TelegramChannel(coach, sender, oncall)
+        reloader = Reloader(settings, coach)
+        channel = TelegramChannel(
+            coach, sender, oncall, admin_ids=settings.admin_ids, reloader=reloader
+        )
         app.bot_data[_CHANNEL_KEY] = channel
+
+        async def new_commands(engine: Engine) -> None:
+            await app.bot.set_my_commands(bot_commands(engine.library))
+
+        reloader.listeners.append(new_commands)
+        _on_sighup(lambda: _in_background(reloader.reload_and_log()))
         app.add_handler(TypeHandler(Update, channel.on_update))
         app.add_error_handler(channel.on_error)
         await app.bot.set_my_commands(bot_commands(library))
@@ -102,6 +115,7 @@ def build_application(
         log.info("oncall notices=%s", "on" if oncall is not None else "off")
 
     async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
+        _on_sighup(None)
         channel = app.bot_data.get(_CHANNEL_KEY)
         if channel is not None:
             await channel.outbox.close()
@@ -188,6 +202,30 @@ async def running_bot(
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
+
+
+_BACKGROUND: set[asyncio.Task[None]] = set()
+
+
+def _in_background(work: Any) -> None:
+    """Run ``work`` without awaiting it, keeping a reference until it is done."""
+    task = asyncio.ensure_future(work)
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
+def _on_sighup(callback: Any) -> None:
+    """`kill -HUP <pid>` reloads flows and content (Unix only); None removes the handler."""
+    if not hasattr(signal, "SIGHUP"):
+        return
+    loop = asyncio.get_running_loop()
+    try:
+        if callback is None:
+            loop.remove_signal_handler(signal.SIGHUP)
+        else:
+            loop.add_signal_handler(signal.SIGHUP, callback)
+    except (NotImplementedError, RuntimeError, ValueError):
+        log.info("SIGHUP reload is not available here; use /reload")
 
 
 def bot_commands(library: FlowLibrary) -> list[BotCommand]:
