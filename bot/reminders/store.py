@@ -1,0 +1,351 @@
+"""Reminder rows: schedule them, claim the due ones exactly once, record how sending went.
+
+Exactly once: a due reminder is claimed by moving its ``next_due`` forward with a
+conditional UPDATE (``WHERE next_due = <the value read>``) in the same transaction that
+inserts its ``reminder_sends`` row (unique per patient and due instant). PostgreSQL also
+reads the due rows with ``FOR UPDATE SKIP LOCKED``, so two bot processes split a batch
+instead of queueing on each other; SQLite has one writer per process.
+
+A claimed row is ``pending`` with a lease. It becomes ``sent`` once Telegram accepted it.
+If the process dies in between, the row is claimed again when its lease has run out, and
+sent if it is still within the grace period, else marked ``expired``. Like every
+at-least-once outbox, one window remains: dying after Telegram accepted the message and
+before ``sent`` was committed sends that one reminder again (one row at most per death).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from bot.db.models import Conversation, Patient, Reminder, ReminderSend
+from bot.reminders.schedule import local_date, next_due, parse_time
+
+__all__ = [
+    "GENTLE_AFTER",
+    "GENTLE_EVERY_DAYS",
+    "Claim",
+    "claim_due",
+    "claim_stale",
+    "mark_blocked",
+    "mark_sent",
+    "reschedule",
+]
+
+log = logging.getLogger(__name__)
+
+# After this many reminders in a row without an answer, remind gently and less often.
+GENTLE_AFTER = 3
+GENTLE_EVERY_DAYS = 3
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One reminder this process now owns: send it, then mark it."""
+
+    send_id: int
+    patient_id: int
+    external_id: str
+    due_at: datetime
+    gentle: bool
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands timestamps back without a zone; they were stored as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    zone: ZoneInfo
+    at_hhmm: str
+    skip_on: date | None
+    resume_on: date | None
+
+    def next_after(self, after: datetime, not_before: date | None = None) -> datetime:
+        resume = self.resume_on
+        if not_before is not None and (resume is None or not_before > resume):
+            resume = not_before
+        return next_due(
+            after, parse_time(self.at_hhmm), self.zone, skip_on=self.skip_on, resume_on=resume
+        )
+
+
+def _plan(
+    timezone: str | None, checkin_time: str | None, skip_on: str | None, resume_on: str | None
+) -> _Plan | None:
+    zone = _zone(timezone)
+    if zone is None or not checkin_time:
+        return None
+    try:
+        parse_time(checkin_time)
+    except ValueError:
+        return None
+    return _Plan(zone, checkin_time, _date(skip_on), _date(resume_on))
+
+
+# -- scheduling (called when the profile changes) -------------------------------------------
+
+
+def reschedule(
+    session: Connection,
+    *,
+    patient_id: int,
+    now: datetime,
+    turned_on: bool = False,
+    skip_tomorrow: bool = False,
+    pause_days: int | None = None,
+) -> datetime | None:
+    """Recompute the patient's next due instant from their profile; returns it (None: off).
+
+    ``turned_on`` clears an earlier skip or pause; ``skip_tomorrow`` drops tomorrow's
+    (local) reminder only; ``pause_days`` drops today's and the next N-1 days'.
+    """
+    patient = session.execute(
+        select(Patient.timezone, Patient.checkin_time, Patient.checkins, Patient.active).where(
+            Patient.id == patient_id
+        )
+    ).first()
+    if patient is None:
+        return None
+    row = session.execute(
+        select(Reminder.skip_on, Reminder.resume_on).where(Reminder.patient_id == patient_id)
+    ).first()
+    skip_on, resume_on = (row[0], row[1]) if row else (None, None)
+    if turned_on:
+        skip_on = resume_on = None
+    zone = _zone(patient.timezone)
+    if zone is not None:
+        today = local_date(now, zone)
+        if skip_tomorrow:
+            skip_on = (today + timedelta(days=1)).isoformat()
+        if pause_days:
+            resume_on = (today + timedelta(days=pause_days)).isoformat()
+    plan = _plan(patient.timezone, patient.checkin_time, skip_on, resume_on)
+    due = plan.next_after(now) if plan and patient.checkins and patient.active else None
+    values = {"next_due": due, "skip_on": skip_on, "resume_on": resume_on}
+    if turned_on:
+        values["unanswered"] = 0
+    _upsert(session, patient_id, values)
+    log.info("reminder scheduled patient=%d on=%s", patient_id, due is not None)
+    return due
+
+
+def _upsert(session: Connection, patient_id: int, values: dict[str, object]) -> None:
+    done = session.execute(
+        update(Reminder).where(Reminder.patient_id == patient_id).values(**values)
+    )
+    if done.rowcount:  # type: ignore[attr-defined]
+        return
+    try:
+        with session.begin_nested():
+            session.execute(insert(Reminder).values(patient_id=patient_id, unanswered=0, **values))
+    except IntegrityError:  # another transaction inserted it a moment ago
+        session.execute(update(Reminder).where(Reminder.patient_id == patient_id).values(**values))
+
+
+# -- claiming --------------------------------------------------------------------------------
+
+def claim_due(
+    session: Connection,
+    *,
+    channel: str,
+    now: datetime,
+    grace: timedelta,
+    lease: timedelta,
+    limit: int,
+) -> tuple[list[Claim], int]:
+    """Claim up to ``limit`` due reminders: advance each schedule and write its send row.
+
+    Returns the reminders to send and how many due rows were handled (0: none are left).
+    A reminder later than ``grace`` is not sent; its row says ``expired`` and the next
+    one is scheduled. Patients who are inactive or turned reminders off are unscheduled.
+    """
+    rows = session.execute(
+        select(
+            Reminder.patient_id,
+            Reminder.next_due,
+            Reminder.skip_on,
+            Reminder.resume_on,
+            Reminder.unanswered,
+            Reminder.last_sent_at,
+            Patient.external_id,
+            Patient.timezone,
+            Patient.checkin_time,
+            Patient.checkins,
+            Patient.active,
+            Conversation.updated_at,
+        )
+        .join(Patient, Patient.id == Reminder.patient_id)
+        .outerjoin(Conversation, Conversation.patient_id == Reminder.patient_id)
+        .where(Reminder.next_due <= now, Patient.channel == channel)
+        .order_by(Reminder.next_due)
+        .limit(limit)
+        .with_for_update(of=Reminder.__table__, skip_locked=True)
+    ).all()
+    sends: list[dict[str, object]] = []
+    external: dict[int, str] = {}
+    for row in rows:
+        due = as_utc(row.next_due)
+        plan = _plan(row.timezone, row.checkin_time, row.skip_on, row.resume_on)
+        if plan is None or not row.checkins or not row.active:
+            _advance(session, row.patient_id, row.next_due, {"next_due": None})
+            continue
+        unanswered = row.unanswered
+        if _answered(row.last_sent_at, row.updated_at):
+            unanswered = 0
+        gentle = unanswered >= GENTLE_AFTER
+        not_before = local_date(due, plan.zone) + timedelta(days=GENTLE_EVERY_DAYS) if gentle else None
+        following = plan.next_after(max(now, due), not_before)
+        if not _advance(
+            session, row.patient_id, row.next_due, {"next_due": following, "unanswered": unanswered}
+        ):
+            continue  # another dispatcher claimed it first
+        late = now - due > grace
+        sends.append(
+            {
+                "patient_id": row.patient_id,
+                "due_at": due,
+                "gentle": gentle,
+                "status": "expired" if late else "pending",
+                "attempts": 0 if late else 1,
+                "lease_until": now + lease,
+            }
+        )
+        external[row.patient_id] = row.external_id
+    if not sends:
+        return [], len(rows)
+    inserted = session.execute(
+        insert(ReminderSend).returning(
+            ReminderSend.id, ReminderSend.patient_id, sort_by_parameter_order=True
+        ),
+        sends,
+    ).all()
+    claims = []
+    for (send_id, patient_id), send in zip(inserted, sends, strict=True):
+        if send["status"] == "pending":
+            claims.append(
+                Claim(send_id, patient_id, external[patient_id], send["due_at"], send["gentle"])  # type: ignore[arg-type]
+            )
+    expired = len(sends) - len(claims)
+    if expired:
+        log.info("reminders expired count=%d", expired)
+    return claims, len(rows)
+
+
+def _answered(last_sent_at: datetime | None, conversation_updated: datetime | None) -> bool:
+    """The patient wrote or tapped after the last reminder (their conversation moved)."""
+    if last_sent_at is None or conversation_updated is None:
+        return False
+    return as_utc(conversation_updated) > as_utc(last_sent_at)
+
+
+def _advance(
+    session: Connection, patient_id: int, seen: datetime, values: dict[str, object]
+) -> bool:
+    """Move the schedule on only if nobody moved it since we read ``seen``."""
+    result = session.execute(
+        update(Reminder)
+        .where(and_(Reminder.patient_id == patient_id, Reminder.next_due == seen))
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim_stale(
+    session: Connection,
+    *,
+    channel: str,
+    now: datetime,
+    grace: timedelta,
+    lease: timedelta,
+    limit: int,
+) -> list[Claim]:
+    """Claim pending sends whose lease ran out (their process died, or sending failed)."""
+    rows = session.execute(
+        select(
+            ReminderSend.id,
+            ReminderSend.patient_id,
+            ReminderSend.due_at,
+            ReminderSend.gentle,
+            ReminderSend.attempts,
+            ReminderSend.lease_until,
+            Patient.external_id,
+        )
+        .join(Patient, Patient.id == ReminderSend.patient_id)
+        .where(
+            ReminderSend.status == "pending",
+            ReminderSend.lease_until <= now,
+            Patient.channel == channel,
+        )
+        .order_by(ReminderSend.id)
+        .limit(limit)
+        .with_for_update(of=ReminderSend.__table__, skip_locked=True)
+    ).all()
+    claims = []
+    for row in rows:
+        due = as_utc(row.due_at)
+        if now - due > grace or row.attempts >= MAX_ATTEMPTS:
+            status = "expired" if now - due > grace else "failed"
+            session.execute(
+                update(ReminderSend).where(ReminderSend.id == row.id).values(status=status)
+            )
+            continue
+        result = session.execute(
+            update(ReminderSend)
+            .where(ReminderSend.id == row.id, ReminderSend.lease_until == row.lease_until)
+            .values(lease_until=now + lease, attempts=row.attempts + 1)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            claims.append(Claim(row.id, row.patient_id, row.external_id, due, row.gentle))
+    return claims
+
+
+# -- outcomes --------------------------------------------------------------------------------
+
+
+def mark_sent(session: Connection, *, claim: Claim, now: datetime) -> None:
+    """Telegram accepted the reminder: it counts as unanswered until the patient acts."""
+    session.execute(
+        update(ReminderSend)
+        .where(ReminderSend.id == claim.send_id)
+        .values(status="sent", sent_at=now)
+    )
+    session.execute(
+        update(Reminder)
+        .where(Reminder.patient_id == claim.patient_id)
+        .values(last_sent_at=now, unanswered=Reminder.unanswered + 1)
+    )
+
+
+def mark_blocked(session: Connection, *, claim: Claim) -> None:
+    """The patient blocked the bot: no more reminders until they turn them on again."""
+    session.execute(
+        update(ReminderSend).where(ReminderSend.id == claim.send_id).values(status="blocked")
+    )
+    session.execute(
+        update(Reminder).where(Reminder.patient_id == claim.patient_id).values(next_due=None)
+    )
+    session.execute(
+        update(Patient).where(Patient.id == claim.patient_id).values(active=False, checkins=False)
+    )
