@@ -159,7 +159,7 @@ def _upsert(session: Connection, patient_id: int, values: dict[str, object]) -> 
         return
     try:
         with session.begin_nested():
-            session.execute(insert(Reminder).values(patient_id=patient_id, unanswered=0, **values))
+            session.execute(insert(Reminder).values(**{"unanswered": 0, **values, "patient_id": patient_id}))
     except IntegrityError:  # another transaction inserted it a moment ago
         session.execute(update(Reminder).where(Reminder.patient_id == patient_id).values(**values))
 
