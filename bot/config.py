@@ -30,6 +30,8 @@ _HINTS = {
     "WEBHOOK_LISTEN": "the address the webhook server binds, like 127.0.0.1",
     "WEBHOOK_PORT": "the port the webhook server listens on, like 8443",
     "WEBHOOK_SECRET": "1-256 characters of A-Z, a-z, 0-9, _ and -",
+    "REMINDER_GRACE_MINUTES": "how late (minutes) a missed reminder may still be sent, like 120",
+    "REMINDER_INTERVAL_SECONDS": "how often (seconds) due reminders are looked for, like 15",
 }
 
 
@@ -55,6 +57,10 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
+    # Daily check-in reminders (bot.reminders): one missed while the bot was down is still
+    # sent when it comes back if it is at most this late; later ones are skipped.
+    reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
+    reminder_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
 
     @field_validator("webhook_secret")
     @classmethod

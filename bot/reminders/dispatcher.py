@@ -67,23 +67,24 @@ class Dispatcher:
         self.on_blocked = on_blocked
         self._gate = asyncio.Semaphore(self.settings.parallel)
 
-    async def tick(self) -> Counter[str]:
-        """Send everything due now (batch after batch); returns counts by outcome."""
+    async def tick(self, stop: asyncio.Event | None = None) -> Counter[str]:
+        """Send everything due now (batch after batch, until ``stop``); counts by outcome."""
         outcomes: Counter[str] = Counter()
-        while True:
+        while stop is None or not stop.is_set():
             claims, handled = await self.database.transaction(self._claim)
             if not handled and not claims:
                 return outcomes
             results = await asyncio.gather(*(self._deliver(c) for c in claims))
             outcomes.update(results)
             outcomes["handled"] += handled
+        return outcomes
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick every ``interval`` seconds until ``stop`` is set; errors are logged, not fatal."""
         log.info("reminder dispatcher started channel=%s", self.service.channel)
         while not stop.is_set():
             try:
-                outcomes = await self.tick()
+                outcomes = await self.tick(stop)
                 if outcomes.get("sent") or outcomes.get("blocked") or outcomes.get("failed"):
                     log.info("reminders dispatched %s", _counts(outcomes))
             except Exception as exc:  # noqa: BLE001 - a bad tick must not end the loop

@@ -24,6 +24,7 @@ from bot.flow.library import FlowLibrary
 from bot.tg import texts
 from bot.tg.handlers import CHANNEL, TelegramChannel
 from bot.tg.processor import PerChatUpdateProcessor
+from bot.tg.reminders import ReminderTask
 from bot.tg.request import BoundedRequest
 from bot.tg.sender import RETRY_DELAYS, Sender
 
@@ -41,6 +42,7 @@ ALLOWED_UPDATES = [
 # Telegram's broadcast limit; the rate limiter queues sends above it.
 TELEGRAM_MAX_RATE = 30
 _CHANNEL_KEY = "coach_channel"
+_REMINDERS_KEY = "coach_reminders"
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
@@ -76,6 +78,9 @@ def build_application(
         app.add_handler(TypeHandler(Update, channel.on_update))
         app.add_error_handler(channel.on_error)
         await app.bot.set_my_commands(bot_commands(library))
+        reminders = ReminderTask(channel, settings)
+        reminders.start()
+        app.bot_data[_REMINDERS_KEY] = reminders
         log.info(
             "coach ready flows=%s database=%s",
             ",".join(sorted(library.flows)),
@@ -83,6 +88,9 @@ def build_application(
         )
 
     async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
+        reminders = app.bot_data.pop(_REMINDERS_KEY, None)
+        if reminders is not None:
+            await reminders.stop()
         channel = app.bot_data.get(_CHANNEL_KEY)
         if channel is not None:
             await channel.outbox.close()
