@@ -74,8 +74,7 @@ class Dispatcher:
             claims, handled = await self.database.transaction(self._claim)
             if not handled and not claims:
                 return outcomes
-            results = await asyncio.gather(*(self._deliver(c) for c in claims))
-            outcomes.update(results)
+            outcomes.update(await self._deliver_batch(claims))
             outcomes["handled"] += handled
         return outcomes
 
@@ -107,11 +106,26 @@ class Dispatcher:
         )
         return stale + fresh, handled + len(stale)
 
-    async def _deliver(self, claim: Claim) -> str:
-        async with self._gate:
+    async def _deliver_batch(self, claims: list[Claim]) -> list[str]:
+        """Open every check-in first, then send: while sends are in flight the database
+        only records what was sent, so the window between Telegram accepting a reminder
+        and ``sent`` being committed (a kill there means one duplicate) stays short."""
+        opened = []
+        for claim in claims:
             try:
                 reply = await self.service.start_flow(claim.external_id, CHECKIN_FLOW)
-                await self.send(claim.external_id, self.message(reply.messages, claim.gentle))
+            except Exception as exc:  # noqa: BLE001 - the lease brings it back later
+                log.warning("check-in not opened patient=%d error=%s",
+                            claim.patient_id, type(exc).__name__)
+                continue
+            opened.append((claim, self.message(reply.messages, claim.gentle)))
+        results = await asyncio.gather(*(self._send(c, m) for c, m in opened))
+        return [*results, *["failed"] * (len(claims) - len(opened))]
+
+    async def _send(self, claim: Claim, message: OutboundMessage) -> str:
+        async with self._gate:
+            try:
+                await self.send(claim.external_id, message)
             except Blocked:
                 await self.database.transaction(lambda c: store.mark_blocked(c, claim=claim))
                 log.info("reminders off: patient blocked the bot patient=%d", claim.patient_id)
