@@ -46,6 +46,10 @@ class DispatchSettings:
     batch: int = 64
     parallel: int = 32
     interval: float = 15.0
+    # Reminders are spaced evenly at this many per second (0: not spaced). The bot's
+    # AIORateLimiter still caps all sends at Telegram's 30/s, but it lets a burst through
+    # at the start of each second, which Telegram may answer with 429; spacing avoids that.
+    max_rate: float = 29.0
 
 
 class Dispatcher:
@@ -66,16 +70,28 @@ class Dispatcher:
         self.settings = settings or DispatchSettings()
         self.on_blocked = on_blocked
         self._gate = asyncio.Semaphore(self.settings.parallel)
+        self._pace_lock = asyncio.Lock()
+        self._next_slot = 0.0
 
     async def tick(self, stop: asyncio.Event | None = None) -> Counter[str]:
         """Send everything due now (batch after batch, until ``stop``); counts by outcome."""
         outcomes: Counter[str] = Counter()
-        while stop is None or not stop.is_set():
-            claims, handled = await self.database.transaction(self._claim)
-            if not handled and not claims:
-                return outcomes
-            outcomes.update(await self._deliver_batch(claims))
-            outcomes["handled"] += handled
+        sending: asyncio.Task[list[str]] | None = None
+        try:
+            # The next batch is claimed and opened while the last one is being sent.
+            while stop is None or not stop.is_set():
+                claims, handled = await self.database.transaction(self._claim)
+                if not handled and not claims:
+                    break
+                outcomes["handled"] += handled
+                opened = await self._open(claims)
+                outcomes["failed"] += len(claims) - len(opened)
+                if sending is not None:
+                    outcomes.update(await sending)
+                sending = asyncio.create_task(self._send_all(opened))
+        finally:
+            if sending is not None:
+                outcomes.update(await sending)
         return outcomes
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -106,10 +122,11 @@ class Dispatcher:
         )
         return stale + fresh, handled + len(stale)
 
-    async def _deliver_batch(self, claims: list[Claim]) -> list[str]:
-        """Open every check-in first, then send: while sends are in flight the database
-        only records what was sent, so the window between Telegram accepting a reminder
-        and ``sent`` being committed (a kill there means one duplicate) stays short."""
+    async def _open(self, claims: list[Claim]) -> list[tuple[Claim, OutboundMessage]]:
+        """Open every check-in of a batch before sending any: while sends are in flight
+        the database is mostly recording what was sent, so the window between Telegram
+        accepting a reminder and ``sent`` being committed (a kill there means one
+        duplicate) stays short."""
         opened = []
         for claim in claims:
             try:
@@ -119,11 +136,25 @@ class Dispatcher:
                             claim.patient_id, type(exc).__name__)
                 continue
             opened.append((claim, self.message(reply.messages, claim.gentle)))
-        results = await asyncio.gather(*(self._send(c, m) for c, m in opened))
-        return [*results, *["failed"] * (len(claims) - len(opened))]
+        return opened
+
+    async def _send_all(self, opened: list[tuple[Claim, OutboundMessage]]) -> list[str]:
+        return list(await asyncio.gather(*(self._send(c, m) for c, m in opened)))
+
+    async def _pace(self) -> None:
+        """Wait for this send's turn: at least 1/max_rate seconds after the previous one
+        actually went (a late wake-up pushes the next one on, so sends never bunch up)."""
+        if self.settings.max_rate <= 0:
+            return
+        async with self._pace_lock:
+            loop = asyncio.get_running_loop()
+            if self._next_slot > loop.time():
+                await asyncio.sleep(self._next_slot - loop.time())
+            self._next_slot = loop.time() + 1 / self.settings.max_rate
 
     async def _send(self, claim: Claim, message: OutboundMessage) -> str:
         async with self._gate:
+            await self._pace()
             try:
                 await self.send(claim.external_id, message)
             except Blocked:

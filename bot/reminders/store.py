@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -209,7 +209,7 @@ def claim_due(
         due = as_utc(row.next_due)
         plan = _plan(row.timezone, row.checkin_time, row.skip_on, row.resume_on)
         if plan is None or not row.checkins or not row.active:
-            _advance(session, row.patient_id, row.next_due, {"next_due": None})
+            _advance(session, row.patient_id, row.next_due, None, row.unanswered)
             continue
         unanswered = row.unanswered
         if _answered(row.last_sent_at, row.updated_at):
@@ -217,9 +217,7 @@ def claim_due(
         gentle = unanswered >= GENTLE_AFTER
         not_before = local_date(due, plan.zone) + timedelta(days=GENTLE_EVERY_DAYS) if gentle else None
         following = plan.next_after(max(now, due), not_before)
-        if not _advance(
-            session, row.patient_id, row.next_due, {"next_due": following, "unanswered": unanswered}
-        ):
+        if not _advance(session, row.patient_id, row.next_due, following, unanswered):
             continue  # another dispatcher claimed it first
         late = now - due > grace
         sends.append(
@@ -260,14 +258,34 @@ def _answered(last_sent_at: datetime | None, conversation_updated: datetime | No
     return as_utc(conversation_updated) > as_utc(last_sent_at)
 
 
+# Statements run once per reminder are built once: building costs more than running them.
+_ADVANCE = (
+    update(Reminder)
+    .where(Reminder.patient_id == bindparam("pid"), Reminder.next_due == bindparam("seen"))
+    .values(next_due=bindparam("following"), unanswered=bindparam("count"))
+)
+_SEND_DONE = (
+    update(ReminderSend)
+    .where(ReminderSend.id == bindparam("sid"))
+    .values(status="sent", sent_at=bindparam("at"))
+)
+_REMINDER_SENT = (
+    update(Reminder)
+    .where(Reminder.patient_id == bindparam("pid"))
+    .values(last_sent_at=bindparam("at"), unanswered=Reminder.unanswered + 1)
+)
+
+
 def _advance(
-    session: Connection, patient_id: int, seen: datetime, values: dict[str, object]
+    session: Connection,
+    patient_id: int,
+    seen: datetime,
+    following: datetime | None,
+    unanswered: int,
 ) -> bool:
     """Move the schedule on only if nobody moved it since we read ``seen``."""
     result = session.execute(
-        update(Reminder)
-        .where(and_(Reminder.patient_id == patient_id, Reminder.next_due == seen))
-        .values(**values)
+        _ADVANCE, {"pid": patient_id, "seen": seen, "following": following, "count": unanswered}
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -326,16 +344,8 @@ def claim_stale(
 
 def mark_sent(session: Connection, *, claim: Claim, now: datetime) -> None:
     """Telegram accepted the reminder: it counts as unanswered until the patient acts."""
-    session.execute(
-        update(ReminderSend)
-        .where(ReminderSend.id == claim.send_id)
-        .values(status="sent", sent_at=now)
-    )
-    session.execute(
-        update(Reminder)
-        .where(Reminder.patient_id == claim.patient_id)
-        .values(last_sent_at=now, unanswered=Reminder.unanswered + 1)
-    )
+    session.execute(_SEND_DONE, {"sid": claim.send_id, "at": now})
+    session.execute(_REMINDER_SENT, {"pid": claim.patient_id, "at": now})
 
 
 def mark_blocked(session: Connection, *, claim: Claim) -> None:

@@ -23,7 +23,7 @@ __all__ = ["ReminderTask"]
 class ReminderTask:
     """The dispatcher running as an asyncio task beside the bot; started and stopped with it."""
 
-    def __init__(self, channel: TelegramChannel, settings: Settings) -> None:
+    def __init__(self, channel: TelegramChannel, settings: Settings, max_rate: float) -> None:
         self.channel = channel
         self.dispatcher = Dispatcher(
             channel.coach.service,
@@ -31,6 +31,7 @@ class ReminderTask:
             DispatchSettings(
                 grace=timedelta(minutes=settings.reminder_grace_minutes),
                 interval=settings.reminder_interval_seconds,
+                max_rate=max_rate,
             ),
             on_blocked=self._blocked,
         )

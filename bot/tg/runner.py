@@ -78,7 +78,8 @@ def build_application(
         app.add_handler(TypeHandler(Update, channel.on_update))
         app.add_error_handler(channel.on_error)
         await app.bot.set_my_commands(bot_commands(library))
-        reminders = ReminderTask(channel, settings)
+        # Reminders leave one send a second of the limit to patients' conversations.
+        reminders = ReminderTask(channel, settings, max(max_rate - 1, 0))
         reminders.start()
         app.bot_data[_REMINDERS_KEY] = reminders
         log.info(
