@@ -55,6 +55,7 @@ class Outbox:
 
 
 def dispatcher(service: CoachService, outbox: Outbox, **options: Any) -> Dispatcher:
+    options.setdefault("max_rate", 0)  # not spaced out: the clock is frozen anyway
     return Dispatcher(service, outbox.send, DispatchSettings(**options))
 
 
@@ -323,3 +324,42 @@ def _many_patients(connection: Any, channel: str, count: int) -> None:
             patient_id=loaded.patient.id,
             updates={"timezone": "America/New_York", "checkin_time": "09:00", "checkins": "yes"},
         )
+
+
+async def test_a_failed_send_is_tried_again_after_its_lease(
+    service: CoachService, clock: time_machine.Traveller
+) -> None:
+    outbox = Outbox()
+    await add_patient(service, "max")
+    failing = {"left": 1}
+
+    async def flaky(external_id: str, message: OutboundMessage) -> None:
+        if failing["left"]:
+            failing["left"] -= 1
+            raise TimeoutError  # e.g. Telegram unreachable after the retries
+        await outbox.send(external_id, message)
+
+    loop = Dispatcher(service, flaky, DispatchSettings(max_rate=0))
+    clock.move_to(utc(2026, 6, 1, 13, 0, 5))
+    assert (await loop.tick())["failed"] == 1
+    clock.move_to(utc(2026, 6, 1, 13, 4))
+    assert (await loop.tick())["sent"] == 1
+    assert len(outbox.to("max")) == 1
+    assert await statuses(service.database) == ["sent"]
+
+
+async def test_sends_are_spaced_evenly_under_the_rate(service: CoachService) -> None:
+    await service.database.transaction(lambda c: _many_patients(c, service.channel, 20))
+    times: list[float] = []
+
+    async def timed(external_id: str, message: OutboundMessage) -> None:
+        times.append(asyncio.get_running_loop().time())
+
+    first = await service.database.transaction(
+        lambda c: c.execute(select(Reminder.next_due).limit(1)).scalar_one()
+    )
+    with time_machine.travel(as_utc(first) + timedelta(minutes=1), tick=True):
+        outcomes = await Dispatcher(service, timed, DispatchSettings(max_rate=50)).tick()
+    assert outcomes["sent"] == 20
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 0.019  # never two inside one slot of 1/50 s
