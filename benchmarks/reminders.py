@@ -115,7 +115,7 @@ async def part_cost(database_url: str, count: int) -> None:
     async def stub(external_id: str, message: OutboundMessage) -> None:
         seen[external_id] += 1
 
-    dispatcher = Dispatcher(coach.service, stub, DispatchSettings())
+    dispatcher = Dispatcher(coach.service, stub, DispatchSettings(max_rate=0))
     started = time.perf_counter()
     outcomes = await dispatcher.tick()
     elapsed = time.perf_counter() - started
@@ -123,7 +123,8 @@ async def part_cost(database_url: str, count: int) -> None:
     print(
         f"cost     {count} reminders, sending stubbed: {elapsed:.1f} s, "
         f"{elapsed / count * 1000:.2f} ms per reminder ({count / elapsed:.0f}/s); "
-        f"sent={outcomes['sent']} distinct={len(seen)} duplicates={sum(v - 1 for v in seen.values())}"
+        f"sent={outcomes['sent']} distinct={len(seen)} duplicates={sum(v - 1 for v in seen.values())}",
+        flush=True,
     )
 
 
@@ -150,7 +151,8 @@ async def part_rate(database_url: str, count: int) -> None:
     print(
         f"rate     {count} reminders (a slice; the rate is what matters) with the rate limiter "
         f"on: {rate:.1f} sends/s sustained, {len(times)} delivered, 429 answers={refused}, "
-        f"over {times[-1] - times[0]:.1f} s; distinct chats={len(chats)}"
+        f"over {times[-1] - times[0]:.1f} s; distinct chats={len(chats)}",
+        flush=True,
     )
 
 
@@ -231,7 +233,8 @@ async def part_kill(database_url: str, count: int) -> None:
         f"kill -9  {count} reminders, rate limiter off: killed after {at_kill} sends "
         f"({pending} claimed and not yet marked sent), restarted, done in {recovered:.1f} s; "
         f"received by {len(chats)} patients, duplicates={duplicates}, lost={lost}; "
-        f"stored: {dict(sorted(final.items()))}"
+        f"stored: {dict(sorted(final.items()))}",
+        flush=True,
     )
 
 

@@ -117,6 +117,8 @@ class Reminder(Base):
     skip_on: Mapped[str | None] = mapped_column(String(10))  # a local date, YYYY-MM-DD
     resume_on: Mapped[str | None] = mapped_column(String(10))  # a local date, YYYY-MM-DD
     unanswered: Mapped[int] = mapped_column(Integer, default=0)
+    # The patient chose to see the check-in's own question instead of the neutral line.
+    detailed: Mapped[bool] = mapped_column(Boolean, default=False)
     last_sent_at: Mapped[datetime | None] = mapped_column()
 
 

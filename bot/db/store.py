@@ -190,9 +190,11 @@ _PROFILE_COLUMNS = {
     "consent": "consent",
     "crisis_alerts": "crisis_alerts",
 }
-_BOOLEAN_PROFILE = {"checkins", "consent", "crisis_alerts", "skip_tomorrow"}
+_BOOLEAN_PROFILE = {"checkins", "consent", "crisis_alerts", "skip_tomorrow", "reminder_detail"}
 # Profile keys that change when the daily reminder is due (bot.reminders).
-_REMINDER_PROFILE = {"timezone", "checkin_time", "checkins", "skip_tomorrow", "pause_days"}
+_REMINDER_PROFILE = {
+    "timezone", "checkin_time", "checkins", "skip_tomorrow", "pause_days", "reminder_detail"
+}
 
 
 def update_profile(
@@ -217,6 +219,7 @@ def update_profile(
             turned_on=values.get("checkins") is True,
             skip_tomorrow=updates.get("skip_tomorrow") in (True, "yes", "on", "true"),
             pause_days=int(pause) if pause else None,
+            detailed=updates["reminder_detail"] in (True, "yes") if "reminder_detail" in updates else None,
         )
 
 

@@ -33,6 +33,7 @@ PROFILE_FIELDS = (
     "crisis_alerts",
     "skip_tomorrow",
     "pause_days",
+    "reminder_detail",
 )
 
 
@@ -142,7 +143,8 @@ class Step(_Strict):
         default=None,
         description="Keep answers in the patient's profile: name, timezone, checkin_time, "
         "checkins, consent, crisis_alerts; skip_tomorrow (yes/no) and pause_days (a number) "
-        "change only the next reminders.",
+        "change only the next reminders; reminder_detail (yes/no) shows the check-in's "
+        "question in the reminder instead of a neutral line.",
     )
     booking_button: bool = Field(
         default=False, description="Show the practice's booking link as a button."

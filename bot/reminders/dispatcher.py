@@ -135,7 +135,7 @@ class Dispatcher:
                 log.warning("check-in not opened patient=%d error=%s",
                             claim.patient_id, type(exc).__name__)
                 continue
-            opened.append((claim, self.message(reply.messages, claim.gentle)))
+            opened.append((claim, self.message(reply.messages, claim.gentle, claim.detailed)))
         return opened
 
     async def _send_all(self, opened: list[tuple[Claim, OutboundMessage]]) -> list[str]:
@@ -172,12 +172,18 @@ class Dispatcher:
             await self.database.transaction(lambda c: store.mark_sent(c, claim=claim, now=now))
             return "sent"
 
-    def message(self, opened: list[OutboundMessage], gentle: bool) -> OutboundMessage:
+    def message(
+        self, opened: list[OutboundMessage], gentle: bool, detailed: bool = False
+    ) -> OutboundMessage:
         """One neutral message with the check-in's first buttons, so one tap answers it.
 
-        The check-in's own question is not sent: a lock screen shows only this text.
+        The check-in's own question is sent only to a patient who chose that: a lock
+        screen shows this text to whoever is near the phone.
         """
-        buttons = next((m.buttons for m in opened if m.buttons), ())
+        question = next((m for m in opened if m.buttons), None)
+        buttons = question.buttons if question else ()
+        if detailed and not gentle and question is not None:
+            return question
         if not gentle:
             return OutboundMessage(self.content.get("reminders.nudge"), buttons=buttons)
         change = Button(self.content.get("reminders.change_button"), token=SETTINGS_TOKEN)

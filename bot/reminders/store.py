@@ -55,6 +55,7 @@ class Claim:
     external_id: str
     due_at: datetime
     gentle: bool
+    detailed: bool = False
 
 
 def as_utc(value: datetime) -> datetime:
@@ -115,11 +116,13 @@ def reschedule(
     turned_on: bool = False,
     skip_tomorrow: bool = False,
     pause_days: int | None = None,
+    detailed: bool | None = None,
 ) -> datetime | None:
     """Recompute the patient's next due instant from their profile; returns it (None: off).
 
     ``turned_on`` clears an earlier skip or pause; ``skip_tomorrow`` drops tomorrow's
-    (local) reminder only; ``pause_days`` drops today's and the next N-1 days'.
+    (local) reminder only; ``pause_days`` drops today's and the next N-1 days';
+    ``detailed`` (when given) chooses the check-in's question over the neutral line.
     """
     patient = session.execute(
         select(Patient.timezone, Patient.checkin_time, Patient.checkins, Patient.active).where(
@@ -146,6 +149,8 @@ def reschedule(
     values = {"next_due": due, "skip_on": skip_on, "resume_on": resume_on}
     if turned_on:
         values["unanswered"] = 0
+    if detailed is not None:
+        values["detailed"] = detailed
     _upsert(session, patient_id, values)
     log.info("reminder scheduled patient=%d on=%s", patient_id, due is not None)
     return due
@@ -189,6 +194,7 @@ def claim_due(
             Reminder.resume_on,
             Reminder.unanswered,
             Reminder.last_sent_at,
+            Reminder.detailed,
             Patient.external_id,
             Patient.timezone,
             Patient.checkin_time,
@@ -205,6 +211,7 @@ def claim_due(
     ).all()
     sends: list[dict[str, object]] = []
     external: dict[int, str] = {}
+    detail: dict[int, bool] = {}
     for row in rows:
         due = as_utc(row.next_due)
         plan = _plan(row.timezone, row.checkin_time, row.skip_on, row.resume_on)
@@ -231,6 +238,7 @@ def claim_due(
             }
         )
         external[row.patient_id] = row.external_id
+        detail[row.patient_id] = row.detailed
     if not sends:
         return [], len(rows)
     inserted = session.execute(
@@ -243,7 +251,10 @@ def claim_due(
     for (send_id, patient_id), send in zip(inserted, sends, strict=True):
         if send["status"] == "pending":
             claims.append(
-                Claim(send_id, patient_id, external[patient_id], send["due_at"], send["gentle"])  # type: ignore[arg-type]
+                Claim(
+                    send_id, patient_id, external[patient_id], send["due_at"],  # type: ignore[arg-type]
+                    send["gentle"], detail[patient_id],  # type: ignore[arg-type]
+                )
             )
     expired = len(sends) - len(claims)
     if expired:
@@ -309,8 +320,10 @@ def claim_stale(
             ReminderSend.attempts,
             ReminderSend.lease_until,
             Patient.external_id,
+            Reminder.detailed,
         )
         .join(Patient, Patient.id == ReminderSend.patient_id)
+        .outerjoin(Reminder, Reminder.patient_id == ReminderSend.patient_id)
         .where(
             ReminderSend.status == "pending",
             ReminderSend.lease_until <= now,
@@ -335,7 +348,9 @@ def claim_stale(
             .values(lease_until=now + lease, attempts=row.attempts + 1)
         )
         if result.rowcount:  # type: ignore[attr-defined]
-            claims.append(Claim(row.id, row.patient_id, row.external_id, due, row.gentle))
+            claims.append(
+                Claim(row.id, row.patient_id, row.external_id, due, row.gentle, bool(row.detailed))
+            )
     return claims
 
 

@@ -363,3 +363,21 @@ async def test_sends_are_spaced_evenly_under_the_rate(service: CoachService) -> 
     assert outcomes["sent"] == 20
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert min(gaps) >= 0.019  # never two inside one slot of 1/50 s
+
+
+async def test_neutral_unless_the_patient_chose_the_question(
+    service: CoachService, clock: time_machine.Traveller
+) -> None:
+    outbox = Outbox()
+    pid = await add_patient(service, "nia")
+    await profile(service, pid, reminder_detail="yes")
+    loop = dispatcher(service, outbox)
+    clock.move_to(utc(2026, 6, 1, 13, 1))
+    await loop.tick()
+    [message] = outbox.to("nia")
+    assert "How is your mood today" in message.text
+    assert [b.label for row in message.buttons for b in row] == SCALE
+    await profile(service, pid, reminder_detail="no")
+    clock.move_to(utc(2026, 6, 2, 13, 1))
+    await loop.tick()
+    assert outbox.to("nia")[-1].text.startswith("Time for your check-in")

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("skip_on", sa.String(10)),
         sa.Column("resume_on", sa.String(10)),
         sa.Column("unanswered", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("detailed", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("last_sent_at", sa.DateTime(timezone=True)),
     )
     op.create_index("ix_reminders_next_due", "reminders", ["next_due"])
