@@ -6,11 +6,16 @@ inserts its ``reminder_sends`` row (unique per patient and due instant). Postgre
 reads the due rows with ``FOR UPDATE SKIP LOCKED``, so two bot processes split a batch
 instead of queueing on each other; SQLite has one writer per process.
 
-A claimed row is ``pending`` with a lease. It becomes ``sent`` once Telegram accepted it.
-If the process dies in between, the row is claimed again when its lease has run out, and
-sent if it is still within the grace period, else marked ``expired``. Like every
-at-least-once outbox, one window remains: dying after Telegram accepted the message and
-before ``sent`` was committed sends that one reminder again (one row at most per death).
+A claimed row is ``pending`` with a lease. Just before its request goes to Telegram it
+becomes ``sending`` (committed, and only if this claim still owns it), then ``sent`` once
+Telegram accepted it. After a crash:
+
+* ``pending`` rows were never sent: they are claimed again when their lease has run out,
+  and sent if still within the grace period, else marked ``expired``;
+* ``sending`` rows may or may not have reached Telegram (nobody can tell: the Bot API has
+  no idempotency key). They are never sent again, so a reminder is never doubled; they
+  become ``unknown``. A reminder is lost only if the process died in the instant between
+  committing ``sending`` and its request reaching Telegram.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ class Claim:
     due_at: datetime
     gentle: bool
     detailed: bool = False
+    attempt: int = 1  # which claim of this send row this is (a stale row is claimed again)
 
 
 def as_utc(value: datetime) -> datetime:
@@ -310,7 +316,15 @@ def claim_stale(
     lease: timedelta,
     limit: int,
 ) -> list[Claim]:
-    """Claim pending sends whose lease ran out (their process died, or sending failed)."""
+    """Claim pending sends whose lease ran out (their process died, or sending failed).
+
+    Sends left ``sending`` by a dead process become ``unknown``: they are not sent again.
+    """
+    session.execute(
+        update(ReminderSend)
+        .where(ReminderSend.status == "sending", ReminderSend.lease_until <= now)
+        .values(status="unknown")
+    )
     rows = session.execute(
         select(
             ReminderSend.id,
@@ -349,18 +363,49 @@ def claim_stale(
         )
         if result.rowcount:  # type: ignore[attr-defined]
             claims.append(
-                Claim(row.id, row.patient_id, row.external_id, due, row.gentle, bool(row.detailed))
+                Claim(
+                row.id, row.patient_id, row.external_id, due, row.gentle, bool(row.detailed),
+                row.attempts + 1,
+            )
             )
     return claims
 
 
 # -- outcomes --------------------------------------------------------------------------------
 
+_BEGIN = (
+    update(ReminderSend)
+    .where(
+        ReminderSend.id == bindparam("sid"),
+        ReminderSend.status == "pending",
+        ReminderSend.attempts == bindparam("attempt"),
+    )
+    .values(status="sending")
+)
+_RELEASE = (
+    update(ReminderSend)
+    .where(ReminderSend.id == bindparam("sid"), ReminderSend.status == "sending")
+    .values(status="pending")
+)
 
-def mark_sent(session: Connection, *, claim: Claim, now: datetime) -> None:
-    """Telegram accepted the reminder: it counts as unanswered until the patient acts."""
-    session.execute(_SEND_DONE, {"sid": claim.send_id, "at": now})
-    session.execute(_REMINDER_SENT, {"pid": claim.patient_id, "at": now})
+
+def begin_sending(session: Connection, *, claim: Claim) -> bool:
+    """Mark the send as going out now; False if another process re-claimed it meanwhile."""
+    result = session.execute(_BEGIN, {"sid": claim.send_id, "attempt": claim.attempt})
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(session: Connection, *, claim: Claim) -> None:
+    """Telegram refused or could not be reached: the send is pending again (retried later)."""
+    session.execute(_RELEASE, {"sid": claim.send_id})
+
+
+def mark_sent(session: Connection, *, sent: list[tuple[Claim, datetime]]) -> None:
+    """Telegram accepted these reminders (at these instants): each counts as unanswered
+    until the patient acts."""
+    if sent:
+        session.execute(_SEND_DONE, [{"sid": c.send_id, "at": at} for c, at in sent])
+        session.execute(_REMINDER_SENT, [{"pid": c.patient_id, "at": at} for c, at in sent])
 
 
 def mark_blocked(session: Connection, *, claim: Claim) -> None:
