@@ -146,21 +146,29 @@ class Dispatcher:
     async def _send_all(self, opened: list[tuple[Claim, OutboundMessage]]) -> list[str]:
         return list(await asyncio.gather(*(self._send(c, m) for c, m in opened)))
 
-    async def _pace(self) -> None:
-        """Wait for this send's turn: at least 1/max_rate seconds after the previous one
-        actually went (a late wake-up pushes the next one on, so sends never bunch up)."""
+    async def _begin(self, claim: Claim) -> bool:
+        """Take this send's turn and mark it ``sending``; False if it is no longer ours.
+
+        Turns are at least 1/max_rate seconds apart, counted from when the previous send
+        was marked (a late wake-up pushes the next one on, so sends never bunch up); the
+        mark is inside the turn, so its database time cannot bunch them either.
+        """
+        def mark(connection: Connection) -> bool:
+            return store.begin_sending(connection, claim=claim)
+
         if self.settings.max_rate <= 0:
-            return
+            return await self.database.transaction(mark)
         async with self._pace_lock:
             loop = asyncio.get_running_loop()
             if self._next_slot > loop.time():
                 await asyncio.sleep(self._next_slot - loop.time())
+            begun = await self.database.transaction(mark)
             self._next_slot = loop.time() + 1 / self.settings.max_rate
+            return begun
 
     async def _send(self, claim: Claim, message: OutboundMessage) -> str:
         async with self._gate:
-            await self._pace()
-            begun = await self.database.transaction(lambda c: store.begin_sending(c, claim=claim))
+            begun = await self._begin(claim)
             if not begun:
                 return "taken"  # our lease ran out and another dispatcher claimed it
             try:
