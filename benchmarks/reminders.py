@@ -13,8 +13,9 @@ then empties the reminder tables and patients first):
    10,000, so the default run stays short (10,000 at 30/s take 5.5 minutes).
 3. ``kill -9``: the real bot, rate limiter off, sends all the reminders to the emulator; it
    is killed with SIGKILL half-way through the batch and started again. Prints how many
-   reminders each patient received: duplicates and losses must both be zero. (A send
-   whose request was in flight at the kill is not repeated: ``unknown`` in the store.)
+   reminders each patient received. Duplicates must be zero; a send whose request was in
+   flight at the kill (at most ``parallel``, 6) is not repeated (``unknown`` in the store),
+   so it is lost if the request had not reached the emulator.
 """
 
 from __future__ import annotations
