@@ -23,10 +23,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import Conversation, Patient, Reminder, ReminderSend
@@ -49,6 +50,8 @@ log = logging.getLogger(__name__)
 GENTLE_AFTER = 3
 GENTLE_EVERY_DAYS = 3
 MAX_ATTEMPTS = 5
+# A patient whose exercise moved this recently is busy with it: no reminder then.
+BUSY = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -138,9 +141,11 @@ def reschedule(
     if patient is None:
         return None
     row = session.execute(
-        select(Reminder.skip_on, Reminder.resume_on).where(Reminder.patient_id == patient_id)
+        select(Reminder.skip_on, Reminder.resume_on, Reminder.last_sent_at).where(
+            Reminder.patient_id == patient_id
+        )
     ).first()
-    skip_on, resume_on = (row[0], row[1]) if row else (None, None)
+    skip_on, resume_on, last_sent = (row[0], row[1], row[2]) if row else (None, None, None)
     if turned_on:
         skip_on = resume_on = None
     zone = _zone(patient.timezone)
@@ -151,7 +156,13 @@ def reschedule(
         if pause_days:
             resume_on = (today + timedelta(days=pause_days)).isoformat()
     plan = _plan(patient.timezone, patient.checkin_time, skip_on, resume_on)
-    due = plan.next_after(now) if plan and patient.checkins and patient.active else None
+    due = None
+    if plan and patient.checkins and patient.active:
+        # One reminder a day: a time moved to later today after today's was sent waits.
+        sent_today = last_sent is not None and local_date(as_utc(last_sent), plan.zone) == (
+            local_date(now, plan.zone)
+        )
+        due = plan.next_after(now, local_date(now, plan.zone) + timedelta(days=1) if sent_today else None)
     values = {"next_due": due, "skip_on": skip_on, "resume_on": resume_on}
     if turned_on:
         values["unanswered"] = 0
@@ -190,7 +201,10 @@ def claim_due(
 
     Returns the reminders to send and how many due rows were handled (0: none are left).
     A reminder later than ``grace`` is not sent; its row says ``expired`` and the next
-    one is scheduled. Patients who are inactive or turned reminders off are unscheduled.
+    one is scheduled. Nor is one sent to a patient in the middle of something (an
+    exercise in the last ``BUSY`` minutes, or waiting after a crisis response): a check-in
+    must not push that aside; its row says ``skipped``. Patients who are inactive or
+    turned reminders off are unscheduled.
     """
     rows = session.execute(
         select(
@@ -207,6 +221,7 @@ def claim_due(
             Patient.checkins,
             Patient.active,
             Conversation.updated_at,
+            Conversation.state,
         )
         .join(Patient, Patient.id == Reminder.patient_id)
         .outerjoin(Conversation, Conversation.patient_id == Reminder.patient_id)
@@ -232,14 +247,14 @@ def claim_due(
         following = plan.next_after(max(now, due), not_before)
         if not _advance(session, row.patient_id, row.next_due, following, unanswered):
             continue  # another dispatcher claimed it first
-        late = now - due > grace
+        status = _status(row, now, due, grace)
         sends.append(
             {
                 "patient_id": row.patient_id,
                 "due_at": due,
                 "gentle": gentle,
-                "status": "expired" if late else "pending",
-                "attempts": 0 if late else 1,
+                "status": status,
+                "attempts": 1 if status == "pending" else 0,
                 "lease_until": now + lease,
             }
         )
@@ -262,10 +277,23 @@ def claim_due(
                     send["gentle"], detail[patient_id],  # type: ignore[arg-type]
                 )
             )
-    expired = len(sends) - len(claims)
-    if expired:
-        log.info("reminders expired count=%d", expired)
+    not_sent = len(sends) - len(claims)
+    if not_sent:
+        log.info("reminders not sent (late or patient busy) count=%d", not_sent)
     return claims, len(rows)
+
+
+def _status(row: Row[Any], now: datetime, due: datetime, grace: timedelta) -> str:
+    """``pending`` (send it), ``expired`` (too late) or ``skipped`` (the patient is busy)."""
+    if now - due > grace:
+        return "expired"
+    state = row.state or {}
+    if state.get("hold"):
+        return "skipped"  # waiting after a crisis response: no check-in on top of that
+    recent = row.updated_at is not None and now - as_utc(row.updated_at) < BUSY
+    if state.get("frames") and recent:
+        return "skipped"  # in the middle of an exercise right now
+    return "pending"
 
 
 def _answered(last_sent_at: datetime | None, conversation_updated: datetime | None) -> bool:

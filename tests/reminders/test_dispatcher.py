@@ -420,3 +420,37 @@ async def test_a_slow_process_whose_lease_ran_out_does_not_send_as_well(
     assert (await dispatcher(service, outbox).tick())["sent"] == 1
     assert not await service.database.transaction(lambda c: reminders.begin_sending(c, claim=slow))
     assert len(outbox.to("pat")) == 1
+
+
+async def test_a_time_moved_later_the_same_day_does_not_remind_twice(
+    service: CoachService, clock: time_machine.Traveller
+) -> None:
+    outbox = Outbox()
+    pid = await add_patient(service, "quin")
+    clock.move_to(utc(2026, 6, 1, 13, 1))
+    await dispatcher(service, outbox).tick()
+    await profile(service, pid, checkin_time="18:00")
+    assert await next_due(service, pid) == utc(2026, 6, 2, 22)  # tomorrow 18:00, not today
+
+
+async def test_no_reminder_in_the_middle_of_an_exercise_or_after_a_crisis(
+    service: CoachService, clock: time_machine.Traveller
+) -> None:
+    outbox = Outbox()
+    pid = await add_patient(service, "rae")
+    clock.move_to(utc(2026, 6, 1, 12, 55))
+    await service.handle("rae", Inbound.message("/checkin"))  # busy with it 5 minutes before
+    clock.move_to(utc(2026, 6, 1, 13, 1))
+    await dispatcher(service, outbox).tick()
+    assert outbox.sent == [] and await statuses(service.database) == ["skipped"]
+    assert await next_due(service, pid) == utc(2026, 6, 2, 13)
+    clock.move_to(utc(2026, 6, 1, 20))
+    await service.handle("rae", Inbound.message("I want to kill myself"))
+    clock.move_to(utc(2026, 6, 2, 13, 1))
+    await dispatcher(service, outbox).tick()
+    assert outbox.sent == [] and await statuses(service.database) == ["skipped", "skipped"]
+    clock.move_to(utc(2026, 6, 3, 12))
+    await service.handle("rae", Inbound.message("/cancel"))  # leaves the exercise
+    clock.move_to(utc(2026, 6, 3, 13, 1))
+    await dispatcher(service, outbox).tick()
+    assert len(outbox.to("rae")) == 1
