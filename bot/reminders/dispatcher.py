@@ -128,10 +128,8 @@ class Dispatcher:
         return stale + fresh, handled + len(stale)
 
     async def _open(self, claims: list[Claim]) -> list[tuple[Claim, OutboundMessage]]:
-        """Open every check-in of a batch before sending any: while sends are in flight
-        the database is mostly recording what was sent, so the window between Telegram
-        accepting a reminder and ``sent`` being committed (a kill there means one
-        duplicate) stays short."""
+        """Open every check-in of a batch before sending any, so that while sends are in
+        flight the database mostly records what was sent and sends stay evenly spaced."""
         opened = []
         for claim in claims:
             try:
