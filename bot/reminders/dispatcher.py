@@ -1,9 +1,9 @@
 """The loop that sends due reminders: claim a batch, open the check-in, send, mark.
 
 It knows no channel: it sends through a callable, which raises ``Blocked`` when the
-patient blocked the bot. Telegram's limits are the callable's business (the bot's
-``AIORateLimiter`` queues sends above ~30/s and waits out 429 answers); the dispatcher
-only keeps a bounded number of sends in flight so the limiter always has work queued.
+patient blocked the bot. It spaces reminders evenly just under Telegram's 30/s and keeps
+a few in flight; the bot's ``AIORateLimiter`` behind the callable still caps every send
+and waits out 429 answers.
 """
 
 from __future__ import annotations
