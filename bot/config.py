@@ -33,6 +33,8 @@ _HINTS = {
     "ONCALL_CHAT_ID": "the Telegram chat id of the on-call chat, like -1001234567890, or nothing",
     "ONCALL_QUIET_MINUTES": "whole minutes from 1 to 1440, like 15",
     "ONCALL_MAX_PER_MINUTE": "a whole number from 1 to 30, like 5",
+    "REMINDER_GRACE_MINUTES": "how late (minutes) a missed reminder may still be sent, like 120",
+    "REMINDER_INTERVAL_SECONDS": "how often (seconds) due reminders are looked for, like 15",
 }
 
 
@@ -69,6 +71,11 @@ class Settings(BaseSettings):
     @classmethod
     def _oncall_chat(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip() == "" else value
+
+    # Daily check-in reminders (bot.reminders): one missed while the bot was down is still
+    # sent when it comes back if it is at most this late; later ones are skipped.
+    reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
+    reminder_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
 
     @field_validator("webhook_secret")
     @classmethod

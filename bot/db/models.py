@@ -98,3 +98,48 @@ class SafetyEventRow(Base):
     category: Mapped[str] = mapped_column(String(32))
     rule_id: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reminder(Base):
+    """A patient's daily check-in reminder: when it is next due (UTC), and how it has gone.
+
+    ``next_due`` is NULL when reminders are off. A dispatcher claims a due row by moving
+    ``next_due`` forward in the same transaction that writes its ``ReminderSend``.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_next_due", "next_due"),)
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    next_due: Mapped[datetime | None] = mapped_column()
+    skip_on: Mapped[str | None] = mapped_column(String(10))  # a local date, YYYY-MM-DD
+    resume_on: Mapped[str | None] = mapped_column(String(10))  # a local date, YYYY-MM-DD
+    unanswered: Mapped[int] = mapped_column(Integer, default=0)
+    # The patient chose to see the check-in's own question instead of the neutral line.
+    detailed: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class ReminderSend(Base):
+    """One claimed reminder: written when claimed, marked when Telegram accepted it.
+
+    Unique per patient and due instant, so the same reminder can never be claimed twice.
+    A row left unsent (the process died) is sent again after its lease, within the grace.
+    """
+
+    __tablename__ = "reminder_sends"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "due_at", name="uq_reminder_send_due"),
+        Index("ix_reminder_sends_open", "status", "lease_until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime] = mapped_column()
+    gentle: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))  # pending, sent, expired, blocked, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()

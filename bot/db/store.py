@@ -20,6 +20,8 @@ from bot.db.models import (
     JournalEntry,
     Patient,
     ProcessedUpdate,
+    Reminder,
+    ReminderSend,
     SafetyEventRow,
     utcnow,
 )
@@ -190,7 +192,11 @@ _PROFILE_COLUMNS = {
     "consent": "consent",
     "crisis_alerts": "crisis_alerts",
 }
-_BOOLEAN_PROFILE = {"checkins", "consent", "crisis_alerts"}
+_BOOLEAN_PROFILE = {"checkins", "consent", "crisis_alerts", "skip_tomorrow", "reminder_detail"}
+# Profile keys that change when the daily reminder is due (bot.reminders).
+_REMINDER_PROFILE = {
+    "timezone", "checkin_time", "checkins", "skip_tomorrow", "pause_days", "reminder_detail"
+}
 
 
 def update_profile(
@@ -200,9 +206,23 @@ def update_profile(
     for key, value in updates.items():
         if key in _BOOLEAN_PROFILE:
             value = value in (True, "yes", "on", "true")
-        values[_PROFILE_COLUMNS[key]] = value
+        if key in _PROFILE_COLUMNS:
+            values[_PROFILE_COLUMNS[key]] = value
     if values:
         session.execute(update(Patient).where(Patient.id == patient_id).values(**values))
+    if updates.keys() & _REMINDER_PROFILE:
+        from bot.reminders.store import reschedule
+
+        pause = updates.get("pause_days")
+        reschedule(
+            session,
+            patient_id=patient_id,
+            now=utcnow(),
+            turned_on=values.get("checkins") is True,
+            skip_tomorrow=updates.get("skip_tomorrow") in (True, "yes", "on", "true"),
+            pause_days=int(pause) if pause else None,
+            detailed=updates["reminder_detail"] in (True, "yes") if "reminder_detail" in updates else None,
+        )
 
 
 def claim_update(session: Connection, *, channel: str, update_id: int) -> bool:
@@ -281,7 +301,7 @@ def find_patient(
 
 def delete_patient(session: Connection, *, patient_id: int) -> None:
     """Remove the patient and everything they gave, table by table (not relying on cascades)."""
-    for table in (JournalEntry, SafetyEventRow):
+    for table in (JournalEntry, SafetyEventRow, ReminderSend, Reminder):
         session.execute(delete(table).where(table.patient_id == patient_id))
     session.execute(delete(Conversation).where(Conversation.patient_id == patient_id))
     session.execute(delete(Patient).where(Patient.id == patient_id))

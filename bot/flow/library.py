@@ -25,7 +25,7 @@ from bot.yamlio import LocatedYaml, read_yaml
 
 #: Commands the channel answers itself; a flow may not take them over.
 RESERVED_COMMANDS = frozenset(
-    {"menu", "help", "cancel", "sos", "book", "reload", "reminders", "export", "delete", "continue"}
+    {"menu", "help", "cancel", "sos", "book", "reload", "export", "delete", "continue"}
 )
 
 

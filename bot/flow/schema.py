@@ -24,7 +24,17 @@ ContentKey = Annotated[
 
 AskKind = Literal["text", "choice", "multi", "scale", "yes_no", "number", "time", "timezone"]
 
-PROFILE_FIELDS = ("name", "timezone", "checkin_time", "checkins", "consent", "crisis_alerts")
+PROFILE_FIELDS = (
+    "name",
+    "timezone",
+    "checkin_time",
+    "checkins",
+    "consent",
+    "crisis_alerts",
+    "skip_tomorrow",
+    "pause_days",
+    "reminder_detail",
+)
 
 
 class _Strict(BaseModel):
@@ -132,7 +142,9 @@ class Step(_Strict):
     profile: dict[Literal[PROFILE_FIELDS], Name] | None = Field(  # type: ignore[valid-type]
         default=None,
         description="Keep answers in the patient's profile: name, timezone, checkin_time, "
-        "checkins, consent, crisis_alerts.",
+        "checkins, consent, crisis_alerts; skip_tomorrow (yes/no) and pause_days (a number) "
+        "change only the next reminders; reminder_detail (yes/no) shows the check-in's "
+        "question in the reminder instead of a neutral line.",
     )
     booking_button: bool = Field(
         default=False, description="Show the practice's booking link as a button."

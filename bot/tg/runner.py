@@ -37,6 +37,7 @@ from bot.tg import texts
 from bot.tg.handlers import CHANNEL, TelegramChannel
 from bot.tg.oncall import OncallAlerts
 from bot.tg.processor import PerChatUpdateProcessor
+from bot.tg.reminders import ReminderTask
 from bot.tg.request import BoundedRequest
 from bot.tg.sender import RETRY_DELAYS, Sender
 
@@ -55,6 +56,7 @@ ALLOWED_UPDATES = [
 TELEGRAM_MAX_RATE = 30
 _CHANNEL_KEY = "coach_channel"
 PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of handled update ids
+_REMINDERS_KEY = "coach_reminders"
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
@@ -107,6 +109,10 @@ def build_application(
         _freeze_startup_heap()
         if app.job_queue is not None:
             app.job_queue.run_repeating(_prune, interval=PRUNE_INTERVAL, first=60, name="prune")
+        # Reminders leave one send a second of the limit to patients' conversations.
+        reminders = ReminderTask(channel, settings, max(max_rate - 1, 0))
+        reminders.start()
+        app.bot_data[_REMINDERS_KEY] = reminders
         log.info(
             "coach ready flows=%s database=%s",
             ",".join(sorted(library.flows)),
@@ -116,6 +122,9 @@ def build_application(
 
     async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
         _on_sighup(None)
+        reminders = app.bot_data.pop(_REMINDERS_KEY, None)
+        if reminders is not None:
+            await reminders.stop()
         channel = app.bot_data.get(_CHANNEL_KEY)
         if channel is not None:
             await channel.outbox.close()

@@ -132,7 +132,8 @@ def _rename_step(data: object, rng: random.Random) -> object:
     if isinstance(data, dict) and isinstance(data.get("steps"), dict) and data["steps"]:
         steps = data["steps"]
         old = rng.choice(list(steps))
-        new = rng.choice((old + "_2", old.upper(), "end", "steps", "x" * 80, old[:-1] or "q", "2" + old))
+        name = str(old)  # plain YAML reads a step called on: or off: as a boolean key
+        new = rng.choice((name + "_2", name.upper(), "end", "steps", "x" * 80, name[:-1] or "q", "2" + name))
         data["steps"] = {(new if k == old else k): v for k, v in steps.items()}
     return data
 

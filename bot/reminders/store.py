@@ -1,0 +1,449 @@
+"""Reminder rows: schedule them, claim the due ones exactly once, record how sending went.
+
+Exactly once: a due reminder is claimed by moving its ``next_due`` forward with a
+conditional UPDATE (``WHERE next_due = <the value read>``) in the same transaction that
+inserts its ``reminder_sends`` row (unique per patient and due instant). PostgreSQL also
+reads the due rows with ``FOR UPDATE SKIP LOCKED``, so two bot processes split a batch
+instead of queueing on each other; SQLite has one writer per process.
+
+A claimed row is ``pending`` with a lease. Just before its request goes to Telegram it
+becomes ``sending`` (committed, and only if this claim still owns it), then ``sent`` once
+Telegram accepted it. After a crash:
+
+* ``pending`` rows were never sent: they are claimed again when their lease has run out,
+  and sent if still within the grace period, else marked ``expired``;
+* ``sending`` rows may or may not have reached Telegram (nobody can tell: the Bot API has
+  no idempotency key). They are never sent again, so a reminder is never doubled; they
+  become ``unknown``. A reminder is lost only if the process died in the instant between
+  committing ``sending`` and its request reaching Telegram.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
+
+from bot.db.models import Conversation, Patient, Reminder, ReminderSend
+from bot.reminders.schedule import local_date, next_due, parse_time
+
+__all__ = [
+    "GENTLE_AFTER",
+    "GENTLE_EVERY_DAYS",
+    "Claim",
+    "claim_due",
+    "claim_stale",
+    "mark_blocked",
+    "mark_sent",
+    "reschedule",
+]
+
+log = logging.getLogger(__name__)
+
+# After this many reminders in a row without an answer, remind gently and less often.
+GENTLE_AFTER = 3
+GENTLE_EVERY_DAYS = 3
+MAX_ATTEMPTS = 5
+# A patient whose exercise moved this recently is busy with it: no reminder then.
+BUSY = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One reminder this process now owns: send it, then mark it."""
+
+    send_id: int
+    patient_id: int
+    external_id: str
+    due_at: datetime
+    gentle: bool
+    detailed: bool = False
+    attempt: int = 1  # which claim of this send row this is (a stale row is claimed again)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands timestamps back without a zone; they were stored as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    zone: ZoneInfo
+    at_hhmm: str
+    skip_on: date | None
+    resume_on: date | None
+
+    def next_after(self, after: datetime, not_before: date | None = None) -> datetime:
+        resume = self.resume_on
+        if not_before is not None and (resume is None or not_before > resume):
+            resume = not_before
+        return next_due(
+            after, parse_time(self.at_hhmm), self.zone, skip_on=self.skip_on, resume_on=resume
+        )
+
+
+def _plan(
+    timezone: str | None, checkin_time: str | None, skip_on: str | None, resume_on: str | None
+) -> _Plan | None:
+    zone = _zone(timezone)
+    if zone is None or not checkin_time:
+        return None
+    try:
+        parse_time(checkin_time)
+    except ValueError:
+        return None
+    return _Plan(zone, checkin_time, _date(skip_on), _date(resume_on))
+
+
+# -- scheduling (called when the profile changes) -------------------------------------------
+
+
+def reschedule(
+    session: Connection,
+    *,
+    patient_id: int,
+    now: datetime,
+    turned_on: bool = False,
+    skip_tomorrow: bool = False,
+    pause_days: int | None = None,
+    detailed: bool | None = None,
+) -> datetime | None:
+    """Recompute the patient's next due instant from their profile; returns it (None: off).
+
+    ``turned_on`` clears an earlier skip or pause; ``skip_tomorrow`` drops tomorrow's
+    (local) reminder only; ``pause_days`` drops today's and the next N-1 days';
+    ``detailed`` (when given) chooses the check-in's question over the neutral line.
+    """
+    patient = session.execute(
+        select(Patient.timezone, Patient.checkin_time, Patient.checkins, Patient.active).where(
+            Patient.id == patient_id
+        )
+    ).first()
+    if patient is None:
+        return None
+    row = session.execute(
+        select(Reminder.skip_on, Reminder.resume_on, Reminder.last_sent_at).where(
+            Reminder.patient_id == patient_id
+        )
+    ).first()
+    skip_on, resume_on, last_sent = (row[0], row[1], row[2]) if row else (None, None, None)
+    if turned_on:
+        skip_on = resume_on = None
+    zone = _zone(patient.timezone)
+    if zone is not None:
+        today = local_date(now, zone)
+        if skip_tomorrow:
+            skip_on = (today + timedelta(days=1)).isoformat()
+        if pause_days:
+            resume_on = (today + timedelta(days=pause_days)).isoformat()
+    plan = _plan(patient.timezone, patient.checkin_time, skip_on, resume_on)
+    due = None
+    if plan and patient.checkins and patient.active:
+        # One reminder a day: a time moved to later today after today's was sent waits.
+        sent_today = last_sent is not None and local_date(as_utc(last_sent), plan.zone) == (
+            local_date(now, plan.zone)
+        )
+        due = plan.next_after(now, local_date(now, plan.zone) + timedelta(days=1) if sent_today else None)
+    values = {"next_due": due, "skip_on": skip_on, "resume_on": resume_on}
+    if turned_on:
+        values["unanswered"] = 0
+    if detailed is not None:
+        values["detailed"] = detailed
+    _upsert(session, patient_id, values)
+    log.info("reminder scheduled patient=%d on=%s", patient_id, due is not None)
+    return due
+
+
+def _upsert(session: Connection, patient_id: int, values: dict[str, object]) -> None:
+    done = session.execute(
+        update(Reminder).where(Reminder.patient_id == patient_id).values(**values)
+    )
+    if done.rowcount:  # type: ignore[attr-defined]
+        return
+    try:
+        with session.begin_nested():
+            session.execute(insert(Reminder).values(**{"unanswered": 0, **values, "patient_id": patient_id}))
+    except IntegrityError:  # another transaction inserted it a moment ago
+        session.execute(update(Reminder).where(Reminder.patient_id == patient_id).values(**values))
+
+
+# -- claiming --------------------------------------------------------------------------------
+
+def claim_due(
+    session: Connection,
+    *,
+    channel: str,
+    now: datetime,
+    grace: timedelta,
+    lease: timedelta,
+    limit: int,
+) -> tuple[list[Claim], int]:
+    """Claim up to ``limit`` due reminders: advance each schedule and write its send row.
+
+    Returns the reminders to send and how many due rows were handled (0: none are left).
+    A reminder later than ``grace`` is not sent; its row says ``expired`` and the next
+    one is scheduled. Nor is one sent to a patient in the middle of something (an
+    exercise in the last ``BUSY`` minutes, or waiting after a crisis response): a check-in
+    must not push that aside; its row says ``skipped``. Patients who are inactive or
+    turned reminders off are unscheduled.
+    """
+    rows = session.execute(
+        select(
+            Reminder.patient_id,
+            Reminder.next_due,
+            Reminder.skip_on,
+            Reminder.resume_on,
+            Reminder.unanswered,
+            Reminder.last_sent_at,
+            Reminder.detailed,
+            Patient.external_id,
+            Patient.timezone,
+            Patient.checkin_time,
+            Patient.checkins,
+            Patient.active,
+            Conversation.updated_at,
+            Conversation.state,
+        )
+        .join(Patient, Patient.id == Reminder.patient_id)
+        .outerjoin(Conversation, Conversation.patient_id == Reminder.patient_id)
+        .where(Reminder.next_due <= now, Patient.channel == channel)
+        .order_by(Reminder.next_due)
+        .limit(limit)
+        .with_for_update(of=Reminder.__table__, skip_locked=True)
+    ).all()
+    sends: list[dict[str, object]] = []
+    external: dict[int, str] = {}
+    detail: dict[int, bool] = {}
+    for row in rows:
+        due = as_utc(row.next_due)
+        plan = _plan(row.timezone, row.checkin_time, row.skip_on, row.resume_on)
+        if plan is None or not row.checkins or not row.active:
+            _advance(session, row.patient_id, row.next_due, None, row.unanswered)
+            continue
+        unanswered = row.unanswered
+        if _answered(row.last_sent_at, row.updated_at):
+            unanswered = 0
+        gentle = unanswered >= GENTLE_AFTER
+        not_before = local_date(due, plan.zone) + timedelta(days=GENTLE_EVERY_DAYS) if gentle else None
+        following = plan.next_after(max(now, due), not_before)
+        if not _advance(session, row.patient_id, row.next_due, following, unanswered):
+            continue  # another dispatcher claimed it first
+        status = _status(row, now, due, grace)
+        sends.append(
+            {
+                "patient_id": row.patient_id,
+                "due_at": due,
+                "gentle": gentle,
+                "status": status,
+                "attempts": 1 if status == "pending" else 0,
+                "lease_until": now + lease,
+            }
+        )
+        external[row.patient_id] = row.external_id
+        detail[row.patient_id] = row.detailed
+    if not sends:
+        return [], len(rows)
+    inserted = session.execute(
+        insert(ReminderSend).returning(
+            ReminderSend.id, ReminderSend.patient_id, sort_by_parameter_order=True
+        ),
+        sends,
+    ).all()
+    claims = []
+    for (send_id, patient_id), send in zip(inserted, sends, strict=True):
+        if send["status"] == "pending":
+            claims.append(
+                Claim(
+                    send_id, patient_id, external[patient_id], send["due_at"],  # type: ignore[arg-type]
+                    send["gentle"], detail[patient_id],  # type: ignore[arg-type]
+                )
+            )
+    not_sent = len(sends) - len(claims)
+    if not_sent:
+        log.info("reminders not sent (late or patient busy) count=%d", not_sent)
+    return claims, len(rows)
+
+
+def _status(row: Row[Any], now: datetime, due: datetime, grace: timedelta) -> str:
+    """``pending`` (send it), ``expired`` (too late) or ``skipped`` (the patient is busy)."""
+    if now - due > grace:
+        return "expired"
+    state = row.state or {}
+    if state.get("hold"):
+        return "skipped"  # waiting after a crisis response: no check-in on top of that
+    recent = row.updated_at is not None and now - as_utc(row.updated_at) < BUSY
+    if state.get("frames") and recent:
+        return "skipped"  # in the middle of an exercise right now
+    return "pending"
+
+
+def _answered(last_sent_at: datetime | None, conversation_updated: datetime | None) -> bool:
+    """The patient wrote or tapped after the last reminder (their conversation moved)."""
+    if last_sent_at is None or conversation_updated is None:
+        return False
+    return as_utc(conversation_updated) > as_utc(last_sent_at)
+
+
+# Statements run once per reminder are built once: building costs more than running them.
+_ADVANCE = (
+    update(Reminder)
+    .where(Reminder.patient_id == bindparam("pid"), Reminder.next_due == bindparam("seen"))
+    .values(next_due=bindparam("following"), unanswered=bindparam("count"))
+)
+_SEND_DONE = (
+    update(ReminderSend)
+    .where(ReminderSend.id == bindparam("sid"))
+    .values(status="sent", sent_at=bindparam("at"))
+)
+_REMINDER_SENT = (
+    update(Reminder)
+    .where(Reminder.patient_id == bindparam("pid"))
+    .values(last_sent_at=bindparam("at"), unanswered=Reminder.unanswered + 1)
+)
+
+
+def _advance(
+    session: Connection,
+    patient_id: int,
+    seen: datetime,
+    following: datetime | None,
+    unanswered: int,
+) -> bool:
+    """Move the schedule on only if nobody moved it since we read ``seen``."""
+    result = session.execute(
+        _ADVANCE, {"pid": patient_id, "seen": seen, "following": following, "count": unanswered}
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim_stale(
+    session: Connection,
+    *,
+    channel: str,
+    now: datetime,
+    grace: timedelta,
+    lease: timedelta,
+    limit: int,
+) -> list[Claim]:
+    """Claim pending sends whose lease ran out (their process died, or sending failed).
+
+    Sends left ``sending`` by a dead process become ``unknown``: they are not sent again.
+    """
+    session.execute(
+        update(ReminderSend)
+        .where(ReminderSend.status == "sending", ReminderSend.lease_until <= now)
+        .values(status="unknown")
+    )
+    rows = session.execute(
+        select(
+            ReminderSend.id,
+            ReminderSend.patient_id,
+            ReminderSend.due_at,
+            ReminderSend.gentle,
+            ReminderSend.attempts,
+            ReminderSend.lease_until,
+            Patient.external_id,
+            Reminder.detailed,
+        )
+        .join(Patient, Patient.id == ReminderSend.patient_id)
+        .outerjoin(Reminder, Reminder.patient_id == ReminderSend.patient_id)
+        .where(
+            ReminderSend.status == "pending",
+            ReminderSend.lease_until <= now,
+            Patient.channel == channel,
+        )
+        .order_by(ReminderSend.id)
+        .limit(limit)
+        .with_for_update(of=ReminderSend.__table__, skip_locked=True)
+    ).all()
+    claims = []
+    for row in rows:
+        due = as_utc(row.due_at)
+        if now - due > grace or row.attempts >= MAX_ATTEMPTS:
+            status = "expired" if now - due > grace else "failed"
+            session.execute(
+                update(ReminderSend).where(ReminderSend.id == row.id).values(status=status)
+            )
+            continue
+        result = session.execute(
+            update(ReminderSend)
+            .where(ReminderSend.id == row.id, ReminderSend.lease_until == row.lease_until)
+            .values(lease_until=now + lease, attempts=row.attempts + 1)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            claims.append(
+                Claim(
+                row.id, row.patient_id, row.external_id, due, row.gentle, bool(row.detailed),
+                row.attempts + 1,
+            )
+            )
+    return claims
+
+
+# -- outcomes --------------------------------------------------------------------------------
+
+_BEGIN = (
+    update(ReminderSend)
+    .where(
+        ReminderSend.id == bindparam("sid"),
+        ReminderSend.status == "pending",
+        ReminderSend.attempts == bindparam("attempt"),
+    )
+    .values(status="sending")
+)
+_RELEASE = (
+    update(ReminderSend)
+    .where(ReminderSend.id == bindparam("sid"), ReminderSend.status == "sending")
+    .values(status="pending")
+)
+
+
+def begin_sending(session: Connection, *, claim: Claim) -> bool:
+    """Mark the send as going out now; False if another process re-claimed it meanwhile."""
+    result = session.execute(_BEGIN, {"sid": claim.send_id, "attempt": claim.attempt})
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(session: Connection, *, claim: Claim) -> None:
+    """Telegram refused or could not be reached: the send is pending again (retried later)."""
+    session.execute(_RELEASE, {"sid": claim.send_id})
+
+
+def mark_sent(session: Connection, *, sent: list[tuple[Claim, datetime]]) -> None:
+    """Telegram accepted these reminders (at these instants): each counts as unanswered
+    until the patient acts."""
+    if sent:
+        session.execute(_SEND_DONE, [{"sid": c.send_id, "at": at} for c, at in sent])
+        session.execute(_REMINDER_SENT, [{"pid": c.patient_id, "at": at} for c, at in sent])
+
+
+def mark_blocked(session: Connection, *, claim: Claim) -> None:
+    """The patient blocked the bot: no more reminders until they turn them on again."""
+    session.execute(
+        update(ReminderSend).where(ReminderSend.id == claim.send_id).values(status="blocked")
+    )
+    session.execute(
+        update(Reminder).where(Reminder.patient_id == claim.patient_id).values(next_due=None)
+    )
+    session.execute(
+        update(Patient).where(Patient.id == claim.patient_id).values(active=False, checkins=False)
+    )
