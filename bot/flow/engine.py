@@ -28,7 +28,7 @@ from bot.flow.turn import (
     SafetyEvent,
     Turn,
 )
-from bot.flow.versions import reconcile_frames
+from bot.flow.versions import meaning, reconcile_frames
 
 MAX_STEPS_PER_EVENT = 200
 #: ``hold`` while the patient is asked directly about thoughts of ending their life.
@@ -341,10 +341,12 @@ class Engine:
             step = compiled.flow.steps[frame.step]
             self._enter(ctx, compiled, frame, step)
             if step.ask:
+                frame.asks = meaning(step)
                 ctx.state.turn += 1
                 self._add_buttons(ctx, self.questions.buttons(ctx.state.turn, step, frame))
                 return
             if step.call:
+                frame.asks = meaning(step)
                 callee = self.library.flows[step.call]
                 ctx.state.frames.append(Frame(callee.id, callee.version, callee.flow.first_step))
                 continue

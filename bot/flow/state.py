@@ -15,7 +15,9 @@ class Frame:
     """One running flow: where it stands and what was answered so far.
 
     ``step`` of a frame below the top of the stack is the ``call`` step it waits on.
-    ``selection`` holds the buttons ticked so far on a multi-choice question.
+    ``selection`` holds the buttons ticked so far on a multi-choice question. ``asks`` is
+    what the waiting step meant when it was shown (bot.flow.versions.meaning), so a flow
+    change that keeps the step's name but changes its question is noticed.
     """
 
     flow_id: str
@@ -24,6 +26,7 @@ class Frame:
     variables: dict[str, Any] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     selection: list[str] = field(default_factory=list)
+    asks: str | None = None
 
 
 @dataclass
@@ -79,6 +82,7 @@ def _frame_json(frame: Frame) -> dict[str, Any]:
         "variables": dict(frame.variables),
         "labels": dict(frame.labels),
         "selection": list(frame.selection),
+        "asks": frame.asks,
     }
 
 
