@@ -37,6 +37,10 @@ DB_RETRY_DELAYS = (0.2, 0.5, 1.0)
 CONFLICT_RETRIES = 5
 
 
+class PatientBusy(Exception):
+    """The flow was not opened: the patient is gone or in the middle of a crisis answer."""
+
+
 @dataclass
 class Reply(Turn):
     """A turn as the channel needs it; ``duplicate`` marks a redelivered update.
@@ -86,14 +90,28 @@ class CoachService:
         return self._without_database(event)
 
     async def start_flow(
-        self, external_id: str, flow_id: str, *, at_step: str | None = None, variables: dict[str, Any] | None = None
+        self,
+        external_id: str,
+        flow_id: str,
+        *,
+        at_step: str | None = None,
+        variables: dict[str, Any] | None = None,
+        unless_busy: bool = False,
     ) -> Reply:
         """Open a flow for a patient without a message from them (a reminder, or a try-out
-        of one step with given answers in `coach chat --from`)."""
+        of one step with given answers in `coach chat --from`).
+
+        ``unless_busy`` (reminders): raise PatientBusy instead when the patient is gone (a
+        /delete since the reminder was claimed) or held after a crisis answer or the direct
+        question, checked in the same transaction that would open the flow.
+        """
 
         def step(connection: Connection) -> Reply:
-            loaded = store.load_conversation(connection, channel=self.channel, external_id=external_id)
-            assert loaded is not None
+            loaded = store.load_conversation(
+                connection, channel=self.channel, external_id=external_id, create=not unless_busy
+            )
+            if loaded is None or (unless_busy and loaded.state.hold):
+                raise PatientBusy
             if at_step is None:
                 turn = self.engine.start(loaded.state, loaded.patient.view(), flow_id)
             else:
@@ -200,12 +218,10 @@ class CoachService:
     def _without_database(self, event: Inbound) -> Reply:
         """The database stayed away: still answer a crisis and /sos; never lose them."""
         messages: list[OutboundMessage] = []
-        detection = self.engine.screen(event)
-        if detection is not None and self.engine.screener is not None:
-            messages.extend(self.engine.screener.crisis_messages(detection.category, False))
-            log.error(
-                "crisis detected while the database is unavailable category=%s", detection.category
-            )
+        crisis = self.engine.stateless_crisis_messages(event)
+        if crisis is not None:
+            messages.extend(crisis)
+            log.error("crisis answered while the database is unavailable kind=%s", event.kind)
         elif event.kind == "command" and event.command == "sos":
             messages.extend(self.engine.sos_messages(in_exercise=False))
         else:

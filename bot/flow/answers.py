@@ -110,14 +110,27 @@ def parse_yes_no(text: str) -> str:
     raise NotAnAnswer("system.retry_yes_no")
 
 
+#: Whole replies that clearly deny thoughts of ending one's life. Anything else that is not
+#: a yes ("I'm not sure", "not safe", "no... actually yes") is unclear, and unclear gets help.
+_CLEAR_NO = {
+    "no", "nope", "nah", "no im not", "no i am not", "im not", "i am not", "not really",
+    "no not really", "no never", "never", "no im ok", "no im okay", "no im fine", "no im alright",
+    "no thoughts like that", "no i dont", "no i do not", "no thanks", "no thank you", "no gracias",
+    "no estoy", "no no estoy",
+}
+
+
 def leading_yes_no(text: str) -> str:
-    """``yes``, ``no`` or ``unclear`` from how a reply starts ("No, I'm not" is a no)."""
-    words = re.sub(r"[^\w\s]", "", clean_text(text).lower()).split()
-    first = words[0] if words else ""
-    denied = words[:2] == ["im", "not"] or words[:3] == ["i", "am", "not"]
-    if first in _NO or first in ("not", "never") or denied:
+    """``yes``, ``no`` or ``unclear`` for an answer to the direct question about suicide.
+
+    Only a whole reply from a short list of denials is a "no"; a reply that starts with a
+    yes word is a "yes"; everything else is ``unclear`` and is treated like a yes.
+    """
+    cleaned = " ".join(re.sub(r"[^\w\s]", "", clean_text(text).lower()).split())
+    if cleaned in _CLEAR_NO:
         return "no"
-    if first in _YES:
+    words = cleaned.split()
+    if words and words[0] in _YES:
         return "yes"
     return "unclear"
 

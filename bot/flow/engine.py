@@ -105,8 +105,14 @@ class Engine:
 
     def _dispatch(self, ctx: _Context, event: Inbound, typed_too_soon: bool) -> None:
         detection = self.screen(event)
+        asked = self._asked_category(ctx)
         if detection is not None:
             self._crisis(ctx, detection)
+        elif asked is not None and event.kind == "text":
+            # The answer to the direct question comes before anything else, even a flow change.
+            self._asked_answer(ctx, asked, answers.leading_yes_no(event.text))
+        elif event.kind == "button" and _is_safety_button(event.button or ""):
+            self._button(ctx, event.button or "")
         elif self._reconcile(ctx) and event.kind != "command":
             return  # the answer was for a question that no longer exists
         elif event.kind == "command":
@@ -142,11 +148,17 @@ class Engine:
         assert self.screener is not None
         in_exercise = bool(ctx.state.frames)
         ctx.turn.safety_events.append(detection)
+        asks = self.screener.asks_first(detection.category)
+        if asks and ctx.state.hold == "crisis":
+            # Already past a crisis answer: give the help lines again rather than asking.
+            detection = SafetyEvent(self.screener.if_yes(detection.category), f"{detection.category}.after_crisis")
+            ctx.turn.safety_events[-1] = detection
+            asks = False
         ctx.turn.messages.extend(self.screener.crisis_messages(detection.category, in_exercise))
-        if self.screener.asks_first(detection.category):
+        if asks:
             ctx.state.hold = ASKED + detection.category
-        elif in_exercise:
-            ctx.state.hold = "crisis"
+        else:
+            ctx.state.hold = "crisis" if in_exercise else None
 
     def _asked_answer(self, ctx: _Context, category: str, answer: str) -> None:
         """The patient answered (``yes``, ``no``) or sidestepped (``unclear``) the direct
@@ -157,6 +169,8 @@ class Engine:
             return
         ctx.state.hold = None
         ctx.turn.messages.append(OutboundMessage(self.screener.if_no(category)))
+        if self._reconcile(ctx):
+            return  # the exercise changed meanwhile; the patient was told and it restarted
         if ctx.state.frames:
             self._reask(ctx)
         else:
@@ -192,6 +206,10 @@ class Engine:
         elif kind == "sys":
             ctx.turn.pressed = "answered"
             self._system_button(ctx, payload)
+        elif kind.isdigit() and self._asked_category(ctx) is not None:
+            # An exercise button while the direct question is open: not a "no", so help.
+            ctx.turn.pressed = "stale"
+            self._asked_answer(ctx, self._asked_category(ctx) or "", "unclear")
         elif kind.isdigit() and int(kind) == ctx.state.turn and ctx.state.frames:
             ctx.state.hold = None
             self._answer(ctx, button=payload, text=None)
@@ -222,9 +240,6 @@ class Engine:
             self._say_key(ctx, "system.stale_button")
 
     def _text(self, ctx: _Context, text: str) -> None:
-        if ctx.state.hold and ctx.state.hold.startswith(ASKED) and self._asks(ctx.state.hold[len(ASKED):]):
-            self._asked_answer(ctx, ctx.state.hold[len(ASKED):], answers.leading_yes_no(text))
-            return
         if ctx.state.hold == "crisis" and ctx.state.frames:
             self._say_key(ctx, "system.after_crisis", buttons=self._hold_buttons())
             return
@@ -267,6 +282,26 @@ class Engine:
         ctx.turn.messages.extend(
             self.sos_messages(in_exercise=bool(ctx.state.frames), safety_plan_html=ctx.patient.safety_plan_html)
         )
+
+    def stateless_crisis_messages(self, event: Inbound) -> list[OutboundMessage] | None:
+        """The crisis answer for ``event`` where no conversation can be kept (the database is
+        down, or an edited message): help lines straight away, never a question whose answer
+        could not be read. None when the event holds no crisis."""
+        if self.screener is None:
+            return None
+        category: str | None = None
+        detection = self.screen(event)
+        if detection is not None:
+            category = detection.category
+        elif event.kind == "button" and (event.button or "").startswith("sys:asked_yes:"):
+            category = (event.button or "").removeprefix("sys:asked_yes:")
+            if not self._asks(category):
+                return None
+        if category is None:
+            return None
+        if self.screener.asks_first(category):
+            category = self.screener.if_yes(category)
+        return self.screener.crisis_messages(category, False)
 
     def sos_messages(self, in_exercise: bool, safety_plan_html: str | None = None) -> list[OutboundMessage]:
         """The help lines for /sos, the patient's own plan first; needs no database."""
@@ -456,6 +491,12 @@ class Engine:
 
     # -- small helpers ----------------------------------------------------------------------
 
+    def _asked_category(self, ctx: _Context) -> str | None:
+        """The category whose direct question the patient has not answered yet, if any."""
+        hold = ctx.state.hold or ""
+        category = hold[len(ASKED):]
+        return category if hold.startswith(ASKED) and self._asks(category) else None
+
     def _asks(self, category: str) -> bool:
         """Is ``category`` (from a button or the stored hold) one that asks first, still?"""
         try:
@@ -502,6 +543,11 @@ class Engine:
             )
         else:
             ctx.turn.messages.append(OutboundMessage(self._text_of("system.choose"), buttons=rows))
+
+
+def _is_safety_button(token: str) -> bool:
+    """The help-lines and direct-question buttons: handled before a flow change is noticed."""
+    return token == "sys:sos" or token.startswith(("sys:asked_yes:", "sys:asked_no:"))
 
 
 def _before(at: float | None, until: float | None) -> bool:

@@ -34,8 +34,9 @@ class ConversationState:
     """The stack of running flows (last is current) and an exercise set aside.
 
     ``turn`` numbers the questions asked; a button carries the number of its question so a
-    press on an old question is recognised as stale. ``hold`` is set after a crisis
-    response: the exercise waits until the patient chooses to go back to it.
+    press on an old question is recognised as stale. ``hold`` is ``"crisis"`` after a crisis
+    response in an exercise (it waits until the patient chooses to go back to it), or
+    ``"asked:<category>"`` while the direct question about suicide waits for its answer.
     ``paced_until`` is when the last paced sequence (breathing cues) finishes arriving:
     text typed before then answers a question the patient has not seen yet.
     """

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from bot.flow.turn import Button, OutboundMessage
 from bot.reminders import store
 from bot.reminders.store import Claim
-from bot.service import CoachService
+from bot.service import CoachService, PatientBusy
 
 __all__ = ["Blocked", "DispatchSettings", "Dispatcher", "SendFn"]
 
@@ -133,7 +133,10 @@ class Dispatcher:
         opened = []
         for claim in claims:
             try:
-                reply = await self.service.start_flow(claim.external_id, CHECKIN_FLOW)
+                reply = await self.service.start_flow(claim.external_id, CHECKIN_FLOW, unless_busy=True)
+            except PatientBusy:
+                log.info("check-in not opened patient=%d reason=busy_or_gone", claim.patient_id)
+                continue
             except Exception as exc:  # noqa: BLE001 - the lease brings it back later
                 log.warning("check-in not opened patient=%d error=%s",
                             claim.patient_id, type(exc).__name__)

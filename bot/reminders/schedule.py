@@ -49,8 +49,8 @@ def occurrence(day: date, at: time, zone: ZoneInfo) -> datetime:
             high = middle
         else:
             low = middle
-    # Transitions fall on whole seconds: round the search's upper bound up to one.
-    return high.replace(microsecond=0) + timedelta(seconds=1) if high.microsecond else high
+    # Transitions fall on whole seconds and ``high`` is less than a second past one.
+    return high.replace(microsecond=0)
 
 
 def next_due(

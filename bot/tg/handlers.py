@@ -170,7 +170,7 @@ class TelegramChannel:
         log.warning("crisis language in an edited message chat=%d category=%s",
                     chat.id, detection.category)
         await self.outbox.interrupt(chat.id)
-        messages = self.coach.engine.screener.crisis_messages(detection.category, False)
+        messages = self.coach.engine.stateless_crisis_messages(Inbound.message(text)) or []
         await self.outbox.deliver(chat.id, messages)
         notice = await self.coach.service.record_safety_event(str(chat.id), detection)
         if notice is not None and self.oncall is not None:

@@ -340,3 +340,51 @@ def test_the_stored_conversation_holds_every_field_of_the_state() -> None:
     )
     assert state.to_json() == asdict(state)
     assert ConversationState.from_json(state.to_json()) == state
+
+
+@pytest.mark.parametrize("reply", ["I'm not sure", "not safe", "I am not okay", "no... actually yes", "never been worse", "nope lol"])
+def test_a_reply_that_is_not_a_clear_no_gets_the_help_lines(chat: Chat, reply: str) -> None:
+    chat.send("/checkin")
+    chat.send("I can't do this anymore")
+    assert "988" in said(chat.send(reply))
+
+
+def test_after_help_outside_an_exercise_the_next_words_are_not_taken_as_an_answer(chat: Chat) -> None:
+    chat.send("i'm such a burden to everyone")
+    assert "988" in said(chat.send("yes"))
+    assert chat.state.hold is None
+    assert "988" not in said(chat.send("thanks, I will call them"))
+
+
+def test_an_exercise_button_while_the_question_is_open_gets_help_not_the_exercise(chat: Chat) -> None:
+    chat.send("/checkin")
+    scale_five = chat.buttons["5"]  # the check-in's own button, still on screen
+    chat.send("everything feels hopeless")
+    turn = chat._do(Inbound.press(scale_five))
+    assert "988" in said(turn) and chat.step == "mood"
+
+
+def test_worrying_words_after_a_crisis_answer_get_the_help_lines_again_not_a_question(chat: Chat) -> None:
+    chat.send("/checkin")
+    chat.send("I want to kill myself")
+    turn = chat.send("I can't do this anymore")
+    assert "988" in said(turn) and "thoughts of ending your life" not in said(turn)
+    assert chat.state.hold == "crisis"
+
+
+def test_the_answer_to_the_direct_question_counts_even_if_the_flow_changed_meanwhile(tmp_path: Path, engine: Engine) -> None:
+    chat = Chat(engine)
+    chat.send("/checkin")
+    chat.send("I can't do this anymore")
+    chat.state.frames[0].flow_version = 0  # as if the check-in was edited since
+    chat.state.frames[0].asks = "text:something_else::None:None"
+    assert "988" in said(chat.send("yes"))
+
+
+def test_without_a_conversation_worrying_words_and_a_yes_button_get_the_help_lines(engine: Engine) -> None:
+    """Edited messages and a database that is gone cannot keep the direct question's hold."""
+    worrying = engine.stateless_crisis_messages(Inbound.message("I can't do this anymore"))
+    assert worrying is not None and "988" in "\n".join(m.text for m in worrying)
+    pressed = engine.stateless_crisis_messages(Inbound.press("sys:asked_yes:concern"))
+    assert pressed is not None and "988" in "\n".join(m.text for m in pressed)
+    assert engine.stateless_crisis_messages(Inbound.message("hello")) is None

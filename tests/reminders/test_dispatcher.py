@@ -454,3 +454,24 @@ async def test_no_reminder_in_the_middle_of_an_exercise_or_after_a_crisis(
     clock.move_to(utc(2026, 6, 3, 13, 1))
     await dispatcher(service, outbox).tick()
     assert len(outbox.to("rae")) == 1
+
+
+async def test_opening_a_reminder_checks_again_for_a_crisis_hold_or_a_deleted_patient(
+    service: CoachService,
+) -> None:
+    """Between a claim and its check-in opening, the patient may write in crisis or leave."""
+    from bot.db import store as db_store
+    from bot.service import PatientBusy
+
+    await service.handle("sol", Inbound.message("/checkin"))
+    await service.handle("sol", Inbound.message("I want to kill myself"))
+    with pytest.raises(PatientBusy):
+        await service.start_flow("sol", "checkin", unless_busy=True)
+    await service.handle("gone", Inbound.message("/menu"))
+    await service.handle("gone", Inbound.message("/delete"))
+    await service.handle("gone", Inbound.press("sys:delete_everything"))
+    with pytest.raises(PatientBusy):
+        await service.start_flow("gone", "checkin", unless_busy=True)
+    found = await service.database.transaction(
+        lambda c: db_store.find_patient(c, channel=service.channel, external_id="gone"))
+    assert found is None  # the reminder did not bring the deleted patient back

@@ -91,3 +91,9 @@ def test_parse_time() -> None:
     assert parse_time("08:05") == time(8, 5)
     with pytest.raises(ValueError):
         parse_time("8")
+
+
+@pytest.mark.parametrize("wall", [time(2, 0, 1), time(2, 30), time(2, 59)])
+def test_every_time_in_the_spring_forward_gap_lands_exactly_on_the_change(wall: time) -> None:
+    due = next_due(datetime(2025, 3, 9, 5, 0, tzinfo=UTC), wall, ZoneInfo("America/New_York"))
+    assert due == datetime(2025, 3, 9, 7, 0, tzinfo=UTC)  # 03:00 EDT, not a second later
