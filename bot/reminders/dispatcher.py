@@ -102,6 +102,14 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Tick every ``interval`` seconds until ``stop`` is set; errors are logged, not fatal."""
         log.info("reminder dispatcher started channel=%s", self.service.channel)
+        try:
+            added = await self.service.database.transaction(
+                lambda c: store.schedule_missing(c, channel=self.service.channel, now=datetime.now(UTC))
+            )
+            if added:
+                log.info("reminders scheduled for patients who had none count=%d", added)
+        except Exception as exc:  # noqa: BLE001 - the next start tries again
+            log.error("reminder backfill failed error=%s", type(exc).__name__)
         while not stop.is_set():
             try:
                 outcomes = await self.tick(stop)

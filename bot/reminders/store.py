@@ -117,6 +117,24 @@ def _plan(
 # -- scheduling (called when the profile changes) -------------------------------------------
 
 
+def schedule_missing(session: Connection, *, channel: str, now: datetime) -> int:
+    """Give a schedule to patients who chose daily check-ins but have none yet (they chose
+    before reminders existed, as after migration 0002); returns how many."""
+    missing = session.execute(
+        select(Patient.id)
+        .outerjoin(Reminder, Reminder.patient_id == Patient.id)
+        .where(
+            Patient.channel == channel,
+            Patient.checkins.is_(True),
+            Patient.checkin_time.is_not(None),
+            Reminder.patient_id.is_(None),
+        )
+    ).scalars().all()
+    for patient_id in missing:
+        reschedule(session, patient_id=patient_id, now=now)
+    return len(missing)
+
+
 def reschedule(
     session: Connection,
     *,

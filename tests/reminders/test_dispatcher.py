@@ -475,3 +475,19 @@ async def test_opening_a_reminder_checks_again_for_a_crisis_hold_or_a_deleted_pa
     found = await service.database.transaction(
         lambda c: db_store.find_patient(c, channel=service.channel, external_id="gone"))
     assert found is None  # the reminder did not bring the deleted patient back
+
+
+async def test_patients_who_chose_check_ins_before_reminders_existed_get_a_schedule(
+    service: CoachService, clock: time_machine.Traveller
+) -> None:
+    from sqlalchemy import delete
+
+    from bot.reminders.store import schedule_missing
+
+    pid = await add_patient(service, "early")
+    clock.move_to(utc(2026, 6, 1, 10))
+    await service.database.transaction(lambda c: c.execute(delete(Reminder)))  # as before 0002
+    assert await next_due(service, pid) is None
+    added = await service.database.transaction(
+        lambda c: schedule_missing(c, channel=service.channel, now=utc(2026, 6, 1, 10)))
+    assert added == 1 and await next_due(service, pid) == utc(2026, 6, 1, 13)
