@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import store
+from bot.db.models import utcnow
 from bot.db.privacy import (
     DELETE_TOKEN,
     export_messages,
@@ -96,22 +97,26 @@ class CoachService:
         *,
         at_step: str | None = None,
         variables: dict[str, Any] | None = None,
-        unless_busy: bool = False,
+        unless_busy: timedelta | None = None,
     ) -> Reply:
         """Open a flow for a patient without a message from them (a reminder, or a try-out
         of one step with given answers in `coach chat --from`).
 
         ``unless_busy`` (reminders): raise PatientBusy instead when the patient is gone (a
-        /delete since the reminder was claimed) or held after a crisis answer or the direct
-        question, checked in the same transaction that would open the flow.
+        /delete since the reminder was claimed) or was held, less than this long ago, after
+        a crisis answer or the direct question; checked in the transaction that would open it.
         """
 
         def step(connection: Connection) -> Reply:
             loaded = store.load_conversation(
-                connection, channel=self.channel, external_id=external_id, create=not unless_busy
+                connection, channel=self.channel, external_id=external_id, create=unless_busy is None
             )
-            if loaded is None or (unless_busy and loaded.state.hold):
+            if loaded is None:
                 raise PatientBusy
+            if unless_busy is not None and loaded.state.hold:
+                since = store.conversation_updated_at(connection, patient_id=loaded.patient.id)
+                if since is None or utcnow() - since < unless_busy:
+                    raise PatientBusy
             if at_step is None:
                 turn = self.engine.start(loaded.state, loaded.patient.view(), flow_id)
             else:

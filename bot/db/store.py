@@ -312,6 +312,14 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def conversation_updated_at(session: Connection, *, patient_id: int) -> datetime | None:
+    """When the patient's conversation last moved (None: it has none)."""
+    found = session.execute(
+        select(Conversation.updated_at).where(Conversation.patient_id == patient_id)
+    ).scalar_one_or_none()
+    return _aware(found) if found is not None else None
+
+
 def latest_safety_event_at(
     session: Connection, *, patient_id: int, excluding: tuple[str, ...] = ()
 ) -> datetime | None:

@@ -141,7 +141,7 @@ class Dispatcher:
         opened = []
         for claim in claims:
             try:
-                reply = await self.service.start_flow(claim.external_id, CHECKIN_FLOW, unless_busy=True)
+                reply = await self.service.start_flow(claim.external_id, CHECKIN_FLOW, unless_busy=store.HOLD_BLOCKS)
             except PatientBusy:
                 log.info("check-in not opened patient=%d reason=busy_or_gone", claim.patient_id)
                 continue

@@ -51,6 +51,9 @@ GENTLE_AFTER = 3
 GENTLE_EVERY_DAYS = 3
 MAX_ATTEMPTS = 5
 # A patient whose exercise moved this recently is busy with it: no reminder then.
+#: How long a crisis hold keeps reminders away. After a day of silence the check-in comes
+#: again (it sets the paused exercise aside), rather than never.
+HOLD_BLOCKS = timedelta(hours=24)
 BUSY = timedelta(minutes=10)
 
 
@@ -306,9 +309,10 @@ def _status(row: Row[Any], now: datetime, due: datetime, grace: timedelta) -> st
     if now - due > grace:
         return "expired"
     state = row.state or {}
-    if state.get("hold"):
+    quiet_for = now - as_utc(row.updated_at) if row.updated_at is not None else None
+    if state.get("hold") and quiet_for is not None and quiet_for < HOLD_BLOCKS:
         return "skipped"  # waiting after a crisis response: no check-in on top of that
-    recent = row.updated_at is not None and now - as_utc(row.updated_at) < BUSY
+    recent = quiet_for is not None and quiet_for < BUSY
     if state.get("frames") and recent:
         return "skipped"  # in the middle of an exercise right now
     return "pending"

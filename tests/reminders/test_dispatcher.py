@@ -461,17 +461,18 @@ async def test_opening_a_reminder_checks_again_for_a_crisis_hold_or_a_deleted_pa
 ) -> None:
     """Between a claim and its check-in opening, the patient may write in crisis or leave."""
     from bot.db import store as db_store
+    from bot.reminders.store import HOLD_BLOCKS as HOLD
     from bot.service import PatientBusy
 
     await service.handle("sol", Inbound.message("/checkin"))
     await service.handle("sol", Inbound.message("I want to kill myself"))
     with pytest.raises(PatientBusy):
-        await service.start_flow("sol", "checkin", unless_busy=True)
+        await service.start_flow("sol", "checkin", unless_busy=HOLD)
     await service.handle("gone", Inbound.message("/menu"))
     await service.handle("gone", Inbound.message("/delete"))
     await service.handle("gone", Inbound.press("sys:delete_everything"))
     with pytest.raises(PatientBusy):
-        await service.start_flow("gone", "checkin", unless_busy=True)
+        await service.start_flow("gone", "checkin", unless_busy=HOLD)
     found = await service.database.transaction(
         lambda c: db_store.find_patient(c, channel=service.channel, external_id="gone"))
     assert found is None  # the reminder did not bring the deleted patient back
@@ -491,3 +492,19 @@ async def test_patients_who_chose_check_ins_before_reminders_existed_get_a_sched
     added = await service.database.transaction(
         lambda c: schedule_missing(c, channel=service.channel, now=utc(2026, 6, 1, 10)))
     assert added == 1 and await next_due(service, pid) == utc(2026, 6, 1, 13)
+
+
+async def test_a_crisis_hold_keeps_reminders_away_for_a_day_not_for_ever(
+    service: CoachService, clock: time_machine.Traveller
+) -> None:
+    outbox = Outbox()
+    await add_patient(service, "tam")
+    clock.move_to(utc(2026, 6, 1, 12))
+    await service.handle("tam", Inbound.message("/checkin"))
+    await service.handle("tam", Inbound.message("I want to kill myself"))
+    clock.move_to(utc(2026, 6, 1, 13, 1))  # an hour later: not on top of the crisis answer
+    await dispatcher(service, outbox).tick()
+    assert outbox.to("tam") == []
+    clock.move_to(utc(2026, 6, 2, 13, 1))  # a day of silence later: the check-in comes again
+    await dispatcher(service, outbox).tick()
+    assert len(outbox.to("tam")) == 1
