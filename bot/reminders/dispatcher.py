@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
+from bot.flow.content import Content
 from bot.flow.turn import Button, OutboundMessage
 from bot.reminders import store
 from bot.reminders.store import Claim
@@ -68,7 +69,6 @@ class Dispatcher:
     ) -> None:
         self.service = service
         self.database = service.database
-        self.content = service.engine.library.content
         self.send = send
         self.settings = settings or DispatchSettings()
         self.on_blocked = on_blocked
@@ -207,6 +207,11 @@ class Dispatcher:
                 return  # an earlier holder committed ours with its own
             batch, self._sent = self._sent, []
             await self.database.transaction(lambda c: store.mark_sent(c, sent=batch))
+
+    @property
+    def content(self) -> Content:
+        """The texts in use now (a reload swaps the service's engine)."""
+        return self.service.engine.library.content
 
     def message(
         self, opened: list[OutboundMessage], gentle: bool, detailed: bool = False

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bot.flow.content import Content
@@ -26,7 +26,10 @@ log = logging.getLogger(__name__)
 class OncallAlerts:
     """The on-call chat of one running bot."""
 
-    def __init__(self, sender: Sender, chat_id: int, content: Content, limiter: NoticeLimiter) -> None:
+    def __init__(
+        self, sender: Sender, chat_id: int, content: Callable[[], Content], limiter: NoticeLimiter
+    ) -> None:
+        """``content`` gives the texts in use now, so a reload's new wording is used."""
         self.sender = sender
         self.chat_id = chat_id
         self.content = content
@@ -37,7 +40,7 @@ class OncallAlerts:
     def notify(self, notice: OncallNotice) -> None:
         """Send ``notice`` soon (or hold it for the summary); returns at once."""
         if self.limiter.admit():
-            self._spawn(self._send(notice_text(self.content, notice), notice.patient_id, notice.category))
+            self._spawn(self._send(notice_text(self.content(), notice), notice.patient_id, notice.category))
             return
         log.warning("oncall notice held patient=%d category=%s held=%d",
                     notice.patient_id, notice.category, self.limiter.held + 1)
@@ -56,7 +59,7 @@ class OncallAlerts:
                 task.cancel()
         held = self.limiter.take_held()
         if held:
-            await self._send(summary_text(self.content, held), None, f"summary:{len(held)}")
+            await self._send(summary_text(self.content(), held), None, f"summary:{len(held)}")
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
@@ -67,7 +70,7 @@ class OncallAlerts:
         await asyncio.sleep(self.limiter.wait())
         held = self.limiter.take_held()
         if held:
-            await self._send(summary_text(self.content, held), None, f"summary:{len(held)}")
+            await self._send(summary_text(self.content(), held), None, f"summary:{len(held)}")
 
     async def _send(self, text: str, patient_id: int | None, category: str) -> None:
         try:

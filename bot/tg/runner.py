@@ -91,7 +91,7 @@ def build_application(
         oncall = None
         if settings.oncall_chat_id is not None:
             limiter = NoticeLimiter(settings.oncall_max_per_minute)
-            oncall = OncallAlerts(sender, settings.oncall_chat_id, library.content, limiter)
+            oncall = OncallAlerts(sender, settings.oncall_chat_id, lambda: coach.engine.library.content, limiter)
         reloader = Reloader(settings, coach)
         channel = TelegramChannel(
             coach, sender, oncall, admin_ids=settings.admin_ids, reloader=reloader
@@ -102,6 +102,7 @@ def build_application(
             await app.bot.set_my_commands(bot_commands(engine.library))
 
         reloader.listeners.append(new_commands)
+        reloader.listeners.append(lambda _engine: _freeze_startup_heap(again=True))
         _on_sighup(lambda: _in_background(reloader.reload_and_log()))
         app.add_handler(TypeHandler(Update, channel.on_update))
         app.add_error_handler(channel.on_error)
@@ -150,12 +151,16 @@ def build_application(
     )
 
 
-def _freeze_startup_heap() -> None:
+def _freeze_startup_heap(again: bool = False) -> None:
     """Keep what start-up built (flows, crisis matcher, PTB, SQLAlchemy) out of GC passes.
 
     Those objects live as long as the process; without this every full collection walks
     them all, which paused the bot for 55-90 ms each time (benchmarks/telegram_e2e.py).
+    After a reload (``again``) the old engine is among the frozen objects: unfreeze so one
+    full collection can free it, then freeze what is left.
     """
+    if again:
+        gc.unfreeze()
     gc.collect()
     gc.freeze()
 

@@ -36,7 +36,7 @@ class Clock:
 
 async def test_a_burst_is_capped_and_the_rest_summarised_once(tg_library: FlowLibrary) -> None:
     sender, clock = FakeSender(), Clock()
-    alerts = OncallAlerts(sender, CHAT, tg_library.content, NoticeLimiter(2, clock=clock))  # type: ignore[arg-type]
+    alerts = OncallAlerts(sender, CHAT, lambda: tg_library.content, NoticeLimiter(2, clock=clock))  # type: ignore[arg-type]
     for i in range(6):
         alerts.notify(OncallNotice(i, f"Patient{i}", "overdose"))
     clock.now += 60  # the minute passes before the summary task looks at the clock
@@ -51,7 +51,7 @@ async def test_a_burst_is_capped_and_the_rest_summarised_once(tg_library: FlowLi
 
 async def test_close_sends_what_is_still_held(tg_library: FlowLibrary) -> None:
     sender = FakeSender()
-    alerts = OncallAlerts(sender, CHAT, tg_library.content, NoticeLimiter(1))  # type: ignore[arg-type]
+    alerts = OncallAlerts(sender, CHAT, lambda: tg_library.content, NoticeLimiter(1))  # type: ignore[arg-type]
     alerts.notify(OncallNotice(1, "A", "abuse"))
     alerts.notify(OncallNotice(2, "B", "abuse"))
     await alerts.close()  # the summary would wait a minute; at shutdown it goes now
@@ -61,7 +61,7 @@ async def test_close_sends_what_is_still_held(tg_library: FlowLibrary) -> None:
 async def test_a_failed_notice_is_logged_without_the_name(
     tg_library: FlowLibrary, caplog: pytest.LogCaptureFixture
 ) -> None:
-    alerts = OncallAlerts(FakeSender(fail=True), CHAT, tg_library.content, NoticeLimiter(5))  # type: ignore[arg-type]
+    alerts = OncallAlerts(FakeSender(fail=True), CHAT, lambda: tg_library.content, NoticeLimiter(5))  # type: ignore[arg-type]
     with caplog.at_level(logging.INFO):
         alerts.notify(OncallNotice(42, "Secretname", "suicide"))
         await alerts.close()
