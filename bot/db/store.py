@@ -6,7 +6,7 @@ and the processed update id together, or none of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -23,6 +23,7 @@ from bot.db.models import (
     Reminder,
     ReminderSend,
     SafetyEventRow,
+    as_utc,
     utcnow,
 )
 from bot.flow.state import ConversationState, PatientView
@@ -307,17 +308,12 @@ def delete_patient(session: Connection, *, patient_id: int) -> None:
     session.execute(delete(Patient).where(Patient.id == patient_id))
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def conversation_updated_at(session: Connection, *, patient_id: int) -> datetime | None:
     """When the patient's conversation last moved (None: it has none)."""
     found = session.execute(
         select(Conversation.updated_at).where(Conversation.patient_id == patient_id)
     ).scalar_one_or_none()
-    return _aware(found) if found is not None else None
+    return as_utc(found) if found is not None else None
 
 
 def latest_safety_event_at(
@@ -329,7 +325,7 @@ def latest_safety_event_at(
     if excluding:
         query = query.where(SafetyEventRow.category.not_in(excluding))
     found = session.execute(query).scalar_one_or_none()
-    return _aware(found) if found is not None else None
+    return as_utc(found) if found is not None else None
 
 
 def journal_since(
@@ -352,6 +348,6 @@ def journal_since(
         .order_by(JournalEntry.created_at, JournalEntry.id)
     )
     return [
-        JournalItem(kind, flow_id, version, data, _aware(created))
+        JournalItem(kind, flow_id, version, data, as_utc(created))
         for kind, flow_id, version, data, created in rows
     ]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.models import Conversation, Patient, Reminder, ReminderSend
+from bot.db.models import Conversation, Patient, Reminder, ReminderSend, as_utc
 from bot.reminders.schedule import local_date, next_due, parse_time
 
 __all__ = [
@@ -68,11 +68,6 @@ class Claim:
     gentle: bool
     detailed: bool = False
     attempt: int = 1  # which claim of this send row this is (a stale row is claimed again)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands timestamps back without a zone; they were stored as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _zone(name: str | None) -> ZoneInfo | None:

@@ -17,12 +17,11 @@ import time_machine
 from sqlalchemy import select
 
 from bot.db import store
-from bot.db.models import Reminder, ReminderSend
+from bot.db.models import Reminder, ReminderSend, as_utc
 from bot.db.session import Database
 from bot.flow.turn import Inbound, OutboundMessage
 from bot.reminders import store as reminders
 from bot.reminders.dispatcher import Blocked, Dispatcher, DispatchSettings
-from bot.reminders.store import as_utc
 from bot.service import CoachService
 
 SCALE = [str(n) for n in range(11)]
