@@ -120,7 +120,7 @@ _CLEAR_NO = {
 }
 
 
-def leading_yes_no(text: str) -> str:
+def answer_to_direct_question(text: str) -> str:
     """``yes``, ``no`` or ``unclear`` for an answer to the direct question about suicide.
 
     Only a whole reply from a short list of denials is a "no"; a reply that starts with a

@@ -110,7 +110,7 @@ class Engine:
             self._crisis(ctx, detection)
         elif asked is not None and event.kind == "text":
             # The answer to the direct question comes before anything else, even a flow change.
-            self._asked_answer(ctx, asked, answers.leading_yes_no(event.text))
+            self._asked_answer(ctx, asked, answers.answer_to_direct_question(event.text))
         elif event.kind == "button" and _is_safety_button(event.button or ""):
             self._button(ctx, event.button or "")
         elif self._reconcile(ctx) and event.kind != "command":
@@ -147,13 +147,12 @@ class Engine:
     def _crisis(self, ctx: _Context, detection: SafetyEvent) -> None:
         assert self.screener is not None
         in_exercise = bool(ctx.state.frames)
-        ctx.turn.safety_events.append(detection)
         asks = self.screener.asks_first(detection.category)
         if asks and ctx.state.hold == "crisis":
             # Already past a crisis answer: give the help lines again rather than asking.
             detection = SafetyEvent(self.screener.if_yes(detection.category), f"{detection.category}.after_crisis")
-            ctx.turn.safety_events[-1] = detection
             asks = False
+        ctx.turn.safety_events.append(detection)
         ctx.turn.messages.extend(self.screener.crisis_messages(detection.category, in_exercise))
         if asks:
             ctx.state.hold = ASKED + detection.category

@@ -102,7 +102,7 @@ class TelegramChannel:
             return
         if update.callback_query is not None:
             await _answer(update.callback_query)
-        apology = OutboundMessage(texts.text(self.library, "system.error"))
+        apology = OutboundMessage(self.library.content.get("system.error"))
         await self.outbox.deliver(chat.id, [apology])
 
     # -- private chats ---------------------------------------------------------------------
@@ -115,7 +115,7 @@ class TelegramChannel:
             await self._reactivate(chat.id)
             await self.outbox.interrupt(chat.id)
             log.info("non-text message chat=%d", chat.id)
-            reply = OutboundMessage(texts.text(self.library, "system.text_only"))
+            reply = OutboundMessage(self.library.content.get("system.text_only"))
             await self.outbox.deliver(chat.id, [reply])
             return
         event = Inbound.message(text)
@@ -145,7 +145,7 @@ class TelegramChannel:
             return
         if query is not None:
             if reply.pressed == "stale":
-                stale = texts.text(self.library, "system.stale_answer")
+                stale = self.library.content.get("system.stale_answer")
                 await _answer(query, texts.plain(stale, 200))
             else:
                 await _answer(query)
@@ -260,7 +260,7 @@ class TelegramChannel:
             return
         self._left.add(chat.id)
         log.info("leaving a non-private chat chat=%d type=%s", chat.id, chat.type)
-        line = texts.text(self.library, "system.private_only")
+        line = self.library.content.get("system.private_only")
         try:
             await self.sender.send(chat.id, OutboundMessage(line))
         except Exception as exc:  # noqa: BLE001 - we leave whatever happened to the line

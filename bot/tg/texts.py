@@ -15,10 +15,6 @@ from bot.flow.library import FlowLibrary
 ENGINE_COMMANDS = ("start", "menu", "help", "cancel", "sos", "book")
 
 
-def text(library: FlowLibrary, key: str) -> str:
-    return library.content.get(key)
-
-
 def command_descriptions(library: FlowLibrary) -> dict[str, str]:
     """The engine's commands with their descriptions for Telegram's command list."""
     return {name: plain(library.content.get(f"system.commands.{name}"), 256) for name in ENGINE_COMMANDS}
