@@ -23,7 +23,7 @@ from bot.safety.config import Choice, CrisisConfig, PhraseSpec, Rule, load_crisi
 from bot.safety.detector import CrisisDetector  # noqa: E402
 
 CRISIS_FILE = ROOT / "content" / "crisis.yaml"
-EVAL_FILE = ROOT / "tests" / "safety" / "eval_set.tsv"
+EVAL_FILE = ROOT / "data" / "safety" / "corpus" / "eval_set.tsv"
 
 
 def ordinary_messages() -> list[str]:

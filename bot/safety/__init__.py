@@ -9,10 +9,11 @@ it imports neither telegram nor sqlalchemy, so it can be tested and benchmarked 
     messages = crisis_messages(found.category, cfg, booking_url)
 """
 
-from bot.safety.config import CrisisConfig, load_crisis_config, validate_crisis_file
+from bot.safety.config import CrisisConfig, load_crisis_config
 from bot.safety.detector import CrisisDetector, Detection
 from bot.safety.normalize import normalize
 from bot.safety.response import crisis_messages
+from bot.safety.validate import validate_crisis_file
 
 __all__ = [
     "CrisisConfig",

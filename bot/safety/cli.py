@@ -16,24 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.problems import Problem, ProblemsFound
+from bot.problems import ProblemsFound
 from bot.safety.config import load_crisis_config
 from bot.safety.detector import CrisisDetector, Detection
+from bot.safety.labelled import LabelledMessage, read_labelled
 
 __all__ = ["EvalReport", "LabelledMessage", "evaluate", "read_labelled", "run_safety_command"]
-
-LABELS = ("pos", "neg", "amb")
-
-
-@dataclass(frozen=True)
-class LabelledMessage:
-    """One line of an evaluation file."""
-
-    line: int
-    label: str
-    category: str | None
-    text: str
-
 
 @dataclass
 class EvalReport:
@@ -92,32 +80,6 @@ class EvalReport:
             for m, d in self.false_positives
         )
         return out
-
-
-def read_labelled(path: Path | str) -> list[LabelledMessage]:
-    """Read ``label<TAB>category<TAB>text`` lines; raise ProblemsFound on malformed ones."""
-    rows, problems = [], []
-    name = str(path)
-    for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        parts = raw.split("\t", 2)
-        if len(parts) != 3:
-            problems.append(Problem(name, number, "write label<TAB>category<TAB>text"))
-            continue
-        label, category, text = parts
-        if label not in LABELS:
-            problems.append(Problem(name, number, f'the label "{label}" must be pos, neg or amb'))
-            continue
-        if label == "pos" and category in ("", "-"):
-            problems.append(Problem(name, number, "a pos line needs its category"))
-            continue
-        rows.append(
-            LabelledMessage(number, label, None if category in ("", "-") else category, text)
-        )
-    if problems:
-        raise ProblemsFound(problems)
-    return rows
 
 
 def evaluate(detector: CrisisDetector, rows: Iterable[LabelledMessage], file: str) -> EvalReport:

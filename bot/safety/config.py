@@ -16,14 +16,16 @@ of ``content/crisis.yaml``)::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.problems import Problem, ProblemsFound, did_you_mean
+from bot.problems import ProblemsFound, did_you_mean
 from bot.safety.normalize import normalize
-from bot.yamlio import LocatedYaml, read_yaml
+from bot.safety.phrases import GAP_WORDS, Choice, Gap, PhraseError, PhraseSpec, Rule, parse_phrase
+from bot.safety.reader import Reader, read_rule
+from bot.yamlio import read_yaml
 
 __all__ = [
     "GAP_WORDS",
@@ -39,47 +41,7 @@ __all__ = [
     "Rule",
     "load_crisis_config",
     "parse_phrase",
-    "validate_crisis_file",
 ]
-
-GAP_WORDS = 4
-"""How many words ``...`` may skip in a phrase."""
-
-
-@dataclass(frozen=True)
-class Gap:
-    """``...`` in a phrase: up to :data:`GAP_WORDS` other words."""
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One slot of a phrase: normalised alternatives, each maybe ending in ``*``."""
-
-    options: tuple[tuple[str, bool], ...]
-
-
-PhrasePart = Gap | Choice
-
-
-@dataclass(frozen=True)
-class PhraseSpec:
-    """A phrase as written (``source``) and parsed (``parts``), with its line."""
-
-    source: str
-    parts: tuple[PhrasePart, ...]
-    line: int
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A named group of phrases; ``unless`` phrases cancel a hit they overlap."""
-
-    id: str
-    category: str
-    match: tuple[PhraseSpec, ...]
-    unless: tuple[PhraseSpec, ...] = ()
-    line: int = 1
-
 
 @dataclass(frozen=True)
 class Resource:
@@ -155,10 +117,6 @@ class CrisisConfig:
         return self._by_id[resource_id]
 
 
-class PhraseError(ValueError):
-    """A phrase that cannot be understood; the message says what to write instead."""
-
-
 _TOP_KEYS = {
     "version": False,
     "word_lists": False,
@@ -177,180 +135,23 @@ _CATEGORY_KEYS = {"intro": False, "resources": False, "rules": True}
 _ASKING_KEYS = {"ask": True, "yes_button": True, "no_button": True, "if_yes": True, "if_no": True, "rules": True}
 _RULE_KEYS = {"id": True, "match": True, "unless": False}
 _EXCLUSION_KEYS = {"id": True, "match": True}
-_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
 _LIST_NAME = re.compile(r"[a-z][a-z0-9_]*")
-_REGEX_LOOKING = re.compile(r"[(){}\\+?^$]")
-
-
-def parse_phrase(text: str, word_lists: Mapping[str, tuple[str, ...]]) -> tuple[PhrasePart, ...]:
-    """Parse one phrase of the crisis-file language; raise PhraseError saying what to fix."""
-    if not isinstance(text, str) or not text.strip():
-        raise PhraseError("the phrase is empty; write the words to look for")
-    bad = _REGEX_LOOKING.search(text)
-    if bad:
-        raise PhraseError(
-            f'"{bad.group()}" is not part of the phrase language (this looks like a regular '
-            "expression); write choices as [a|b], an optional word as [word|], "
-            'a word ending as word*, and "..." to skip a few words'
-        )
-    parts: list[PhrasePart] = []
-    for token in _tokens(text):
-        if token == "...":
-            if not parts or isinstance(parts[-1], Gap):
-                raise PhraseError('"..." must come between words, like: kratom ... xanax')
-            parts.append(Gap())
-        elif token.startswith("["):
-            parts.append(Choice(tuple(_option(o) for o in token[1:-1].split("|"))))
-        elif token.startswith("<"):
-            name = token[1:-1]
-            if name not in word_lists:
-                raise PhraseError(
-                    f'there is no word list "<{name}>"{did_you_mean(name, word_lists)}; '
-                    "add it under word_lists: or use one of: "
-                    + ", ".join(f"<{n}>" for n in sorted(word_lists))
-                )
-            parts.append(Choice(tuple(_option(w) for w in word_lists[name])))
-        else:
-            parts.append(Choice((_option(token),)))
-    if isinstance(parts[-1], Gap):
-        raise PhraseError('"..." must come between words, not at the end')
-    if all(o == ("", False) for p in parts if isinstance(p, Choice) for o in p.options):
-        raise PhraseError("the phrase has no words left after removing punctuation")
-    first = parts[0]
-    if isinstance(first, Choice) and any(o[0] == "" for o in first.options):
-        raise PhraseError(
-            "a phrase cannot start with an optional word; write two phrases instead "
-            "(one with the word and one without)"
-        )
-    return tuple(parts)
-
-
-def _tokens(text: str) -> Iterator[str]:
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c.isspace():
-            i += 1
-        elif c == "[":
-            end = text.find("]", i)
-            inner = text[i + 1 : end] if end >= 0 else text[i + 1 :]
-            if end < 0:
-                raise PhraseError('a "[" is never closed; add "]" after the last choice')
-            if "[" in inner:
-                raise PhraseError("brackets cannot be nested; write two phrases instead")
-            if "<" in inner or "..." in inner:
-                raise PhraseError("<lists> and ... cannot go inside [ ]; put them outside")
-            yield text[i : end + 1]
-            i = end + 1
-        elif c == "]":
-            raise PhraseError('a "]" has no "[" before it; remove it or add the "["')
-        elif c == "<":
-            end = text.find(">", i)
-            if end < 0 or not _LIST_NAME.fullmatch(text[i + 1 : end]):
-                raise PhraseError("write a word list as <name>, like <sedatives>")
-            yield text[i : end + 1]
-            i = end + 1
-        else:
-            j = i
-            while j < n and not text[j].isspace() and text[j] not in "[]<":
-                j += 1
-            word = text[i:j]
-            if "|" in word:
-                raise PhraseError('"|" separates choices only inside [ ], like [want|need]')
-            if word.startswith("...") and word != "...":
-                raise PhraseError('put spaces around "...", like: kratom ... xanax')
-            yield word
-            i = j
-
-
-def _option(raw: str) -> tuple[str, bool]:
-    raw = raw.strip()
-    star = raw.endswith("*")
-    body = raw[:-1] if star else raw
-    if "*" in body:
-        raise PhraseError('"*" may only end a word, like overdos*')
-    words = normalize(body)
-    if star and len(words.rsplit(" ", 1)[-1]) < 3:
-        raise PhraseError('put at least 3 letters before "*", like overdos*')
-    if body.strip() and not words:
-        raise PhraseError(f'"{raw}" has no letters or digits; remove it')
-    return words, star
 
 
 # --- the file ---------------------------------------------------------------------------
 
 
-class _Reader:
-    """Walks the parsed YAML, collecting problems instead of stopping at the first."""
-
-    def __init__(self, located: LocatedYaml) -> None:
-        self.y = located
-        self.problems: list[Problem] = []
-
-    def problem(self, path: tuple[str | int, ...], message: str) -> None:
-        self.problems.append(Problem(self.y.file, self.y.line_of(path), message))
-
-    def mapping(
-        self, value: Any, path: tuple[str | int, ...], keys: Mapping[str, bool], what: str
-    ) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.problem(path, f"{what} must be a set of keys ({', '.join(keys)})")
-            return {}
-        for key in value:
-            if key not in keys:
-                self.problem(
-                    (*path, key),
-                    f'unknown key "{key}" in {what}{did_you_mean(key, keys)}; '
-                    f"the keys here are: {', '.join(keys)}",
-                )
-        for key, required in keys.items():
-            if required and key not in value:
-                self.problem(path, f'{what} needs a "{key}:" key')
-        return value
-
-    def text(self, value: Any, path: tuple[str | int, ...], what: str) -> str:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.problem(path, f"{what} must be a text")
-            return ""
-        if not str(value).strip():
-            self.problem(path, f"{what} is empty; write the text")
-        return str(value).strip()
-
-    def texts(self, value: Any, path: tuple[str | int, ...], what: str) -> list[str]:
-        if not isinstance(value, list):
-            self.problem(path, f"{what} must be a list (lines starting with -)")
-            return []
-        if not value:
-            self.problem(path, f"{what} is an empty list; add at least one item or remove it")
-        return [self.text(v, (*path, i), f"item {i + 1} of {what}") for i, v in enumerate(value)]
-
-
 def load_crisis_config(path: Path | str) -> CrisisConfig:
     """Read and check the crisis file; raise ProblemsFound listing every problem."""
     located = read_yaml(path)
-    reader = _Reader(located)
+    reader = Reader(located)
     config = _read(reader)
     if reader.problems or config is None:
         raise ProblemsFound(reader.problems)
     return config
 
 
-def validate_crisis_file(path: Path | str) -> list[Problem]:
-    """Every problem in the crisis file (empty when it is fine), including compiling it."""
-    try:
-        config = load_crisis_config(path)
-    except ProblemsFound as exc:
-        return list(exc.problems)
-    from bot.safety.detector import CrisisDetector  # the detector imports this module
-
-    try:
-        CrisisDetector.from_config(config)
-    except ProblemsFound as exc:
-        return list(exc.problems)
-    return []
-
-
-def _read(r: _Reader) -> CrisisConfig | None:
+def _read(r: Reader) -> CrisisConfig | None:
     data = r.mapping(r.y.data, (), _TOP_KEYS, "the crisis file")
     if not data:
         return None
@@ -430,7 +231,7 @@ def _read(r: _Reader) -> CrisisConfig | None:
             )
             raw_nc = []
         for i, raw in enumerate(raw_nc):
-            rule = _read_rule(
+            rule = read_rule(
                 r, raw, ("not_crisis", i), "not_crisis", _EXCLUSION_KEYS, word_lists, seen_ids
             )
             if rule:
@@ -486,7 +287,7 @@ def _read(r: _Reader) -> CrisisConfig | None:
                 )
                 raw_rules = []
             for i, raw_rule in enumerate(raw_rules):
-                rule = _read_rule(
+                rule = read_rule(
                     r, raw_rule, (*path, "rules", i), str(name), _RULE_KEYS, word_lists, seen_ids
                 )
                 if rule:
@@ -522,7 +323,7 @@ def _read(r: _Reader) -> CrisisConfig | None:
 
 
 def _read_asking_category(
-    r: _Reader,
+    r: Reader,
     name: str,
     raw: dict[str, Any],
     path: tuple[str | int, ...],
@@ -541,14 +342,14 @@ def _read_asking_category(
         r.problem((*path, "rules"), f"category {name} has no rules; add at least one (id:, match:)")
         raw_rules = []
     for i, raw_rule in enumerate(raw_rules):
-        rule = _read_rule(r, raw_rule, (*path, "rules", i), name, _RULE_KEYS, word_lists, seen_ids)
+        rule = read_rule(r, raw_rule, (*path, "rules", i), name, _RULE_KEYS, word_lists, seen_ids)
         if rule:
             rules.append(rule)
     return Category(name, "", (), tuple(rules), ask=texts["ask"], yes_button=texts["yes_button"],
                     no_button=texts["no_button"], if_yes=texts["if_yes"], if_no=texts["if_no"])
 
 
-def _read_resources(r: _Reader, raw: Any) -> list[Resource]:
+def _read_resources(r: Reader, raw: Any) -> list[Resource]:
     if not isinstance(raw, dict) or not raw:
         r.problem(
             ("resources",), "resources must list at least one resource (an id with name: and how:)"
@@ -590,57 +391,3 @@ def _read_resources(r: _Reader, raw: Any) -> list[Resource]:
     return out
 
 
-def _read_rule(
-    r: _Reader,
-    raw: Any,
-    path: tuple[str | int, ...],
-    category: str,
-    keys: Mapping[str, bool],
-    word_lists: Mapping[str, tuple[str, ...]],
-    seen_ids: dict[str, int],
-) -> Rule | None:
-    number = path[-1] + 1 if isinstance(path[-1], int) else 1
-    rule = r.mapping(raw, path, keys, f"rule {number} of {category}")
-    if not rule:
-        return None
-    rid = r.text(rule.get("id", ""), (*path, "id"), "the rule id") if "id" in rule else ""
-    line = r.y.line_of((*path, "id")) if "id" in rule else r.y.line_of(path)
-    if rid:
-        if not _ID.fullmatch(rid):
-            r.problem(
-                (*path, "id"),
-                f'the rule id "{rid}" must be lower-case words joined by dots, like {category}.want_to_die',
-            )
-        elif rid in seen_ids:
-            r.problem(
-                (*path, "id"),
-                f'the rule id "{rid}" is used twice (first on line {seen_ids[rid]}); rule ids must be unique',
-            )
-        else:
-            seen_ids[rid] = line
-    match = _read_phrases(r, rule, path, "match", rid, word_lists)
-    unless = _read_phrases(r, rule, path, "unless", rid, word_lists) if "unless" in rule else ()
-    return Rule(id=rid, category=category, match=match, unless=unless, line=line)
-
-
-def _read_phrases(
-    r: _Reader,
-    rule: dict[str, Any],
-    path: tuple[str | int, ...],
-    key: str,
-    rid: str,
-    word_lists: Mapping[str, tuple[str, ...]],
-) -> tuple[PhraseSpec, ...]:
-    if key not in rule:
-        return ()
-    out = []
-    for i, text in enumerate(r.texts(rule[key], (*path, key), f"{key}: of rule {rid}")):
-        if not text:
-            continue
-        try:
-            parts = parse_phrase(text, word_lists)
-        except PhraseError as exc:
-            r.problem((*path, key, i), f'the phrase "{text}" in rule {rid} cannot be used: {exc}')
-            continue
-        out.append(PhraseSpec(text, parts, r.y.line_of((*path, key, i))))
-    return tuple(out)

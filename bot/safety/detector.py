@@ -26,8 +26,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.problems import Problem, ProblemsFound
-from bot.safety.config import GAP_WORDS, Choice, CrisisConfig, Gap, PhraseSpec
+from bot.safety.config import CrisisConfig
 from bot.safety.normalize import normalize
+from bot.safety.phrases import GAP_WORDS, Choice, Gap, PhraseSpec
 
 __all__ = ["CrisisDetector", "Detection", "Hit"]
 

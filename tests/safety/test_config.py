@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from bot.problems import ProblemsFound
-from bot.safety.config import load_crisis_config, validate_crisis_file
+from bot.safety.config import load_crisis_config
+from bot.safety.validate import validate_crisis_file
 
 SHIPPED = Path(__file__).resolve().parents[2] / "content" / "crisis.yaml"
 

@@ -8,7 +8,7 @@ from bot.safety.config import CrisisConfig, load_crisis_config
 from bot.safety.detector import CrisisDetector, Detection
 
 ROOT = Path(__file__).resolve().parents[2]
-EVAL_SET = ROOT / "tests" / "safety" / "eval_set.tsv"
+EVAL_SET = ROOT / "data" / "safety" / "corpus" / "eval_set.tsv"
 MAX_FALSE_POSITIVE_RATE = 0.05
 
 

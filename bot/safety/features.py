@@ -1,0 +1,70 @@
+"""The features the learned crisis layer reads: word and character n-grams of a message.
+
+Training (:mod:`bot.safety.training`) and screening (:mod:`bot.safety.learned`) both call
+:func:`features`, so a message is always seen the same way. The text is first put in the
+matching form of :func:`~bot.safety.normalize.normalize` (spacing, digits for letters,
+accents and repeated letters undone), with doubled letters folded (``kill`` -> ``kil``).
+Then:
+
+* every word (``w:pills``) and every pair of neighbouring words (``b:the_pills``);
+* every run of 3 to 5 characters inside a word padded with spaces (``c: pil``, ``c:ils ``),
+  so a misspelling (``sucide``), a word glued to another (``killmyself``) or a new ending
+  still shares most of its pieces with the words the model learned.
+
+Characters inside a word are cached per word: a long message repeats its words, so a
+4,096-character message costs about as much as its distinct words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+from bot.safety.normalize import normalize
+
+__all__ = ["CHAR_SIZES", "MAX_CHARS", "bigrams", "features", "matching_words", "word_pieces"]
+
+CHAR_SIZES = (3, 4, 5)
+#: Longer messages are read up to here: the opening of a very long message is screened
+#: by the rules in full anyway, and the learned layer's cost stays bounded.
+MAX_CHARS = 8192
+
+_DOUBLES = re.compile(r"([^\W\d_])\1+")
+
+
+def matching_words(text: str, normalized: str | None = None) -> list[str]:
+    """The words of ``text`` in the form the model reads (normalised, doubles folded).
+
+    ``normalized``: ``normalize(text)`` when the caller already has it (the screener does).
+    """
+    if normalized is None:
+        normalized = normalize(text[:MAX_CHARS])
+    return _DOUBLES.sub(r"\1", normalized[: MAX_CHARS]).split()
+
+
+@lru_cache(maxsize=65_536)
+def word_pieces(word: str) -> tuple[str, ...]:
+    """The features one word gives on its own: the word, and its character runs."""
+    padded = f" {word} "
+    pieces = [f"w:{word}"]
+    for size in CHAR_SIZES:
+        if len(padded) < size:
+            break
+        pieces.extend(f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1))
+    return tuple(pieces)
+
+
+def bigrams(words: list[str]) -> list[str]:
+    """The features of neighbouring words."""
+    return [f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def features(text: str) -> Counter[str]:
+    """How often each feature occurs in ``text`` (empty for a text with no words)."""
+    words = matching_words(text)
+    counts: Counter[str] = Counter()
+    for word in words:
+        counts.update(word_pieces(word))
+    counts.update(bigrams(words))
+    return counts
