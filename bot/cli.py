@@ -147,7 +147,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 def validation_problems(settings: Settings, paths: Sequence[Path] = ()) -> list[Problem]:
     """Every problem in the flows (or just ``paths``), the texts and the crisis lists."""
     from bot.flow.library import flow_files, load_library
-    from bot.safety.config import validate_crisis_file
+    from bot.safety.validate import validate_crisis_file
 
     flows_dir = Path(settings.flows_dir)
     content_dir = Path(settings.content_dir)

@@ -51,7 +51,7 @@ class ReloadOutcome:
 
 def prepare_engine(settings: Settings) -> tuple[Engine | None, list[Problem]]:
     """A new engine from what is on disk now, or the problems that prevent one."""
-    from bot.safety.config import validate_crisis_file
+    from bot.safety.validate import validate_crisis_file
 
     library = build_library(settings)
     problems = list(library.problems)
