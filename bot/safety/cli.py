@@ -1,7 +1,10 @@
-"""``coach safety check``: try the crisis detector on messages, or score it on a labelled file.
+"""``coach safety check`` and ``coach safety train``: try, measure and retrain the screen.
 
-``check`` reads one message per line from stdin and prints ``none`` or
-``category<TAB>rule_id`` for each. ``check --report FILE.tsv`` reads labelled messages
+``check`` reads one message per line from stdin and prints, for each, ``none``,
+``category<TAB>rule_id`` (the crisis answer) or ``ask<TAB>category<TAB>why`` (the direct
+question). ``check --report FILE.tsv`` first prints, for the rules, the learned layer and
+both, the figures of :mod:`bot.safety.report` (``--summary``: only those), then every miss,
+then the rules' phrase-by-phrase report. ``check --report FILE.tsv`` reads labelled messages
 (``label<TAB>category<TAB>text``; labels ``pos``, ``neg``, ``amb``; ``#`` starts a comment)
 and prints recall on ``pos`` (overall and per category), the false-positive rate on
 ``neg``, how the ``amb`` messages came out, and every miss and false positive with its line.
@@ -17,9 +20,13 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.problems import ProblemsFound
-from bot.safety.config import load_crisis_config
+from bot.safety.decision import Action, Decision
 from bot.safety.detector import CrisisDetector, Detection
 from bot.safety.labelled import LabelledMessage, read_labelled
+from bot.safety.report import MODES, measure
+from bot.safety.screen import CrisisScreen
+from bot.safety.train_command import run_train
+from bot.safety.training import CORPUS_DIR
 
 __all__ = ["EvalReport", "LabelledMessage", "evaluate", "read_labelled", "run_safety_command"]
 
@@ -122,21 +129,33 @@ def run_safety_command(argv: list[str], crisis_file: Path, stdin: TextIO, stdout
     check.add_argument(
         "--report", metavar="FILE.tsv", type=Path, help="labelled file: label<TAB>category<TAB>text"
     )
+    check.add_argument(
+        "--summary", action="store_true", help="with --report: the figures only, no message texts"
+    )
+    train = sub.add_parser("train", help="rebuild the learned layer from the corpus")
+    train.add_argument("--corpus", type=Path, default=CORPUS_DIR, metavar="DIR")
+    train.add_argument(
+        "--check", action="store_true", help="only say whether the shipped weights are current"
+    )
+    train.add_argument(
+        "--suggest", action="store_true", help="also print thresholds from held-apart scores"
+    )
     try:
         args = parser.parse_args(argv)
     except _UsageError as exc:
         print(exc, file=stdout)
         return 2
+    if args.command == "train":
+        return run_train(crisis_file, args.corpus, args.check, args.suggest, stdout)
     try:
-        detector = CrisisDetector.from_config(load_crisis_config(crisis_file))
+        screen = CrisisScreen.from_content(crisis_file.parent, crisis_file.name)
     except ProblemsFound as exc:
         for problem in exc.problems:
             print(problem, file=stdout)
         return 1
     if args.report is None:
         for line in stdin:
-            found = detector.detect(line.rstrip("\r\n"))
-            print("none" if found is None else f"{found.category}\t{found.rule_id}", file=stdout)
+            print(_decision_line(screen.screen(line.rstrip("\r\n"))), file=stdout)
         return 0
     try:
         rows = read_labelled(args.report)
@@ -147,6 +166,24 @@ def run_safety_command(argv: list[str], crisis_file: Path, stdin: TextIO, stdout
     except OSError as exc:
         print(f"{args.report}: cannot read the file ({exc.strerror})", file=stdout)
         return 1
-    for line in evaluate(detector, rows, str(args.report)).lines():
+    layered = [measure(screen, rows, str(args.report), mode) for mode in MODES]
+    for report in layered:
+        for line in report.summary():
+            print(line, file=stdout)
+    if args.summary:
+        return 0
+    for line in layered[-1].details():
+        print(line, file=stdout)
+    print("[rules, phrase by phrase]", file=stdout)
+    for line in evaluate(screen.detector, rows, str(args.report)).lines():
         print(line, file=stdout)
     return 0
+
+
+def _decision_line(decision: Decision) -> str:
+    if decision.action is Action.NONE:
+        return "none"
+    if decision.action is Action.RESPOND:
+        return f"{decision.category}\t{decision.rule_id}"
+    how = decision.rule_id or f"{decision.layer} {decision.band or ''}".strip()
+    return f"ask\t{decision.category}\t{how}"

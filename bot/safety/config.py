@@ -17,11 +17,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bot.problems import ProblemsFound, did_you_mean
+from bot.safety.asking import (
+    LearnedSettings,
+    UnsureQuestion,
+    read_learned,
+    read_uncertain,
+    read_when_unsure,
+)
+from bot.safety.languages import Translation, read_languages, replace_texts
 from bot.safety.normalize import normalize
 from bot.safety.phrases import GAP_WORDS, Choice, Gap, PhraseError, PhraseSpec, Rule, parse_phrase
 from bot.safety.reader import Reader, read_rule
@@ -69,6 +77,8 @@ class Category:
     no_button: str = ""
     if_yes: str = ""
     if_no: str = ""
+    #: The direct question asked when a hit is uncertain (``when_unsure:``).
+    when_unsure: UnsureQuestion | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,10 @@ class CrisisConfig:
     fuzzy_never: tuple[str, ...]
     messages: Messages
     buttons: ButtonLabels
+    uncertain: tuple[Rule, ...] = ()
+    learned: LearnedSettings | None = None
+    translations: tuple[Translation, ...] = ()
+    language: str = "en"
     _by_name: Mapping[str, Category] = field(default_factory=dict, repr=False, compare=False)
     _by_id: Mapping[str, Resource] = field(default_factory=dict, repr=False, compare=False)
 
@@ -116,6 +130,29 @@ class CrisisConfig:
         """The resource with this id (KeyError if none)."""
         return self._by_id[resource_id]
 
+    def in_language(self, code: str | None) -> CrisisConfig:
+        """This file with the texts of language ``code`` (itself for English or unknown)."""
+        for t in self.translations:
+            if t.code == code:
+                return _translated(self, t)
+        return self
+
+    def question_for(self, category: str) -> tuple[str, UnsureQuestion] | None:
+        """The category whose direct question ``category`` gets when unsure, and the question.
+
+        A category without ``when_unsure:`` borrows the question of the category that asks
+        first (``concern``), so an uncertain hit is never left without a question.
+        """
+        cat = self._by_name.get(category)
+        if cat is not None and cat.when_unsure is not None:
+            return category, cat.when_unsure
+        for other in self.categories:
+            if other.ask is not None:
+                return other.name, UnsureQuestion(
+                    other.ask, other.yes_button, other.no_button, other.if_no
+                )
+        return None
+
 
 _TOP_KEYS = {
     "version": False,
@@ -126,12 +163,15 @@ _TOP_KEYS = {
     "resources": True,
     "not_crisis": False,
     "categories": True,
+    "uncertain": False,
+    "learned": False,
+    "languages": False,
 }
 _FUZZY_KEYS = {"words": True, "never": False}
 _MESSAGE_KEYS = {k: True for k in Messages.__dataclass_fields__}
 _BUTTON_KEYS = {k: True for k in ButtonLabels.__dataclass_fields__}
 _RESOURCE_KEYS = {"name": True, "how": True, "url": False, "url_label": False}
-_CATEGORY_KEYS = {"intro": False, "resources": False, "rules": True}
+_CATEGORY_KEYS = {"intro": False, "resources": False, "when_unsure": False, "rules": True}
 _ASKING_KEYS = {"ask": True, "yes_button": True, "no_button": True, "if_yes": True, "if_no": True, "rules": True}
 _RULE_KEYS = {"id": True, "match": True, "unless": False}
 _EXCLUSION_KEYS = {"id": True, "match": True}
@@ -292,7 +332,14 @@ def _read(r: Reader) -> CrisisConfig | None:
                 )
                 if rule:
                     rules.append(rule)
-        categories.append(Category(str(name), intro, tuple(res_ids), tuple(rules)))
+        unsure = (
+            read_when_unsure(r, cat["when_unsure"], (*path, "when_unsure"), str(name))
+            if "when_unsure" in cat
+            else None
+        )
+        categories.append(
+            Category(str(name), intro, tuple(res_ids), tuple(rules), when_unsure=unsure)
+        )
 
     names = {c.name: c for c in categories}
     for i, cat in enumerate(categories):
@@ -308,8 +355,27 @@ def _read(r: Reader) -> CrisisConfig | None:
             r.problem(("categories", cat.name), f"category {cat.name} asks first, so it must come last "
                       "(categories are listed most urgent first)")
 
+    uncertain = (
+        read_uncertain(r, data["uncertain"], word_lists, seen_ids) if "uncertain" in data else ()
+    )
+    learned = read_learned(r, data["learned"]) if "learned" in data else None
+    translations = (
+        read_languages(
+            r,
+            data["languages"],
+            _MESSAGE_KEYS,
+            _BUTTON_KEYS,
+            resource_ids,
+            {c.name for c in categories},
+        )
+        if "languages" in data
+        else ()
+    )
     return CrisisConfig(
         file=r.y.file,
+        uncertain=uncertain,
+        learned=learned,
+        translations=translations,
         categories=tuple(categories),
         resources=tuple(resources),
         not_crisis=tuple(not_crisis),
@@ -391,3 +457,25 @@ def _read_resources(r: Reader, raw: Any) -> list[Resource]:
     return out
 
 
+def _translated(cfg: CrisisConfig, t: Translation) -> CrisisConfig:
+    """``cfg`` with the texts of translation ``t``; what it leaves out stays in English."""
+    resources = tuple(replace_texts(res, t.resources.get(res.id, {})) for res in cfg.resources)
+    categories = []
+    for cat in cfg.categories:
+        changed = dict(t.asks.get(cat.name, {}))
+        if cat.name in t.intros:
+            changed["intro"] = t.intros[cat.name]
+        category = replace_texts(cat, changed)
+        if cat.name in t.questions:
+            category = replace(category, when_unsure=t.questions[cat.name])
+        categories.append(category)
+    return replace(
+        cfg,
+        categories=tuple(categories),
+        resources=resources,
+        messages=replace_texts(cfg.messages, t.messages),
+        buttons=replace_texts(cfg.buttons, t.buttons),
+        language=t.code,
+        _by_name={c.name: c for c in categories},
+        _by_id={res.id: res for res in resources},
+    )

@@ -26,18 +26,24 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.problems import Problem, ProblemsFound
+from bot.safety.asking import AFTER_KINDS
 from bot.safety.config import CrisisConfig
 from bot.safety.normalize import normalize
 from bot.safety.phrases import GAP_WORDS, Choice, Gap, PhraseSpec
 
-__all__ = ["CrisisDetector", "Detection", "Hit"]
+__all__ = ["CrisisDetector", "Detection", "Hit", "UNCERTAIN_WINDOW_WORDS"]
+
+#: An ``uncertain:`` phrase makes a hit uncertain when it ends at most this many words
+#: before the hit starts (or overlaps it): "i used to | cut myself", "years ago i | overdosed";
+#: a past or joke phrase also when it starts at most this many words after the hit.
+UNCERTAIN_WINDOW_WORDS = 6
 
 _DOUBLES = re.compile(r"([^\W\d_])\1+")
 _GAP = rf"(?: [^ ]+){{0,{GAP_WORDS}}}"
 _MAX_EXPANSION = 20_000
 # Words of a phrase are spelled out into the trie while that gives at most this many
 # variants; later words are matched by a small regex after the trie (same result).
-_HEAD_LIMIT = 64
+_HEAD_LIMIT = 32
 _LETTERS = string.ascii_lowercase
 
 
@@ -51,12 +57,16 @@ class Detection:
 
 @dataclass(frozen=True)
 class Hit:
-    """One phrase found in the matching form of a message (``start``/``end`` index it)."""
+    """One phrase found in the matching form of a message (``start``/``end`` index it).
+
+    ``uncertain``: the rule id of the ``uncertain:`` phrase just before it, if any.
+    """
 
     start: int
     end: int
     category: str
     rule_id: str
+    uncertain: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +136,11 @@ class CrisisDetector:
         exclusion_targets: dict[str, _Target],
         fuzzy: re.Pattern[str] | None,
         fuzzy_map: dict[str, str],
+        uncertain: re.Pattern[str] | None = None,
+        uncertain_targets: dict[str, _Target] | None = None,
     ) -> None:
+        self._uncertain = uncertain
+        self._uncertain_targets = uncertain_targets or {}
         self._positive = positive
         self._positive_targets = positive_targets
         self._exclusions = exclusions
@@ -138,7 +152,7 @@ class CrisisDetector:
     def from_config(cls, cfg: CrisisConfig) -> CrisisDetector:
         """Compile every phrase of ``cfg``; raise ProblemsFound if a phrase cannot be built."""
         fuzzy_map = _fuzzy_variants(cfg.fuzzy_words, cfg.fuzzy_never)
-        fuzzy = _word_trie_regex(fuzzy_map) if fuzzy_map else None
+        fuzzy = None  # near-misses are corrected word by word from fuzzy_map
 
         def fix(literal: str, star: bool = False) -> str:
             # A word before "*" is a beginning, not a misspelling: never correct it.
@@ -162,31 +176,67 @@ class CrisisDetector:
             target = _Target(0, "not_crisis", rule.id)
             for phrase in rule.match:
                 _add_phrase(exclusions, phrase, target, fix, cfg.file, problems)
+        uncertain = _Trie()
+        for rule in cfg.uncertain:
+            target = _Target(0, "uncertain", rule.id)
+            for phrase in rule.match:
+                _add_phrase(uncertain, phrase, target, fix, cfg.file, problems)
         if problems:
             raise ProblemsFound(problems)
         try:
             pos_rx = re.compile(" (?=" + positive.pattern() + ")")
             exc_rx = re.compile(" (?=" + exclusions.pattern() + ")")
+            unc_rx = re.compile(" (?=" + uncertain.pattern() + ")") if uncertain.root else None
         except re.error as exc:  # pragma: no cover - phrases are escaped; a bug if reached
             raise ProblemsFound(
                 [Problem(cfg.file, 1, f"the phrases could not be compiled ({exc})")]
             ) from exc
-        return cls(pos_rx, positive.targets, exc_rx, exclusions.targets, fuzzy, fuzzy_map)
+        return cls(
+            pos_rx,
+            positive.targets,
+            exc_rx,
+            exclusions.targets,
+            fuzzy,
+            fuzzy_map,
+            unc_rx,
+            uncertain.targets,
+        )
 
-    def matching_form(self, text: str) -> str:
-        """The text the phrases are matched against (normalised, folded, corrected)."""
-        key = _DOUBLES.sub(r"\1", normalize(text))
-        if self._fuzzy is not None and key:
-            padded = self._fuzzy.sub(self._correct, f" {key} ")
-            key = padded[1:-1]
+    def matching_form(self, text: str, normalized: str | None = None) -> str:
+        """The text the phrases are matched against (normalised, folded, corrected).
+
+        ``normalized``: ``normalize(text)`` when the caller has it already.
+        """
+        key = _DOUBLES.sub(r"\1", normalize(text) if normalized is None else normalized)
+        if self._fuzzy_map and key:
+            get = self._fuzzy_map.get
+            key = " ".join([get(w, w) for w in key.split(" ")])
         return key
 
-    def hits(self, text: str) -> list[Hit]:
-        """Every phrase found in ``text`` that no exclusion cancels, in text order."""
+    def hits(self, text: str, normalized: str | None = None) -> list[Hit]:
+        """Every phrase found in ``text`` that no exclusion cancels, in text order.
+
+        Each hit names the ``uncertain:`` phrase that comes just before it, if any.
+        """
+        key = self.matching_form(text, normalized)
+        found = self._hits(key)
+        if not found:
+            return []
+        before = self._uncertain_spans(key)
         return [
-            Hit(start, end, t.category, t.rule_id)
-            for start, end, t in self._hits(self.matching_form(text))
+            Hit(start, end, t.category, t.rule_id, _uncertain_before(start, end, before, f" {key} "))
+            for start, end, t in sorted(found, key=lambda h: h[0])
         ]
+
+    def _uncertain_spans(self, key: str) -> list[tuple[int, int, str]]:
+        if self._uncertain is None:
+            return []
+        out = []
+        for m in self._uncertain.finditer(f" {key} "):
+            name = m.lastgroup
+            assert name is not None
+            out.append((m.start(), m.start(name) - 1, self._uncertain_targets[name].rule_id))
+        return out
 
     def detect(self, text: str) -> Detection | None:
         """The most urgent crisis category in ``text``, or None."""
@@ -221,8 +271,24 @@ class CrisisDetector:
             )
         ]
 
-    def _correct(self, m: re.Match[str]) -> str:
-        return " " + self._fuzzy_map[m.group()[1:]]
+
+
+def _uncertain_before(
+    start: int, end: int, spans: list[tuple[int, int, str]], padded: str
+) -> str | None:
+    """The uncertain phrase ending shortly before (or overlapping) the hit at start..end.
+
+    Positions index ``padded``, the matching form with a space at each end.
+    """
+    for u_start, u_end, rule_id in spans:
+        if u_start >= end:
+            after = rule_id.split(".")[1] in AFTER_KINDS
+            if after and padded[end:u_start].count(" ") <= UNCERTAIN_WINDOW_WORDS:
+                return rule_id
+            continue
+        if u_end >= start or padded[u_end:start].count(" ") <= UNCERTAIN_WINDOW_WORDS:
+            return rule_id
+    return None
 
 
 def _add_phrase(
@@ -311,12 +377,3 @@ def _edits(word: str, full: bool) -> set[str]:
         out |= {a + c + b for a, b in splits for c in _LETTERS}
     out.discard(word)
     return out
-
-
-def _word_trie_regex(words: Iterable[str]) -> re.Pattern[str]:
-    trie = _Trie()
-    for w in words:
-        trie.add(w, "", _Target(0, "", ""))
-    # The markers are not needed here; strip them for a lighter pattern.
-    body = _strip_markers(trie.pattern())
-    return re.compile(" (?:" + body + ")(?= )")

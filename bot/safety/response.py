@@ -21,9 +21,14 @@ __all__ = [
     "TOKEN_RESUME",
     "TOKEN_SOS",
     "TOKEN_STOP",
+    "PLAN_FIRST",
     "asked_question",
     "crisis_messages",
+    "unsure_question",
 ]
+
+#: Categories whose answer shows the patient's own safety plan first, as /sos does.
+PLAN_FIRST = frozenset({"suicide", "self_harm"})
 
 TOKEN_RESUME = "sys:resume"
 TOKEN_SOS = "sys:sos"
@@ -62,7 +67,8 @@ def crisis_messages(
         resources = [cfg.resource(rid) for rid in cat.resources]
 
     messages: list[OutboundMessage] = []
-    if category is None and safety_plan_html and safety_plan_html.strip():
+    plan_first = category is None or category in PLAN_FIRST
+    if plan_first and safety_plan_html and safety_plan_html.strip():
         heading = f"<b>{_esc(cfg.messages.safety_plan_heading)}</b>"
         messages.append(
             OutboundMessage(f"{heading}\n\n{_safe_html(safety_plan_html)}", kind="crisis")
@@ -100,6 +106,24 @@ def asked_question(cfg: CrisisConfig, category: str) -> OutboundMessage:
         (Button(cat.no_button, token=f"{TOKEN_ASKED_NO}:{category}"),),
     )
     return OutboundMessage(_esc(cat.ask), buttons=buttons, kind="crisis")
+
+
+def unsure_question(cfg: CrisisConfig, category: str) -> OutboundMessage:
+    """The direct question an uncertain message gets, in the words of its category.
+
+    The buttons carry the category whose help a "yes" brings (a category without its own
+    question borrows the asking category's, whose "yes" leads where its ``if_yes`` says).
+    """
+    found = cfg.question_for(category)
+    if found is None:  # a file with no question at all: answer rather than ask
+        return crisis_messages(category, cfg, None)[0]
+    owner, question = found
+    target = category if owner == category else owner
+    buttons = (
+        (Button(question.yes_button, token=f"{TOKEN_ASKED_YES}:{target}"),),
+        (Button(question.no_button, token=f"{TOKEN_ASKED_NO}:{target}"),),
+    )
+    return OutboundMessage(_esc(question.ask), buttons=buttons, kind="crisis")
 
 
 def _resource_line(resource: Resource) -> str:

@@ -35,7 +35,7 @@ TAUGHT_AS = {"concern": "suicide"}
 #: A feature seen in fewer messages than this is noise, not signal.
 MIN_MESSAGES = 2
 #: Inverse regularisation strength of the logistic regression.
-C = 8.0
+C = 16.0
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def train(data: TrainingSet, c: float = C) -> ModelArrays:
     matrix = csr_matrix((values, indices, indptr), shape=(total, len(names)))
 
     classes = sorted(set(data.labels))
-    model = LogisticRegression(C=c, max_iter=3000, tol=1e-6, class_weight="balanced")
+    model = LogisticRegression(C=c, max_iter=1000, class_weight="balanced")
     model.fit(matrix, np.array(data.labels))
     assert list(model.classes_) == classes
     return ModelArrays(

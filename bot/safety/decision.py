@@ -1,0 +1,148 @@
+"""Two layers, one decision: answer now, ask directly, or let the message through.
+
+The rules are precise and categorised; the learned layer generalises. They are read
+together, most certain first:
+
+1. A phrase hit with nothing uncertain before it: the category's crisis answer at once.
+   (A category that asks first, ``concern``, gets its question instead.)
+2. A phrase hit that reads as the past, a hypothetical, someone else's words, a question
+   about risk or a negation (an ``uncertain:`` phrase just before it): the category's
+   direct question, unless the learned layer scores the message below
+   ``keep_uncertain_at``, which lets it go ("I used to mix kratom with alcohol").
+3. No phrase hit, but the learned layer's crisis probability is at least ``ask_at``:
+   the direct question of the category it finds likeliest.
+4. Read with the patient's last messages of the past few minutes ("I'm so tired of all of
+   it" … "I have the pills here"), a combined probability of at least ``context_at``:
+   the direct question too.
+5. A flow may ask to be asked about (a check-in with mood 0-2, a hopeless thought at 7
+   or more): that is the caller's signal, :func:`flow_signal`.
+
+Logs and metrics get :meth:`Decision.log_fields`: the layer, the category, the rule id or
+the score band. Never the words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.safety.asking import LearnedSettings
+from bot.safety.detector import Hit
+from bot.safety.learned import NOTHING, Prediction
+
+__all__ = ["Action", "Decision", "RecentSignal", "decide", "flow_signal"]
+
+
+class Action(Enum):
+    """What the coach does with a message."""
+
+    NONE = "none"
+    RESPOND = "respond"
+    ASK = "ask"
+
+
+@dataclass(frozen=True)
+class RecentSignal:
+    """What the learned layer made of one earlier message: numbers only, never words."""
+
+    minutes_ago: float
+    crisis_probability: float
+    category: str | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome for one message, with how it was reached (for logs, never words)."""
+
+    action: Action
+    category: str | None = None
+    layer: str | None = None
+    rule_id: str | None = None
+    uncertain: str | None = None
+    prediction: Prediction = NOTHING
+    language: str | None = None
+
+    @property
+    def band(self) -> str | None:
+        """The learned layer's score band, when it had a say."""
+        return self.prediction.band if self.prediction.category else None
+
+    def log_fields(self) -> dict[str, str]:
+        """What may be logged about this decision."""
+        fields = {"action": self.action.value}
+        for key in ("category", "layer", "rule_id", "uncertain", "language"):
+            value = getattr(self, key)
+            if value:
+                fields[key] = value
+        if self.band:
+            fields["band"] = self.band
+        return fields
+
+
+LET_THROUGH = Decision(Action.NONE)
+
+
+def decide(
+    hits: Sequence[Hit],
+    prediction: Prediction,
+    settings: LearnedSettings | None,
+    recent: Sequence[RecentSignal] = (),
+    urgency: Sequence[str] = (),
+    asks_first: Collection[str] = (),
+) -> Decision:
+    """Combine the rule hits and the learned layer's prediction into one decision.
+
+    ``urgency``: the categories in order, most urgent first (a tie goes to the first).
+    ``asks_first``: categories whose phrases always get the question (``concern``).
+    """
+
+    def first(candidates: Sequence[Hit]) -> Hit:
+        order = {name: i for i, name in enumerate(urgency)}
+        return min(candidates, key=lambda h: (order.get(h.category, len(order)), h.start))
+
+    certain = [h for h in hits if h.uncertain is None]
+    if certain:
+        hit = first(certain)
+        layer = "both" if prediction.crisis_probability >= _ask_at(settings) else "rules"
+        action = Action.ASK if hit.category in asks_first else Action.RESPOND
+        return Decision(action, hit.category, layer, hit.rule_id, prediction=prediction)
+    if hits:
+        hit = first(hits)
+        keep = settings.keep_uncertain_at if settings else 0.0
+        if prediction.category is None or prediction.crisis_probability >= keep:
+            return Decision(
+                Action.ASK, hit.category, "rules", hit.rule_id, hit.uncertain, prediction
+            )
+    if settings is None or prediction.category is None:
+        return LET_THROUGH
+    if prediction.crisis_probability >= settings.ask_at:
+        return Decision(Action.ASK, prediction.category, "learned", prediction=prediction)
+    return _with_context(prediction, settings, recent)
+
+
+def _with_context(
+    prediction: Prediction, settings: LearnedSettings, recent: Sequence[RecentSignal]
+) -> Decision:
+    window = [r for r in recent if r.minutes_ago <= settings.context_minutes]
+    if not window or prediction.crisis_probability < settings.keep_uncertain_at:
+        return LET_THROUGH
+    calm = 1.0 - prediction.crisis_probability
+    for signal in window:
+        calm *= 1.0 - signal.crisis_probability
+    if 1.0 - calm < settings.context_at:
+        return LET_THROUGH
+    strongest = max(window, key=lambda s: s.crisis_probability)
+    category = prediction.category
+    if strongest.crisis_probability > prediction.crisis_probability and strongest.category:
+        category = strongest.category
+    return Decision(Action.ASK, category, "context", prediction=prediction)
+
+
+def flow_signal(category: str) -> Decision:
+    """The decision a flow's ``screen: ask_directly`` answer earns: the direct question."""
+    return Decision(Action.ASK, category, "flow")
+
+
+def _ask_at(settings: LearnedSettings | None) -> float:
+    return settings.ask_at if settings else 1.0

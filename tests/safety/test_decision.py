@@ -1,0 +1,73 @@
+"""The two layers' decision: answer, ask, or let through (no model needed: plain values)."""
+
+from bot.safety.asking import LearnedSettings
+from bot.safety.decision import Action, RecentSignal, decide, flow_signal
+from bot.safety.detector import Hit
+from bot.safety.learned import NOTHING, Prediction
+
+SETTINGS = LearnedSettings("m.npz", ask_at=0.5, keep_uncertain_at=0.2, context_at=0.6, context_minutes=10)
+URGENCY = ["overdose", "suicide", "self_harm", "harm_to_others", "abuse", "concern"]
+
+
+def predicted(p: float, category: str = "suicide") -> Prediction:
+    return Prediction(category, p, {"none": 1 - p, category: p})
+
+
+def hit(category: str, rule: str, uncertain: str | None = None, start: int = 0) -> Hit:
+    return Hit(start, start + 5, category, rule, uncertain)
+
+
+def test_a_clear_hit_is_answered_at_once_whatever_the_model_says() -> None:
+    d = decide([hit("suicide", "suicide.kms")], predicted(0.01), SETTINGS, urgency=URGENCY)
+    assert (d.action, d.category, d.rule_id, d.layer) == (Action.RESPOND, "suicide", "suicide.kms", "rules")
+    d = decide([hit("suicide", "suicide.kms")], predicted(0.9), SETTINGS, urgency=URGENCY)
+    assert d.layer == "both"
+
+
+def test_the_most_urgent_clear_hit_wins() -> None:
+    hits = [hit("abuse", "abuse.x", start=0), hit("overdose", "overdose.y", start=9)]
+    assert decide(hits, NOTHING, SETTINGS, urgency=URGENCY).category == "overdose"
+
+
+def test_an_asking_category_asks_even_when_clear() -> None:
+    d = decide([hit("concern", "concern.cant")], NOTHING, SETTINGS, urgency=URGENCY, asks_first={"concern"})
+    assert (d.action, d.category) == (Action.ASK, "concern")
+
+
+def test_an_uncertain_hit_asks_its_own_category_unless_the_model_lets_it_go() -> None:
+    h = hit("overdose", "overdose.mix", uncertain="uncertain.past.used_to")
+    d = decide([h], predicted(0.3, "overdose"), SETTINGS, urgency=URGENCY)
+    assert (d.action, d.category, d.uncertain) == (Action.ASK, "overdose", "uncertain.past.used_to")
+    assert decide([h], predicted(0.05, "overdose"), SETTINGS, urgency=URGENCY).action is Action.NONE
+
+
+def test_a_clear_hit_beats_an_uncertain_one() -> None:
+    hits = [hit("overdose", "o", uncertain="uncertain.past.used_to"), hit("suicide", "s", start=20)]
+    d = decide(hits, predicted(0.1), SETTINGS, urgency=URGENCY)
+    assert (d.action, d.category) == (Action.RESPOND, "suicide")
+
+
+def test_the_learned_layer_alone_only_asks() -> None:
+    d = decide([], predicted(0.93, "abuse"), SETTINGS, urgency=URGENCY)
+    assert (d.action, d.category, d.layer) == (Action.ASK, "abuse", "learned")
+    assert decide([], predicted(0.49), SETTINGS).action is Action.NONE
+    assert decide([], predicted(0.9), None).action is Action.NONE
+
+
+def test_recent_messages_are_read_together_within_the_window() -> None:
+    recent = [RecentSignal(2.0, 0.4, "suicide")]
+    d = decide([], predicted(0.4, "overdose"), SETTINGS, recent)
+    assert (d.action, d.layer) == (Action.ASK, "context")  # 1 - 0.6 * 0.6 = 0.64
+    assert decide([], predicted(0.4), SETTINGS, [RecentSignal(11.0, 0.4, "suicide")]).action is Action.NONE
+    assert decide([], predicted(0.1), SETTINGS, recent).action is Action.NONE  # this one is calm
+
+
+def test_context_takes_the_category_of_the_stronger_message() -> None:
+    d = decide([], predicted(0.3, "overdose"), SETTINGS, [RecentSignal(1.0, 0.45, "suicide")])
+    assert d.category == "suicide"
+
+
+def test_logged_fields_carry_no_words_only_kinds_ids_and_bands() -> None:
+    d = decide([], predicted(0.93, "abuse"), SETTINGS)
+    assert d.log_fields() == {"action": "ask", "category": "abuse", "layer": "learned", "band": "0.9-1.0"}
+    assert flow_signal("suicide").log_fields() == {"action": "ask", "category": "suicide", "layer": "flow"}
