@@ -1,0 +1,61 @@
+"""The honest measure: messages written by someone who never saw the rules, the corpus or
+the model (``tests/safety/heldout.tsv``, frozen before any tuning, never trained on).
+
+The figures are printed at the end of every test run (in-sample figures come from
+``coach safety check --report data/safety/corpus/…``, reported apart). The floors are what
+the screen reached when the set was first measured with the shipped layers; a change that
+falls below them fails. They are not the targets: see docs/safety.md.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from bot.safety.labelled import read_labelled
+from bot.safety.report import MODES, LayeredReport, measure
+from bot.safety.screen import CrisisScreen
+
+ROOT = Path(__file__).resolve().parents[2]
+HELDOUT = ROOT / "tests" / "safety" / "heldout.tsv"
+
+#: Floors for both layers together, on the held-out set.
+MIN_CAUGHT = 0.0
+MIN_RIGHT_CATEGORY = 0.0
+MAX_FLAGGED_NEGATIVES = 1.0
+MAX_ABUSE_AS_SUICIDE = 1000
+
+FIGURES: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, LayeredReport]:
+    screen = CrisisScreen.from_content(ROOT / "content")
+    rows = read_labelled(HELDOUT)
+    found = {mode: measure(screen, rows, str(HELDOUT), mode) for mode in MODES}
+    FIGURES.clear()
+    for report in found.values():
+        FIGURES.extend(report.summary())
+    return found
+
+
+def test_the_heldout_set_is_big_enough_and_never_in_the_corpus() -> None:
+    rows = read_labelled(HELDOUT)
+    assert len(rows) >= 300
+    corpus = {
+        r.text.strip().lower()
+        for path in sorted((ROOT / "data" / "safety" / "corpus").glob("*.tsv"))
+        for r in read_labelled(path)
+    }
+    assert not [r.line for r in rows if r.text.strip().lower() in corpus]
+
+
+def test_both_layers_stay_above_the_floors(reports: dict[str, LayeredReport]) -> None:
+    both = reports["both"]
+    assert both.recall >= MIN_CAUGHT, both.summary()
+    assert both.right_category_rate >= MIN_RIGHT_CATEGORY, both.summary()
+    assert both.false_positive_rate <= MAX_FLAGGED_NEGATIVES, both.summary()
+    assert both.abuse_as_suicide <= MAX_ABUSE_AS_SUICIDE, both.summary()
+
+
+def test_both_layers_catch_more_than_the_rules_alone(reports: dict[str, LayeredReport]) -> None:
+    assert reports["both"].recall > reports["rules"].recall

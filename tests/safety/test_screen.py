@@ -1,0 +1,85 @@
+"""The whole screen on the shipped crisis file: answers, questions, language, context."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.safety.decision import Action, RecentSignal
+from bot.safety.response import crisis_messages, unsure_question
+from bot.safety.screen import CrisisScreen
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def screen() -> CrisisScreen:
+    return CrisisScreen.from_content(ROOT / "content")
+
+
+def test_a_clear_present_statement_is_answered_at_once(screen: CrisisScreen) -> None:
+    d = screen.screen("I want to kill myself")
+    assert (d.action, d.category, d.layer in ("rules", "both")) == (Action.RESPOND, "suicide", True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I used to cut myself", "years ago i tried to kill myself", "is it dangerous to mix kratom and xanax"],
+)
+def test_a_hit_that_reads_as_past_or_a_question_is_never_answered_as_a_crisis_now(
+    screen: CrisisScreen, text: str
+) -> None:
+    assert screen.screen(text).action is not Action.RESPOND
+
+
+def test_a_spanish_message_gets_the_spanish_answer(screen: CrisisScreen) -> None:
+    d = screen.screen("ya no quiero vivir, me quiero morir")
+    assert d.action is not Action.NONE and d.language == "es"
+    text = "\n".join(m.text for m in crisis_messages("suicide", screen.config.in_language("es"), None))
+    assert "marca 2" in text and "AYUDA" in text and "741741" in text and "442-AYUDAME" in text
+
+
+def test_an_english_message_stays_in_english(screen: CrisisScreen) -> None:
+    assert screen.screen("I want to kill myself").language is None
+
+
+def test_each_category_asks_its_own_question(screen: CrisisScreen) -> None:
+    words = {
+        "suicide": "not wake up",
+        "self_harm": "hurting yourself",
+        "overdose": "911",
+        "abuse": "safe",
+        "harm_to_others": "hurt someone",
+    }
+    for category, expected in words.items():
+        message = unsure_question(screen.config, category)
+        assert expected in message.text, category
+        assert message.buttons[0][0].token == f"sys:asked_yes:{category}"
+
+
+def test_recent_messages_can_open_the_question_together(screen: CrisisScreen) -> None:
+    settings = screen.config.learned
+    assert settings is not None
+    calm = screen.screen("the weather is nice today")
+    assert calm.action is Action.NONE
+    heavy = [RecentSignal(1.0, 0.59, "suicide")]
+    d = screen.screen("i have them all here in front of me", heavy)
+    assert d.action is Action.ASK
+
+
+def test_the_911_line_is_for_anyone_in_danger_now(screen: CrisisScreen) -> None:
+    how = screen.config.resource("emergency_911").how
+    assert "about to act" in how and "attacked" in how and "not breathing" in how
+
+
+def test_overdose_answer_gives_first_aid_while_help_comes(screen: CrisisScreen) -> None:
+    intro = screen.config.category("overdose").intro
+    for words in ("naloxone", "side", "second dose", "2-3 minutes", "Chest pain", "call for help"):
+        assert words in intro
+
+
+def test_suicide_and_self_harm_answers_show_the_plan_first(screen: CrisisScreen) -> None:
+    for category in ("suicide", "self_harm"):
+        messages = crisis_messages(category, screen.config, None, safety_plan_html="Call Sam")
+        assert "Call Sam" in messages[0].text
+    messages = crisis_messages("overdose", screen.config, None, safety_plan_html="Call Sam")
+    assert "Call Sam" not in messages[0].text
