@@ -24,8 +24,8 @@ from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.flow.library import load_library
 from bot.flow.machine import advance, build_machine
-from bot.flow.turn import Inbound
-from bot.service import CoachService
+from bot.shared.messages import Inbound
+from bot.coach.service import CoachService
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = 10

@@ -78,7 +78,7 @@ def write_flow(workdir: Path) -> tuple[Path, Path]:
 
 
 async def serve_coach(base_url: str, workdir: Path) -> None:
-    from bot.app import build_library
+    from bot.coach.build import build_library
     from bot.config import Settings
     from bot.tg.runner import running_bot
 

@@ -11,9 +11,9 @@ import asyncio
 import sys
 from typing import Any, TextIO
 
-from bot.flow.testing import plain
-from bot.flow.turn import Button, Inbound
-from bot.service import CoachService, Reply
+from bot.authoring.testing import plain
+from bot.shared.messages import Button, Inbound
+from bot.coach.service import CoachService, Reply
 
 
 class TerminalChat:

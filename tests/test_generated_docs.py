@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.flow.diagram import all_diagrams
-from bot.flow.editor_schema import flow_json_schema, flow_schema_text
+from bot.authoring.diagram import all_diagrams
+from bot.authoring.editor_schema import flow_json_schema, flow_schema_text
 from bot.flow.library import load_library
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from bot.config import Settings
-from bot.problems import Problem
-from bot.reload import SHOWN_PROBLEMS, ReloadOutcome, prepare_engine
+from bot.shared.problems import Problem
+from bot.coach.reload import SHOWN_PROBLEMS, ReloadOutcome, prepare_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 

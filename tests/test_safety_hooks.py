@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from bot.db import store
 from bot.db.models import SafetyEventRow
-from bot.flow.turn import Inbound, SafetyEvent
-from bot.service import CoachService, Reply
+from bot.shared.messages import Inbound, SafetyEvent
+from bot.coach.service import CoachService, Reply
 
 QUIET = timedelta(minutes=15)
 RISK_WORDS = "several days have been really hard"

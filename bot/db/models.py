@@ -1,6 +1,6 @@
 """The tables. Health data lives here and nowhere else (never in logs).
 
-A conversation is one JSON document per patient (bot.flow.state), versioned by a
+A conversation is one JSON document per patient (bot.shared.conversation), versioned by a
 revision number so two processes cannot overwrite each other's step.
 """
 

@@ -26,8 +26,8 @@ from bot.db.models import (
     as_utc,
     utcnow,
 )
-from bot.flow.state import ConversationState, PatientView
-from bot.flow.turn import JournalRecord, SafetyEvent
+from bot.shared.conversation import ConversationState, PatientView
+from bot.shared.messages import JournalRecord, SafetyEvent
 
 
 class ConcurrentUpdate(Exception):

@@ -13,14 +13,14 @@ from typing import Any, Protocol
 
 from bot.flow import answers
 from bot.flow.answers import NotAnAnswer
-from bot.flow.content import format_value, render
+from bot.shared.content import format_value, render
 from bot.flow.library import CompiledFlow, FlowLibrary
 from bot.flow.machine import advance
 from bot.flow.questions import Questions, StillChoosing
 from bot.flow.rules import say_items
 from bot.flow.schema import Pause, SayKey, SayText, Step
-from bot.flow.state import ConversationState, Frame, PatientView
-from bot.flow.turn import (
+from bot.shared.conversation import ConversationState, Frame, PatientView
+from bot.shared.messages import (
     Button,
     Inbound,
     JournalRecord,

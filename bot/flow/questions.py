@@ -12,10 +12,10 @@ from typing import Any
 
 from bot.flow import answers
 from bot.flow.answers import NotAnAnswer
-from bot.flow.content import Content
+from bot.shared.content import Content
 from bot.flow.schema import Option, Step
-from bot.flow.state import Frame
-from bot.flow.turn import Button
+from bot.shared.conversation import Frame
+from bot.shared.messages import Button
 
 __all__ = ["COMMON_TIMEZONES", "Answer", "Questions", "StillChoosing"]
 

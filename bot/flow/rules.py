@@ -12,10 +12,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from bot.flow.conditions import Condition, ConditionError, parse_condition
-from bot.flow.content import Content, check_template, placeholders
+from bot.shared.content import Content, check_template, placeholders
 from bot.flow.schema import Flow, SayItem, SayKey, SayText, Step
-from bot.problems import Problem, did_you_mean
-from bot.yamlio import LocatedYaml
+from bot.shared.problems import Problem, did_you_mean
+from bot.shared.yamlio import LocatedYaml
 
 PATIENT_VARIABLES = ("patient.name", "patient.timezone", "patient.checkin_time")
 NUMERIC_ASKS = {"scale", "number"}

@@ -12,8 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bot.flow.schema import Branch, Flow, Option, Record, Start, Step
-from bot.problems import Problem, did_you_mean
-from bot.yamlio import LocatedYaml
+from bot.shared.problems import Problem, did_you_mean
+from bot.shared.yamlio import LocatedYaml
 
 _FIELD_HINTS = {
     "say": "say: takes a content key (like checkin.ask_mood), or a list of content keys, "

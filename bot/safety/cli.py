@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.problems import Problem, ProblemsFound
+from bot.shared.problems import Problem, ProblemsFound
 from bot.safety.config import load_crisis_config
 from bot.safety.detector import CrisisDetector, Detection
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.problems import Problem, ProblemsFound, did_you_mean
+from bot.shared.problems import Problem, ProblemsFound, did_you_mean
 from bot.safety.normalize import normalize
-from bot.yamlio import LocatedYaml, read_yaml
+from bot.shared.yamlio import LocatedYaml, read_yaml
 
 __all__ = [
     "GAP_WORDS",

@@ -25,7 +25,7 @@ import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.problems import Problem, ProblemsFound
+from bot.shared.problems import Problem, ProblemsFound
 from bot.safety.config import GAP_WORDS, Choice, CrisisConfig, Gap, PhraseSpec
 from bot.safety.normalize import normalize
 

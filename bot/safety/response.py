@@ -11,7 +11,7 @@ import html
 import re
 from functools import partial
 
-from bot.flow.turn import Button, OutboundMessage
+from bot.shared.messages import Button, OutboundMessage
 from bot.safety.config import CrisisConfig, Resource
 
 __all__ = [

@@ -23,11 +23,11 @@ from telegram import CallbackQuery, Chat, ChatMember, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
-from bot.app import Coach
+from bot.coach.build import Coach
 from bot.db import store
 from bot.flow.engine import Engine
-from bot.flow.turn import Inbound, OutboundMessage
-from bot.reload import Reloader
+from bot.shared.messages import Inbound, OutboundMessage
+from bot.coach.reload import Reloader
 from bot.tg import texts
 from bot.tg.oncall import OncallAlerts
 from bot.tg.outbox import Outbox

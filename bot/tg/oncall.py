@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bot.flow.content import Content
-from bot.flow.turn import OutboundMessage
+from bot.shared.content import Content
+from bot.shared.messages import OutboundMessage
 from bot.safety.oncall import NoticeLimiter, OncallNotice, notice_text, summary_text
 from bot.tg.sender import Sender
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from telegram.error import BadRequest, Forbidden
 
-from bot.flow.turn import OutboundMessage
+from bot.shared.messages import OutboundMessage
 from bot.tg.sender import Sender, SendFailed
 
 __all__ = ["Outbox"]

@@ -13,8 +13,8 @@ from datetime import timedelta
 from telegram.error import Forbidden
 
 from bot.config import Settings
-from bot.flow.turn import OutboundMessage
-from bot.reminders.dispatcher import Blocked, Dispatcher, DispatchSettings
+from bot.shared.messages import OutboundMessage
+from bot.coach.reminders import Blocked, Dispatcher, DispatchSettings
 from bot.tg.handlers import TelegramChannel
 
 __all__ = ["ReminderTask"]

@@ -26,12 +26,12 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.app import build_coach
+from bot.coach.build import build_coach
 from bot.config import Settings, SettingsError
 from bot.db.session import describe
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary
-from bot.reload import Reloader
+from bot.coach.reload import Reloader
 from bot.safety.oncall import NoticeLimiter
 from bot.tg import texts
 from bot.tg.aiohttp_request import AiohttpRequest

@@ -19,7 +19,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
-from bot.flow.turn import Button, OutboundMessage
+from bot.shared.messages import Button, OutboundMessage
 
 __all__ = ["NOOP", "SendFailed", "Sender", "keyboard", "marker_keyboard", "split_html"]
 

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from bot.db import store
 from bot.db.models import Conversation, JournalEntry, Patient
-from bot.flow.turn import Inbound
-from bot.service import CoachService
+from bot.shared.messages import Inbound
+from bot.coach.service import CoachService
 from tests.db.test_storage import count, walk_example
 
 
@@ -40,8 +40,8 @@ async def test_export_then_delete_everything(service: CoachService) -> None:
 
 
 async def test_safety_plan_keeps_sections_skipped_while_editing(service: CoachService) -> None:
-    from bot.db.privacy import keep_earlier_plan
-    from bot.flow.turn import JournalRecord
+    from bot.coach.privacy import keep_earlier_plan
+    from bot.shared.messages import JournalRecord
 
     await service.handle("c3", Inbound.message("/menu"))
     patient_id = (await service.database.transaction(

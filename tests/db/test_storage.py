@@ -12,8 +12,8 @@ from bot.db.migrate import upgrade_to_head
 from bot.db.models import Conversation, JournalEntry, Patient
 from bot.db.session import Database
 from bot.flow.engine import Engine
-from bot.flow.turn import Inbound
-from bot.service import CoachService
+from bot.shared.messages import Inbound
+from bot.coach.service import CoachService
 
 
 async def walk_example(service: CoachService, who: str) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.flow.changed import select_changed_tests
+from bot.authoring.changed import select_changed_tests
 from bot.flow.library import load_library
 
 ROOT = Path(__file__).resolve().parents[2]

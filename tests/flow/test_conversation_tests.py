@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.flow.engine import Engine
-from bot.flow.testing import conversation_test_files, run_test_file
+from bot.authoring.testing import conversation_test_files, run_test_file
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = conversation_test_files(ROOT / "flows" / "tests")

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.flow.diagram import diagram_markdown, mermaid
+from bot.authoring.diagram import diagram_markdown, mermaid
 from tests.flow.helpers import ROOT, make_library
 
 FLOW = """

@@ -11,9 +11,9 @@ import pytest
 import transitions
 
 from bot.flow.engine import Engine
-from bot.flow.state import ConversationState, PatientView
-from bot.flow.testing import plain
-from bot.flow.turn import Inbound, Turn
+from bot.shared.conversation import ConversationState, PatientView
+from bot.authoring.testing import plain
+from bot.shared.messages import Inbound, Turn
 from tests.flow.helpers import GOOD_FLOW, make_library
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -332,7 +332,7 @@ def test_the_stored_conversation_holds_every_field_of_the_state() -> None:
     """to_json is written out by hand for speed; it must not drop a field added later."""
     from dataclasses import asdict
 
-    from bot.flow.state import Frame
+    from bot.shared.conversation import Frame
 
     state = ConversationState(
         frames=[Frame("a", 2, "s", {"x": [1, {"y": 2}]}, {"x": "X"}, ["v"])],

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import bot.flow.library as library_module
-from bot.flow.content import load_content
+from bot.shared.content import load_content
 from bot.flow.library import load_library
 from tests.flow.fuzz_mutations import mutate
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.flow.engine import Engine
-from bot.flow.state import PatientView
-from bot.flow.turn import Inbound
+from bot.shared.conversation import PatientView
+from bot.shared.messages import Inbound
 from tests.flow.helpers import GOOD_FLOW, make_library
 from tests.flow.test_engine import Chat, said
 

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from bot.db import store
 from bot.db.models import Reminder, ReminderSend, as_utc
 from bot.db.session import Database
-from bot.flow.turn import Inbound, OutboundMessage
+from bot.shared.messages import Inbound, OutboundMessage
 from bot.reminders import store as reminders
-from bot.reminders.dispatcher import Blocked, Dispatcher, DispatchSettings
-from bot.service import CoachService
+from bot.coach.reminders import Blocked, Dispatcher, DispatchSettings
+from bot.coach.service import CoachService
 
 SCALE = [str(n) for n in range(11)]
 
@@ -461,7 +461,7 @@ async def test_opening_a_reminder_checks_again_for_a_crisis_hold_or_a_deleted_pa
     """Between a claim and its check-in opening, the patient may write in crisis or leave."""
     from bot.db import store as db_store
     from bot.reminders.store import HOLD_BLOCKS as HOLD
-    from bot.service import PatientBusy
+    from bot.coach.service import PatientBusy
 
     await service.handle("sol", Inbound.message("/checkin"))
     await service.handle("sol", Inbound.message("I want to kill myself"))

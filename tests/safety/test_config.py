@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.problems import ProblemsFound
+from bot.shared.problems import ProblemsFound
 from bot.safety.config import load_crisis_config, validate_crisis_file
 
 SHIPPED = Path(__file__).resolve().parents[2] / "content" / "crisis.yaml"

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.flow.turn import Button
+from bot.shared.messages import Button
 from bot.safety.config import CrisisConfig, load_crisis_config
 from bot.safety.response import crisis_messages
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_library
+from bot.coach.build import build_library
 from bot.config import Settings
 from bot.db import store
 from bot.db.session import Database

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bot.flow.library import FlowLibrary
-from bot.flow.turn import OutboundMessage
+from bot.shared.messages import OutboundMessage
 from bot.safety.oncall import NoticeLimiter, OncallNotice
 from bot.tg.oncall import OncallAlerts
 

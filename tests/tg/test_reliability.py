@@ -11,7 +11,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.flow.library import FlowLibrary
-from bot.flow.turn import Button, OutboundMessage
+from bot.shared.messages import Button, OutboundMessage
 from bot.tg.runner import channel_of, running_bot
 from bot.tg.sender import Sender
 from tests.tg.conftest import FAST_RETRIES, Patients, eventually, say, settle, tap

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_library
+from bot.coach.build import build_library
 from bot.config import Settings
 from bot.tg.runner import channel_of, running_bot
 from tests.tg.conftest import FAST_RETRIES, ROOT, _settings, eventually, say, tap

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.flow.turn import Button
+from bot.shared.messages import Button
 from bot.tg.sender import keyboard, marker_keyboard, split_html
 from tests.tg_emulator import parse_html
 

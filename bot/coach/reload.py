@@ -14,10 +14,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.app import Coach, build_engine, build_library
+from bot.coach.build import Coach, build_engine, build_library
 from bot.config import Settings
 from bot.flow.engine import Engine
-from bot.problems import Problem
+from bot.shared.problems import Problem
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
-from bot.flow.content import Content
-from bot.flow.turn import Button, OutboundMessage
+from bot.shared.content import Content
+from bot.shared.messages import Button, OutboundMessage
 from bot.reminders import store
 from bot.reminders.store import Claim
-from bot.service import CoachService, PatientBusy
+from bot.coach.service import CoachService, PatientBusy
 
 __all__ = ["Blocked", "DispatchSettings", "Dispatcher", "SendFn"]
 

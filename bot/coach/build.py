@@ -11,7 +11,7 @@ from bot.db.migrate import upgrade_to_head
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary, load_library
-from bot.service import CoachService
+from bot.coach.service import CoachService
 
 
 def build_library(settings: Settings) -> FlowLibrary:
@@ -19,7 +19,7 @@ def build_library(settings: Settings) -> FlowLibrary:
 
 
 def build_engine(settings: Settings, library: FlowLibrary) -> Engine:
-    from bot.safety_screener import CrisisScreener
+    from bot.coach.screening import CrisisScreener
 
     screener = CrisisScreener.from_content(Path(settings.content_dir), settings.booking_url)
     return Engine(library, screener=screener, booking_url=settings.booking_url)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import store
 from bot.db.models import utcnow
-from bot.db.privacy import (
+from bot.coach.privacy import (
     DELETE_TOKEN,
     export_messages,
     keep_earlier_plan,
@@ -28,9 +28,9 @@ from bot.db.privacy import (
 )
 from bot.db.session import Database
 from bot.flow.engine import Engine
-from bot.flow.turn import Button, Inbound, OutboundMessage, SafetyEvent, Turn
+from bot.shared.messages import Button, Inbound, OutboundMessage, SafetyEvent, Turn
 from bot.safety.oncall import OncallNotice
-from bot.safety_hooks import add_building_risk_note, oncall_notice_for
+from bot.coach.notes import add_building_risk_note, oncall_notice_for
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.problems import Problem
+from bot.shared.problems import Problem
 
 log = logging.getLogger("bot")
 
@@ -101,9 +101,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_coach
+    from bot.coach.build import build_coach
     from bot.sim import run_chat
-    from bot.tryout import TryoutError, check_tryout, parse_variables
+    from bot.authoring.tryout import TryoutError, check_tryout, parse_variables
 
     library = _library(settings)
     for problem in library.problems:
@@ -179,7 +179,7 @@ def _shown(path: Path) -> str:
 
 
 def _test_flows(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.flow.testing import conversation_test_files, run_test_file
+    from bot.authoring.testing import conversation_test_files, run_test_file
 
     library = _library(settings)
     for problem in library.problems:
@@ -212,7 +212,7 @@ def _test_flows(args: argparse.Namespace, settings: Settings) -> int:
 
 def _changed_test_files(settings: Settings, library) -> list[Path] | None:  # type: ignore[no-untyped-def]
     """The test files for `test-flows --changed`; None when git cannot tell."""
-    from bot.flow.changed import NotInGit, git_changed_files, select_changed_tests
+    from bot.authoring.changed import NotInGit, git_changed_files, select_changed_tests
 
     flows_dir, content_dir = Path(settings.flows_dir), Path(settings.content_dir)
     try:
@@ -235,7 +235,7 @@ def _changed_test_files(settings: Settings, library) -> list[Path] | None:  # ty
 
 
 def _schema(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.flow.editor_schema import flow_schema_text
+    from bot.authoring.editor_schema import flow_schema_text
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(flow_schema_text(), encoding="utf-8")
@@ -244,7 +244,7 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _diagram(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.flow.diagram import all_diagrams
+    from bot.authoring.diagram import all_diagrams
 
     library = _checked_library(settings)
     if library is None:
@@ -287,13 +287,13 @@ def _safety(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _library(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.app import build_library
+    from bot.coach.build import build_library
 
     return build_library(settings)
 
 
 def _engine(settings: Settings, library):  # type: ignore[no-untyped-def]
-    from bot.app import build_engine
+    from bot.coach.build import build_engine
 
     return build_engine(settings, library)
 

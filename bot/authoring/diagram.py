@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.flow.content import Content
+from bot.shared.content import Content
 from bot.flow.library import CompiledFlow, FlowLibrary
 from bot.flow.schema import Step
-from bot.flow.testing import plain
+from bot.authoring.testing import plain
 
 DIAGRAM_DIR = "docs/flows"
 LABEL_LIMIT = 40

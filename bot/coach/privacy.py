@@ -13,8 +13,8 @@ from dataclasses import replace
 from sqlalchemy.engine import Connection
 
 from bot.db import store
-from bot.flow.content import Content, render
-from bot.flow.turn import JournalRecord, OutboundMessage
+from bot.shared.content import Content, render
+from bot.shared.messages import JournalRecord, OutboundMessage
 
 DELETE_TOKEN = "sys:delete_everything"
 SAFETY_PLAN = "safety_plan"

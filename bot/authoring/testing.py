@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.flow.engine import Engine
-from bot.flow.state import ConversationState, PatientView
-from bot.flow.turn import Button, Inbound, Turn
-from bot.problems import Problem, ProblemsFound
-from bot.yamlio import LocatedYaml, read_yaml
+from bot.shared.conversation import ConversationState, PatientView
+from bot.shared.messages import Button, Inbound, Turn
+from bot.shared.problems import Problem, ProblemsFound
+from bot.shared.yamlio import LocatedYaml, read_yaml
 
 _EXPECT_KEYS = {
     "says", "not_says", "buttons", "has_buttons", "step", "flow", "ended", "recorded", "profile", "crisis",

@@ -14,7 +14,7 @@ import yaml
 
 from bot.flow.library import FlowLibrary
 from bot.flow.schema import NAME_PATTERN
-from bot.problems import did_you_mean
+from bot.shared.problems import did_you_mean
 
 
 class TryoutError(ValueError):

@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.flow.turn import OutboundMessage, SafetyEvent
+from bot.shared.messages import OutboundMessage, SafetyEvent
 from bot.safety.config import CrisisConfig, load_crisis_config
 from bot.safety.detector import CrisisDetector
 from bot.safety.response import crisis_messages

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Connection
 
 from bot.db import store
 from bot.db.models import utcnow
-from bot.flow.content import Content, render
-from bot.flow.turn import Button, JournalRecord, OutboundMessage, SafetyEvent, Turn
+from bot.shared.content import Content, render
+from bot.shared.messages import Button, JournalRecord, OutboundMessage, SafetyEvent, Turn
 from bot.safety import risk
 from bot.safety.oncall import OncallNotice, notice_due
 

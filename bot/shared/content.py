@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.problems import Problem, ProblemsFound
-from bot.yamlio import read_yaml
+from bot.shared.problems import Problem, ProblemsFound
+from bot.shared.yamlio import read_yaml
 
 NOT_CONTENT = {"crisis.yaml"}
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.flow.library import FlowLibrary
 from bot.flow.rules import content_keys_of
-from bot.yamlio import read_yaml
+from bot.shared.yamlio import read_yaml
 
 EVERY_FLOW_CONTENT = frozenset({"system", "crisis"})
 

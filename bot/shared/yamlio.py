@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.problems import Problem, ProblemsFound
+from bot.shared.problems import Problem, ProblemsFound
 
 Path_ = tuple[str | int, ...]
 
