@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "authoring.md"
 BLOCK = re.compile(r"<!-- worked-example: ([a-z-]+)(?: (\S+))? -->\n```[a-z]*\n(.*?)```", re.S)
 

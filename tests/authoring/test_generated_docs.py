@@ -12,7 +12,7 @@ from bot.authoring.diagram import all_diagrams
 from bot.authoring.editor_schema import flow_json_schema, flow_schema_text
 from bot.flow.library import load_library
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_committed_schema_is_current() -> None:

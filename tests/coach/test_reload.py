@@ -9,7 +9,7 @@ from bot.config import Settings
 from bot.shared.problems import Problem
 from bot.coach.reload import SHOWN_PROBLEMS, ReloadOutcome, prepare_engine
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _copy(tmp_path: Path) -> Settings:

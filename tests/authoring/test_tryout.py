@@ -15,7 +15,7 @@ from bot.flow.engine import Engine
 from bot.shared.conversation import ConversationState, PatientView
 from bot.authoring.tryout import TryoutError, check_tryout, parse_variables
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
