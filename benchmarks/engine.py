@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import bot.flow.engine as engine_module
+import bot.flow.engine.runner as engine_module
 from bot.db.migrate import upgrade_to_head
 from bot.db.session import Database
 from bot.flow.engine import Engine

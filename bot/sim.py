@@ -12,6 +12,7 @@ import sys
 from typing import Any, TextIO
 
 from bot.authoring.testing import plain
+from bot.shared import tokens
 from bot.shared.messages import Button, Inbound
 from bot.coach.service import CoachService, Reply
 
@@ -30,7 +31,7 @@ class TerminalChat:
             await self.show(await self.service.start_flow(
                 self.patient, flow_id, at_step=from_step, variables=variables or {}))
         elif flow_id:
-            await self.send(Inbound.press(f"flow:{flow_id}"))
+            await self.send(Inbound.press(tokens.encode(tokens.OpenFlow(flow_id))))
         else:
             await self.send(Inbound.message("/menu"))
 

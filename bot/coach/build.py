@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from bot.coach.current import CurrentEngine
+from bot.coach.service import CoachService
 from bot.config import Settings
 from bot.db.migrate import upgrade_to_head
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary, load_library
-from bot.coach.service import CoachService
 
 
 def build_library(settings: Settings) -> FlowLibrary:
@@ -19,7 +20,7 @@ def build_library(settings: Settings) -> FlowLibrary:
 
 
 def build_engine(settings: Settings, library: FlowLibrary) -> Engine:
-    from bot.coach.screening import CrisisScreener
+    from bot.coach.screening import CrisisScreener  # reads content/crisis.yaml: only when built
 
     screener = CrisisScreener.from_content(Path(settings.content_dir), settings.booking_url)
     return Engine(library, screener=screener, booking_url=settings.booking_url)
@@ -27,11 +28,15 @@ def build_engine(settings: Settings, library: FlowLibrary) -> Engine:
 
 @dataclass
 class Coach:
-    """Everything a channel needs, built and migrated."""
+    """Everything a channel needs, built and migrated. ``current`` holds the engine."""
 
-    engine: Engine
+    current: CurrentEngine
     database: Database
     service: CoachService
+
+    @property
+    def engine(self) -> Engine:
+        return self.current.engine
 
     async def close(self) -> None:
         await self.database.dispose()
@@ -39,11 +44,11 @@ class Coach:
 
 async def build_coach(settings: Settings, channel: str, library: FlowLibrary | None = None) -> Coach:
     library = library or build_library(settings)
-    engine = build_engine(settings, library)
+    current = CurrentEngine(build_engine(settings, library))
     database = Database(settings.database_url)
     await upgrade_to_head(database)
     quiet = timedelta(minutes=settings.oncall_quiet_minutes) if settings.oncall_chat_id is not None else None
     service = CoachService(
-        engine, database, channel, oncall_quiet=quiet, default_timezone=settings.default_timezone
+        current, database, channel, oncall_quiet=quiet, default_timezone=settings.default_timezone
     )
-    return Coach(engine, database, service)
+    return Coach(current, database, service)

@@ -13,10 +13,11 @@ from dataclasses import replace
 from sqlalchemy.engine import Connection
 
 from bot.db import store
+from bot.shared import tokens
 from bot.shared.content import Content, render
 from bot.shared.messages import JournalRecord, OutboundMessage
 
-DELETE_TOKEN = "sys:delete_everything"
+DELETE_TOKEN = tokens.encode(tokens.SystemButton.DELETE_EVERYTHING)
 SAFETY_PLAN = "safety_plan"
 #: The safety-plan flow's own summary text, reused so /sos shows the plan as the patient saw it.
 PLAN_SUMMARY_KEY = "safety_plan.summary"

@@ -93,14 +93,17 @@ class Reloader:
                 or flow_id not in self.coach.engine.library.flows
                 or compiled.flow != self.coach.engine.library.flows[flow_id].flow
             )
-            self.coach.engine = engine
-            self.coach.service.engine = engine
+            self.coach.current.swap(engine)  # one holder: service, channel and notices follow
             for listener in self.listeners:
                 result = listener(engine)
                 if asyncio.iscoroutine(result):
                     await result
             log.info("reloaded flows=%d changed=%d", len(versions), len(changed))
             return ReloadOutcome(versions=versions, changed=changed)
+
+    async def reload_summary(self) -> str:
+        """For an admin's /reload: the outcome in words."""
+        return (await self.reload()).summary()
 
     async def reload_and_log(self) -> None:
         """For SIGHUP: nobody to answer, so the outcome goes to the log."""

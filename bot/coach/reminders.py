@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
+from bot.shared import tokens
 from bot.shared.content import Content
 from bot.shared.messages import Button, OutboundMessage
 from bot.reminders import store
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 SendFn = Callable[[str, OutboundMessage], Awaitable[None]]
 CHECKIN_FLOW = "checkin"
-SETTINGS_TOKEN = "flow:reminders"
+SETTINGS_TOKEN = tokens.encode(tokens.OpenFlow("reminders"))
 
 
 class Blocked(Exception):

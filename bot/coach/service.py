@@ -1,16 +1,23 @@
 """One inbound event, one transaction: the glue between a channel, the engine and storage.
 
-Every channel (Telegram, the terminal, the tests) calls ``CoachService.handle``. It
-loads the conversation, lets the engine advance it, and commits the new step with its
-journal records, profile changes, safety events and the processed update id together.
+Every channel (Telegram, the terminal, the tests) calls ``CoachService``, and nothing
+else: ``handle`` loads the conversation, lets the engine advance it, and commits the new
+step with its journal records, profile changes, safety events, notes, the patient's
+active flag and the processed update id together. Every command is answered from here:
+/reload (for admins) and /export and /delete here, the rest by the engine.
+
 If the database is briefly gone it retries; if it stays gone the patient still gets the
 crisis response or the help lines (which need no database) and a kind word, never a crash.
+A conversation that keeps changing underneath (another process) is tried
+``CONFLICT_RETRIES`` times, then logged and answered the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -26,11 +33,14 @@ from bot.coach.privacy import (
     keep_earlier_plan,
     safety_plan_html,
 )
+from bot.coach.current import CurrentEngine
+from bot.coach.notes import add_building_risk_note, oncall_notice_for
+from bot.coach.profile import update_profile
 from bot.db.session import Database
 from bot.flow.engine import Engine
-from bot.shared.messages import Button, Inbound, OutboundMessage, SafetyEvent, Turn
 from bot.safety.oncall import OncallNotice
-from bot.coach.notes import add_building_risk_note, oncall_notice_for
+from bot.shared import tokens
+from bot.shared.messages import Button, Inbound, OutboundMessage, SafetyEvent, Turn
 
 log = logging.getLogger(__name__)
 
@@ -61,34 +71,79 @@ class CoachService:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | CurrentEngine,
         database: Database,
         channel: str,
         *,
         oncall_quiet: timedelta | None = None,
         default_timezone: str = "America/New_York",
+        reload_flows: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
-        """``oncall_quiet``: the quiet window of on-call notices; None when no on-call chat is set."""
-        self.engine = engine
+        """``oncall_quiet``: the quiet window of on-call notices; None when no on-call chat is set.
+        ``reload_flows``: reloads flows and texts and says how it went (/reload, for admins)."""
+        self.current = engine if isinstance(engine, CurrentEngine) else CurrentEngine(engine)
         self.database = database
         self.channel = channel
         self.oncall_quiet = oncall_quiet
         self.default_timezone = default_timezone
+        self.reload_flows = reload_flows
 
-    async def handle(self, external_id: str, event: Inbound, update_id: int | None = None) -> Reply:
-        for attempt, delay in enumerate((*DB_RETRY_DELAYS, None)):
+    @property
+    def engine(self) -> Engine:
+        """The running engine (read it once per event: a reload may swap it)."""
+        return self.current.engine
+
+    async def handle(
+        self,
+        external_id: str,
+        event: Inbound,
+        update_id: int | None = None,
+        *,
+        reactivate: bool = False,
+        from_admin: bool = False,
+    ) -> Reply:
+        """Answer one event. ``reactivate``: the channel has not yet seen this patient active
+        (first word since a start, or since they blocked the bot): store them active if they
+        were not. ``from_admin``: the sender may /reload."""
+        if from_admin and self.reload_flows is not None and _is_command(event, "reload"):
+            log.info("reload requested")
+            summary = await self.reload_flows()
+            return Reply(messages=[OutboundMessage(html.escape(summary))], stored=False)
+        conflicts = failures = 0
+        while True:
             try:
-                return await self._handle_once(external_id, event, update_id)
+                return await self._handle_once(external_id, event, update_id, reactivate)
             except store.ConcurrentUpdate:
-                if attempt >= CONFLICT_RETRIES:
-                    raise
-                continue
+                conflicts += 1
+                if conflicts < CONFLICT_RETRIES:
+                    continue
+                log.error("conversation kept changing underneath kind=%s attempts=%d", event.kind, conflicts)
+                return self._without_database(event, "system.error")
             except (SQLAlchemyError, OSError, TimeoutError) as exc:
-                log.warning("database error kind=%s attempt=%d", type(exc).__name__, attempt + 1)
-                if delay is None:
+                failures += 1
+                log.warning("database error kind=%s attempt=%d", type(exc).__name__, failures)
+                if failures > len(DB_RETRY_DELAYS):
                     return self._without_database(event)
-                await asyncio.sleep(delay)
-        return self._without_database(event)
+                await asyncio.sleep(DB_RETRY_DELAYS[failures - 1])
+
+    async def set_active(self, external_id: str, active: bool) -> None:
+        """The channel learnt the patient blocked (False) or unblocked (True) the bot."""
+        await self.database.transaction(
+            lambda connection: store.set_active(
+                connection, channel=self.channel, external_id=external_id, active=active
+            )
+        )
+        log.info("patient active=%s", active)
+
+    async def reactivate(self, external_id: str) -> None:
+        """A patient wrote something the coach cannot read (a sticker): they are active."""
+        await self.database.transaction(lambda connection: self._reactivate(connection, external_id))
+
+    def _reactivate(self, connection: Connection, external_id: str) -> None:
+        patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
+        if patient is not None and not patient.active:
+            store.set_active(connection, channel=self.channel, external_id=external_id, active=True)
+            log.info("patient active=True patient=%d", patient.id)
 
     async def start_flow(
         self,
@@ -117,10 +172,13 @@ class CoachService:
                 since = store.conversation_updated_at(connection, patient_id=loaded.patient.id)
                 if since is None or utcnow() - since < unless_busy:
                     raise PatientBusy
+            engine = self.engine
             if at_step is None:
-                turn = self.engine.start(loaded.state, loaded.patient.view(), flow_id)
+                turn = engine.start(loaded.state, loaded.patient.view(), flow_id)
             else:
-                turn = self.engine.start_at(loaded.state, loaded.patient.view(), flow_id, at_step, variables or {})
+                turn = engine.start_at(
+                    loaded.state, loaded.patient.view(), flow_id, at_step, variables or {}
+                )
             self._store_turn(connection, loaded, turn)
             return _reply(turn, loaded.patient.id)
 
@@ -130,32 +188,40 @@ class CoachService:
         """Forget update ids too old to be redelivered (the table would grow forever)."""
         return await self.database.transaction(lambda c: store.prune_processed_updates(c))
 
-    async def _handle_once(self, external_id: str, event: Inbound, update_id: int | None) -> Reply:
+    async def _handle_once(
+        self, external_id: str, event: Inbound, update_id: int | None, reactivate: bool
+    ) -> Reply:
+        engine = self.engine  # one engine for the whole event, even if a reload swaps it
+
         def step(connection: Connection) -> Reply:
+            if reactivate:
+                self._reactivate(connection, external_id)
             if update_id is not None and not store.claim_update(
                 connection, channel=self.channel, update_id=update_id
             ):
                 return Reply(duplicate=True)
-            if event.kind == "command" and event.command in ("export", "delete"):
-                return self._privacy_command(connection, external_id, event.command)
+            if _is_command(event, "export") or _is_command(event, "delete"):
+                return self._privacy_command(connection, external_id, event.command or "", engine)
             if event.kind == "button" and event.button == DELETE_TOKEN:
-                return self._delete(connection, external_id)
+                return self._delete(connection, external_id, engine)
             loaded = store.load_conversation(connection, channel=self.channel, external_id=external_id)
             assert loaded is not None
             patient = loaded.patient.view()
             if _asks_for_sos(event):
-                plan = safety_plan_html(connection, loaded.patient.id, self.engine.library.content)
+                plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
                 patient = replace(patient, safety_plan_html=plan)
-            turn = self.engine.handle(loaded.state, patient, event)
+            turn = engine.handle(loaded.state, patient, event)
             if turn.profile_updates.get("consent") in ("no", False):
                 # Declining consent means nothing is stored, not even the conversation.
                 store.delete_patient(connection, patient_id=loaded.patient.id)
                 return _reply(turn, loaded.patient.id)
-            notice = oncall_notice_for(connection, loaded.patient, turn.safety_events, self.oncall_quiet, self._asking)
+            notice = oncall_notice_for(
+                connection, loaded.patient, turn.safety_events, self.oncall_quiet, _asking(engine)
+            )
             self._store_turn(connection, loaded, turn)
             add_building_risk_note(
-                connection, loaded.patient, turn, content=self.engine.library.content,
-                booking_url=self.engine.booking_url, default_timezone=self.default_timezone,
+                connection, loaded.patient, turn, content=engine.library.content,
+                booking_url=engine.booking_url, default_timezone=self.default_timezone,
             )
             return replace(_reply(turn, loaded.patient.id), oncall_notice=notice)
 
@@ -178,7 +244,9 @@ class CoachService:
             patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
             if patient is None:
                 return None
-            notice = oncall_notice_for(connection, patient, [event], self.oncall_quiet, self._asking)
+            notice = oncall_notice_for(
+                connection, patient, [event], self.oncall_quiet, _asking(self.engine)
+            )
             store.add_safety_events(connection, patient_id=patient.id, events=[event])
             return notice
 
@@ -188,15 +256,11 @@ class CoachService:
             log.error("safety event not stored category=%s error=%s", event.category, type(exc).__name__)
             return None
 
-    @property
-    def _asking(self) -> tuple[str, ...]:
-        """Categories that ask the patient first: only the answer reaches the on-call chat."""
-        screener = self.engine.screener
-        return tuple(screener.asking_categories()) if screener is not None else ()
-
-    def _privacy_command(self, connection: Connection, external_id: str, command: str) -> Reply:
+    def _privacy_command(
+        self, connection: Connection, external_id: str, command: str, engine: Engine
+    ) -> Reply:
         """/export and /delete: everything the patient gave, to keep or to erase."""
-        text = self.engine.library.content.get
+        text = engine.library.content.get
         patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
         if command == "export":
             if patient is None:
@@ -206,39 +270,53 @@ class CoachService:
         button = Button(text("system.delete_button"), token=DELETE_TOKEN)
         return Reply(messages=[OutboundMessage(text("system.delete_confirm"), buttons=((button,),))])
 
-    def _delete(self, connection: Connection, external_id: str) -> Reply:
+    def _delete(self, connection: Connection, external_id: str, engine: Engine) -> Reply:
         patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
         if patient is not None:
             store.delete_patient(connection, patient_id=patient.id)
-        return Reply(messages=[OutboundMessage(self.engine.library.content.get("system.deleted"))], pressed="answered")
+        deleted = OutboundMessage(engine.library.content.get("system.deleted"))
+        return Reply(messages=[deleted], pressed="answered")
 
     def _store_turn(self, connection: Connection, loaded: store.LoadedConversation, turn: Turn) -> None:
         patient_id = loaded.patient.id
         turn.records = [keep_earlier_plan(connection, patient_id, r) for r in turn.records]
         store.save_conversation(connection, patient_id=patient_id, state=loaded.state, revision=loaded.revision)
         store.add_journal_records(connection, patient_id=patient_id, records=turn.records)
-        store.update_profile(connection, patient_id=patient_id, updates=turn.profile_updates)
+        update_profile(connection, patient_id=patient_id, updates=turn.profile_updates)
         store.add_safety_events(connection, patient_id=patient_id, events=turn.safety_events)
 
-    def _without_database(self, event: Inbound) -> Reply:
-        """The database stayed away: still answer a crisis and /sos; never lose them."""
+    def _without_database(self, event: Inbound, key: str = "system.unavailable") -> Reply:
+        """The step could not be stored: still answer a crisis and /sos; never lose them.
+
+        ``key``: what to say otherwise (the database is away, or a conflict persisted)."""
+        engine = self.engine
         messages: list[OutboundMessage] = []
-        crisis = self.engine.stateless_crisis_messages(event)
+        crisis = engine.stateless_crisis_messages(event)
         if crisis is not None:
             messages.extend(crisis)
-            log.error("crisis answered while the database is unavailable kind=%s", event.kind)
-        elif event.kind == "command" and event.command == "sos":
-            messages.extend(self.engine.sos_messages(in_exercise=False))
+            log.error("crisis answered without storing it kind=%s", event.kind)
+        elif _is_command(event, "sos"):
+            messages.extend(engine.sos_messages(in_exercise=False))
         else:
-            text = self.engine.library.content.get("system.unavailable")
-            messages.append(OutboundMessage(text))
+            messages.append(OutboundMessage(engine.library.content.get(key)))
         return Reply(messages=messages, stored=False)
 
 
+_SOS_TOKEN = tokens.encode(tokens.SystemButton.SOS)
+
+
+def _is_command(event: Inbound, name: str) -> bool:
+    return event.kind == "command" and event.command == name
+
+
 def _asks_for_sos(event: Inbound) -> bool:
-    return (event.kind == "command" and event.command == "sos") or (
-        event.kind == "button" and event.button == "sys:sos"
-    )
+    return _is_command(event, "sos") or (event.kind == "button" and event.button == _SOS_TOKEN)
+
+
+def _asking(engine: Engine) -> tuple[str, ...]:
+    """Categories that ask the patient first: only the answer reaches the on-call chat."""
+    screener = engine.screener
+    return tuple(screener.asking_categories()) if screener is not None else ()
 
 
 def _reply(turn: Turn, patient_id: int) -> Reply:

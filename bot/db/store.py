@@ -194,15 +194,12 @@ _PROFILE_COLUMNS = {
     "crisis_alerts": "crisis_alerts",
 }
 _BOOLEAN_PROFILE = {"checkins", "consent", "crisis_alerts", "skip_tomorrow", "reminder_detail"}
-# Profile keys that change when the daily reminder is due (bot.reminders).
-_REMINDER_PROFILE = {
-    "timezone", "checkin_time", "checkins", "skip_tomorrow", "pause_days", "reminder_detail"
-}
 
 
 def update_profile(
     session: Connection, *, patient_id: int, updates: dict[str, Any]
 ) -> None:
+    """Write the profile columns in ``updates`` (nothing else: bot.coach.profile reschedules)."""
     values: dict[str, Any] = {}
     for key, value in updates.items():
         if key in _BOOLEAN_PROFILE:
@@ -211,19 +208,6 @@ def update_profile(
             values[_PROFILE_COLUMNS[key]] = value
     if values:
         session.execute(update(Patient).where(Patient.id == patient_id).values(**values))
-    if updates.keys() & _REMINDER_PROFILE:
-        from bot.reminders.store import reschedule
-
-        pause = updates.get("pause_days")
-        reschedule(
-            session,
-            patient_id=patient_id,
-            now=utcnow(),
-            turned_on=values.get("checkins") is True,
-            skip_tomorrow=updates.get("skip_tomorrow") in (True, "yes", "on", "true"),
-            pause_days=int(pause) if pause else None,
-            detailed=updates["reminder_detail"] in (True, "yes") if "reminder_detail" in updates else None,
-        )
 
 
 def claim_update(session: Connection, *, channel: str, update_id: int) -> bool:

@@ -15,6 +15,7 @@ from bot.flow.answers import NotAnAnswer
 from bot.shared.content import Content
 from bot.flow.schema import Option, Step
 from bot.shared.conversation import Frame
+from bot.shared import tokens
 from bot.shared.messages import Button
 
 __all__ = ["COMMON_TIMEZONES", "Answer", "Questions", "StillChoosing"]
@@ -54,8 +55,9 @@ class Questions:
     def option_label(self, option: Option) -> str:
         return option.text if option.text is not None else self.content.get(option.label or "")
 
-    def buttons(self, turn: int, step: Step, frame: Frame) -> Rows:
-        """The buttons under question number ``turn``; each carries that number."""
+    def buttons(self, question_number: int, step: Step, frame: Frame) -> Rows:
+        """The buttons under question ``question_number``; each carries that number."""
+        turn = question_number
         text = self.content.get
         rows: list[tuple[Button, ...]] = []
         if step.ask in ("choice", "multi"):
@@ -64,20 +66,20 @@ class Questions:
                 label = self.option_label(option)
                 if step.ask == "multi" and option.value in frame.selection:
                     label = f"✓ {label}"
-                buttons.append(Button(label, token=f"{turn}:{i}"))
+                buttons.append(Button(label, token=_answer(turn, str(i))))
             rows.extend(_rows(buttons))
             if step.ask == "multi":
-                rows.append((Button(text("system.done"), token=f"{turn}:done"),))
+                rows.append((Button(text("system.done"), token=_answer(turn, "done")),))
         elif step.ask == "scale":
             low, high = _scale_bounds(step)
-            buttons = [Button(str(n), token=f"{turn}:v{n}") for n in range(int(low), int(high) + 1)]
+            buttons = [Button(str(n), token=_answer(turn, f"v{n}")) for n in range(int(low), int(high) + 1)]
             rows.extend(tuple(buttons[i : i + SCALE_ROW]) for i in range(0, len(buttons), SCALE_ROW))
         elif step.ask == "yes_no":
-            rows.append((Button(text("system.yes"), token=f"{turn}:yes"), Button(text("system.no"), token=f"{turn}:no")))
+            rows.append((Button(text("system.yes"), token=_answer(turn, "yes")), Button(text("system.no"), token=_answer(turn, "no"))))
         elif step.ask == "timezone":
-            rows.extend(_rows(Button(label, token=f"{turn}:tz{i}") for i, (_, label) in enumerate(COMMON_TIMEZONES)))
+            rows.extend(_rows(Button(label, token=_answer(turn, f"tz{i}")) for i, (_, label) in enumerate(COMMON_TIMEZONES)))
         if step.optional:
-            rows.append((Button(text("system.skip"), token=f"{turn}:skip"),))
+            rows.append((Button(text("system.skip"), token=_answer(turn, "skip")),))
         return tuple(rows)
 
     def read(self, step: Step, frame: Frame, button: str | None, text: str | None) -> Answer | StillChoosing:
@@ -174,3 +176,7 @@ def _rows(buttons: Iterable[Button]) -> list[tuple[Button, ...]]:
     if pending:
         rows.append(tuple(pending))
     return rows
+
+
+def _answer(question_number: int, value: str) -> str:
+    return tokens.encode(tokens.Answer(question_number, value))

@@ -9,6 +9,43 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = ["Asked", "ConversationState", "Crisis", "Frame", "Hold", "PatientView", "hold_from_json", "hold_to_json"]
+
+_ASKED = "asked:"
+
+
+@dataclass(frozen=True)
+class Crisis:
+    """Held after a crisis response in an exercise, until the patient chooses to go back."""
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Held while the direct question about ending their life (``category``) waits."""
+
+    category: str
+
+
+#: Why the conversation waits before the exercise goes on; None: it does not.
+Hold = Crisis | Asked | None
+
+
+def hold_to_json(hold: Hold) -> str | None:
+    """Stored as before the type existed: ``"crisis"``, ``"asked:<category>"`` or null."""
+    if isinstance(hold, Crisis):
+        return "crisis"
+    if isinstance(hold, Asked):
+        return _ASKED + hold.category
+    return None
+
+
+def hold_from_json(value: object) -> Hold:
+    if value == "crisis":
+        return Crisis()
+    if isinstance(value, str) and value.startswith(_ASKED):
+        return Asked(value[len(_ASKED) :])
+    return None
+
 
 @dataclass
 class Frame:
@@ -33,18 +70,18 @@ class Frame:
 class ConversationState:
     """The stack of running flows (last is current) and an exercise set aside.
 
-    ``turn`` numbers the questions asked; a button carries the number of its question so a
-    press on an old question is recognised as stale. ``hold`` is ``"crisis"`` after a crisis
-    response in an exercise (it waits until the patient chooses to go back to it), or
-    ``"asked:<category>"`` while the direct question about suicide waits for its answer.
+    ``question_number`` numbers the questions asked; a button carries the number of its
+    question so a press on an old question is recognised as stale (stored as ``turn``).
+    ``hold`` is a Crisis after a crisis response in an exercise (it waits until the patient
+    chooses to go back to it), or Asked while the direct question waits for its answer.
     ``paced_until`` is when the last paced sequence (breathing cues) finishes arriving:
     text typed before then answers a question the patient has not seen yet.
     """
 
     frames: list[Frame] = field(default_factory=list)
     paused: list[Frame] = field(default_factory=list)
-    turn: int = 0
-    hold: str | None = None
+    question_number: int = 0
+    hold: Hold = None
     paced_until: float | None = None
 
     @property
@@ -57,8 +94,8 @@ class ConversationState:
         return {
             "frames": [_frame_json(f) for f in self.frames],
             "paused": [_frame_json(f) for f in self.paused],
-            "turn": self.turn,
-            "hold": self.hold,
+            "turn": self.question_number,
+            "hold": hold_to_json(self.hold),
             "paced_until": self.paced_until,
         }
 
@@ -69,8 +106,8 @@ class ConversationState:
         return cls(
             frames=[Frame(**f) for f in data.get("frames", [])],
             paused=[Frame(**f) for f in data.get("paused", [])],
-            turn=int(data.get("turn", 0)),
-            hold=data.get("hold"),
+            question_number=int(data.get("turn", 0)),
+            hold=hold_from_json(data.get("hold")),
             paced_until=data.get("paced_until"),
         )
 

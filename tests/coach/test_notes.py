@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from bot.coach import profile as coach_profile
 from bot.db import store
 from bot.db.models import SafetyEventRow
 from bot.shared.messages import Inbound, SafetyEvent
@@ -53,7 +54,7 @@ async def profile(coach: CoachService, who: str, **updates: object) -> int:
     first = await coach.handle(who, Inbound.message("/menu"))
     assert first.patient_id is not None
     pid = first.patient_id
-    await coach.database.transaction(lambda c: store.update_profile(c, patient_id=pid, updates=updates))
+    await coach.database.transaction(lambda c: coach_profile.update_profile(c, patient_id=pid, updates=updates))
     return pid
 
 

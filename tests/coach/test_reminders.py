@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from bot.coach import profile as coach_profile
 from bot.db import store
 from bot.db.models import Reminder, ReminderSend, as_utc
 from bot.db.session import Database
@@ -64,7 +65,7 @@ async def add_patient(
     def step(connection: Any) -> int:
         loaded = store.load_conversation(connection, channel=service.channel, external_id=external_id)
         assert loaded is not None
-        store.update_profile(
+        coach_profile.update_profile(
             connection,
             patient_id=loaded.patient.id,
             updates={"timezone": zone, "checkin_time": at, "checkins": "yes"},
@@ -76,7 +77,7 @@ async def add_patient(
 
 async def profile(service: CoachService, patient_id: int, **updates: Any) -> None:
     await service.database.transaction(
-        lambda c: store.update_profile(c, patient_id=patient_id, updates=updates)
+        lambda c: coach_profile.update_profile(c, patient_id=patient_id, updates=updates)
     )
 
 
@@ -318,7 +319,7 @@ def _many_patients(connection: Any, channel: str, count: int) -> None:
     for n in range(count):
         loaded = store.load_conversation(connection, channel=channel, external_id=f"p{n}")
         assert loaded is not None
-        store.update_profile(
+        coach_profile.update_profile(
             connection,
             patient_id=loaded.patient.id,
             updates={"timezone": "America/New_York", "checkin_time": "09:00", "checkins": "yes"},

@@ -11,7 +11,7 @@ import pytest
 import transitions
 
 from bot.flow.engine import Engine
-from bot.shared.conversation import ConversationState, PatientView
+from bot.shared.conversation import Asked, ConversationState, Crisis, PatientView
 from bot.authoring.testing import plain
 from bot.shared.messages import Inbound, Turn
 from tests.flow.helpers import GOOD_FLOW, make_library
@@ -317,7 +317,7 @@ def test_anything_but_a_clear_no_to_the_direct_question_gets_the_help_lines(chat
     turn = chat.press(reply) if reply in chat.buttons else chat.send(reply)
     assert "988" in said(turn)
     assert [e.category for e in turn.safety_events] == ["suicide"]
-    assert chat.state.hold == "crisis"
+    assert chat.state.hold == Crisis()
     back = chat.press("Go back to the exercise")
     assert chat.step == "mood" and back.messages
 
@@ -330,16 +330,23 @@ def test_a_typed_no_outside_an_exercise_offers_the_menu(chat: Chat) -> None:
 
 def test_the_stored_conversation_holds_every_field_of_the_state() -> None:
     """to_json is written out by hand for speed; it must not drop a field added later."""
-    from dataclasses import asdict
+    from dataclasses import asdict, fields
 
     from bot.shared.conversation import Frame
 
     state = ConversationState(
         frames=[Frame("a", 2, "s", {"x": [1, {"y": 2}]}, {"x": "X"}, ["v"])],
-        paused=[Frame("b", 1, "t")], turn=7, hold="crisis", paced_until=12.5,
+        paused=[Frame("b", 1, "t")], question_number=7, hold=Crisis(), paced_until=12.5,
     )
-    assert state.to_json() == asdict(state)
+    # Stored under the names it had before the types (turn, a hold string): old rows load.
+    stored = {**asdict(state), "turn": 7, "hold": "crisis"}
+    del stored["question_number"]
+    assert state.to_json() == stored
+    assert len(state.to_json()) == len(fields(ConversationState))
     assert ConversationState.from_json(state.to_json()) == state
+    asked = ConversationState(hold=Asked("concern"))
+    assert asked.to_json()["hold"] == "asked:concern"
+    assert ConversationState.from_json(asked.to_json()) == asked
 
 
 @pytest.mark.parametrize("reply", ["I'm not sure", "not safe", "I am not okay", "no... actually yes", "never been worse", "nope lol"])
@@ -369,7 +376,7 @@ def test_worrying_words_after_a_crisis_answer_get_the_help_lines_again_not_a_que
     chat.send("I want to kill myself")
     turn = chat.send("I can't do this anymore")
     assert "988" in said(turn) and "thoughts of ending your life" not in said(turn)
-    assert chat.state.hold == "crisis"
+    assert chat.state.hold == Crisis()
 
 
 def test_the_answer_to_the_direct_question_counts_even_if_the_flow_changed_meanwhile(tmp_path: Path, engine: Engine) -> None:
