@@ -19,13 +19,13 @@ import time
 from pathlib import Path
 
 import bot.flow.engine.runner as engine_module
+from bot.coach.service import CoachService
 from bot.db.migrate import upgrade_to_head
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.flow.library import load_library
 from bot.flow.machine import advance, build_machine
 from bot.shared.messages import Inbound
-from bot.coach.service import CoachService
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = 10

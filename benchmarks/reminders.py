@@ -38,12 +38,12 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import delete, insert, select  # noqa: E402
 
 from bot.coach.build import build_coach, build_library  # noqa: E402
+from bot.coach.reminders import Dispatcher, DispatchSettings  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db.migrate import upgrade_to_head  # noqa: E402
 from bot.db.models import Conversation, Patient, Reminder, ReminderSend  # noqa: E402
 from bot.db.session import Database  # noqa: E402
 from bot.shared.messages import OutboundMessage  # noqa: E402
-from bot.coach.reminders import Dispatcher, DispatchSettings  # noqa: E402
 
 TOKEN = "123456:BENCH"
 FIRST_CHAT = 500_000

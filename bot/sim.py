@@ -12,9 +12,9 @@ import sys
 from typing import Any, TextIO
 
 from bot.authoring.testing import plain
+from bot.coach.service import CoachService, Reply
 from bot.shared import tokens
 from bot.shared.messages import Button, Inbound
-from bot.coach.service import CoachService, Reply
 
 
 class TerminalChat:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.shared.content import Content
+from bot.authoring.testing import plain
 from bot.flow.library import CompiledFlow, FlowLibrary
 from bot.flow.schema import Step
-from bot.authoring.testing import plain
+from bot.shared.content import Content
 
 DIAGRAM_DIR = "docs/flows"
 LABEL_LIMIT = 40

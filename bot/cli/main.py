@@ -12,9 +12,14 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.shared.problems import Problem
+
+if TYPE_CHECKING:
+    from bot.flow.engine import Engine
+    from bot.flow.library import FlowLibrary
 
 log = logging.getLogger("bot")
 
@@ -101,9 +106,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.authoring.tryout import TryoutError, check_tryout, parse_variables
     from bot.coach.build import build_coach
     from bot.sim import run_chat
-    from bot.authoring.tryout import TryoutError, check_tryout, parse_variables
 
     library = _library(settings)
     for problem in library.problems:
@@ -210,7 +215,7 @@ def _test_flows(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failed or (library.problems and not passed) else 0
 
 
-def _changed_test_files(settings: Settings, library) -> list[Path] | None:  # type: ignore[no-untyped-def]
+def _changed_test_files(settings: Settings, library: FlowLibrary) -> list[Path] | None:
     """The test files for `test-flows --changed`; None when git cannot tell."""
     from bot.authoring.changed import NotInGit, git_changed_files, select_changed_tests
 
@@ -286,19 +291,19 @@ def _safety(args: argparse.Namespace, settings: Settings) -> int:
 # -- helpers --------------------------------------------------------------------------------
 
 
-def _library(settings: Settings):  # type: ignore[no-untyped-def]
+def _library(settings: Settings) -> FlowLibrary:
     from bot.coach.build import build_library
 
     return build_library(settings)
 
 
-def _engine(settings: Settings, library):  # type: ignore[no-untyped-def]
+def _engine(settings: Settings, library: FlowLibrary) -> Engine:
     from bot.coach.build import build_engine
 
     return build_engine(settings, library)
 
 
-def _checked_library(settings: Settings):  # type: ignore[no-untyped-def]
+def _checked_library(settings: Settings) -> FlowLibrary | None:
     """The bot does not start with broken flows: a clinician fixes them first."""
     library = _library(settings)
     if library.problems:

@@ -14,10 +14,10 @@ from sqlalchemy.engine import Connection
 
 from bot.db import store
 from bot.db.models import utcnow
-from bot.shared.content import Content, render
-from bot.shared.messages import Button, JournalRecord, OutboundMessage, SafetyEvent, Turn
 from bot.safety import risk
 from bot.safety.oncall import OncallNotice, notice_due
+from bot.shared.content import Content, render
+from bot.shared.messages import Button, JournalRecord, OutboundMessage, SafetyEvent, Turn
 
 __all__ = ["add_building_risk_note", "oncall_notice_for"]
 

@@ -18,12 +18,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
+from bot.coach.service import CoachService, PatientBusy
+from bot.reminders import store
+from bot.reminders.store import Claim
 from bot.shared import tokens
 from bot.shared.content import Content
 from bot.shared.messages import Button, OutboundMessage
-from bot.reminders import store
-from bot.reminders.store import Claim
-from bot.coach.service import CoachService, PatientBusy
 
 __all__ = ["Blocked", "DispatchSettings", "Dispatcher", "SendFn"]
 

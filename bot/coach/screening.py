@@ -6,10 +6,10 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.shared.messages import OutboundMessage, SafetyEvent
 from bot.safety.config import CrisisConfig, load_crisis_config
 from bot.safety.detector import CrisisDetector
 from bot.safety.response import crisis_messages
+from bot.shared.messages import OutboundMessage, SafetyEvent
 
 CRISIS_FILE = "crisis.yaml"
 

@@ -25,17 +25,17 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.db import store
-from bot.db.models import utcnow
+from bot.coach.current import CurrentEngine
+from bot.coach.notes import add_building_risk_note, oncall_notice_for
 from bot.coach.privacy import (
     DELETE_TOKEN,
     export_messages,
     keep_earlier_plan,
     safety_plan_html,
 )
-from bot.coach.current import CurrentEngine
-from bot.coach.notes import add_building_risk_note, oncall_notice_for
 from bot.coach.profile import update_profile
+from bot.db import store
+from bot.db.models import utcnow
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.safety.oncall import OncallNotice

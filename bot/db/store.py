@@ -5,9 +5,10 @@ and the processed update id together, or none of them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -99,8 +100,9 @@ def load_conversation(
         _create_patient(session, channel=channel, external_id=external_id)
         row = session.execute(_LOAD, params).first()
         assert row is not None
-    patient = PatientRecord(*row[: len(_PATIENT_COLUMNS)])
-    state, revision = row[-2], row[-1]
+    patient = _record(row[: len(_PATIENT_COLUMNS)])
+    state = cast(dict[str, Any] | None, row[-2])
+    revision = cast(int | None, row[-1])
     return LoadedConversation(patient, ConversationState.from_json(state), revision or 0)
 
 
@@ -140,7 +142,7 @@ def save_conversation(
     result = session.execute(
         _SAVE, {"pid": patient_id, "rev": revision, "doc": document, "new_rev": revision + 1, "now": utcnow()}
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise ConcurrentUpdate
     return revision + 1
 
@@ -281,7 +283,11 @@ def find_patient(
             )
         )
     ).first()
-    return PatientRecord(*row) if row else None
+    return _record(row) if row else None
+
+
+def _record(values: Sequence[Any]) -> PatientRecord:
+    return PatientRecord(*values)
 
 
 def delete_patient(session: Connection, *, patient_id: int) -> None:

@@ -15,11 +15,11 @@ from typing import Any
 from pydantic import ValidationError
 from transitions import Machine
 
-from bot.shared.content import Content, load_content
 from bot.flow.machine import build_machine
 from bot.flow.rules import SYSTEM_KEYS, FlowFacts, check_flow
 from bot.flow.schema import Flow
 from bot.flow.schema_errors import schema_problems
+from bot.shared.content import Content, load_content
 from bot.shared.problems import Problem, did_you_mean
 from bot.shared.yamlio import LocatedYaml, read_yaml
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from bot.flow import answers
 from bot.flow.answers import NotAnAnswer
-from bot.shared.content import Content
 from bot.flow.schema import Option, Step
-from bot.shared.conversation import Frame
 from bot.shared import tokens
+from bot.shared.content import Content
+from bot.shared.conversation import Frame
 from bot.shared.messages import Button
 
 __all__ = ["COMMON_TIMEZONES", "Answer", "Questions", "StillChoosing"]

@@ -8,12 +8,13 @@ with no way out, a condition about an answer nobody asked for.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from bot.flow.conditions import Condition, ConditionError, parse_condition
-from bot.shared.content import Content, check_template, placeholders
 from bot.flow.schema import Flow, SayItem, SayKey, SayText, Step
+from bot.shared.content import Content, check_template, placeholders
 from bot.shared.problems import Problem, did_you_mean
 from bot.shared.yamlio import LocatedYaml
 
@@ -79,6 +80,10 @@ SYSTEM_KEYS = (
     "system.oncall_summary",
 )
 MAX_SCALE_BUTTONS = 11
+
+#: Where a step path is in the file; saying a problem there.
+At: TypeAlias = Callable[..., int]
+Report: TypeAlias = Callable[[int, str], None]
 
 
 @dataclass
@@ -216,7 +221,7 @@ def _targets_with_paths(step: Step) -> Iterator[tuple[str, tuple[str | int, ...]
             yield branch.go, ("next", i, "go")
 
 
-def _check_step_shape(name: str, step: Step, at, report) -> None:  # type: ignore[no-untyped-def]
+def _check_step_shape(name: str, step: Step, at: At, report: Report) -> None:
     where = f'in step "{name}": '
     modes = [m for m in ("ask", "call", "start_flow") if getattr(step, m)] + (
         ["end"] if step.end else []
@@ -320,7 +325,7 @@ def _check_step_shape(name: str, step: Step, at, report) -> None:  # type: ignor
                 )
 
 
-def _check_conditions(name: str, step: Step, facts: FlowFacts, at, report) -> None:  # type: ignore[no-untyped-def]
+def _check_conditions(name: str, step: Step, facts: FlowFacts, at: At, report: Report) -> None:
     if not isinstance(step.next, list):
         return
     for i, branch in enumerate(step.next):
@@ -376,7 +381,7 @@ def _check_conditions(name: str, step: Step, facts: FlowFacts, at, report) -> No
                 )
 
 
-def _check_texts(name: str, step: Step, facts: FlowFacts, content: Content, at, report) -> None:  # type: ignore[no-untyped-def]
+def _check_texts(name: str, step: Step, facts: FlowFacts, content: Content, at: At, report: Report) -> None:
     known = set(facts.saved) | set(PATIENT_VARIABLES)
     for key, where in content_keys_of(step):
         if key not in content:
@@ -394,11 +399,11 @@ def _check_texts(name: str, step: Step, facts: FlowFacts, content: Content, at, 
                     f'in step "{name}": the text "{key}" ({text.file}:{text.line}) shows {{{var}}}, '
                     f"which this flow never saves" + did_you_mean(var, known),
                 )
-    for text, where in inline_texts_of(step):
-        problem = check_template(text)
+    for inline, where in inline_texts_of(step):
+        problem = check_template(inline)
         if problem:
             report(at(name, where), f'in step "{name}": {problem}')
-        for var in placeholders(text):
+        for var in placeholders(inline):
             if var not in known:
                 report(
                     at(name, where),
@@ -407,7 +412,7 @@ def _check_texts(name: str, step: Step, facts: FlowFacts, content: Content, at, 
                 )
 
 
-def _check_records(name: str, step: Step, facts: FlowFacts, at, report) -> None:  # type: ignore[no-untyped-def]
+def _check_records(name: str, step: Step, facts: FlowFacts, at: At, report: Report) -> None:
     used: list[tuple[str, tuple[str | int, ...]]] = []
     if step.record:
         fields = step.record.fields
@@ -423,7 +428,7 @@ def _check_records(name: str, step: Step, facts: FlowFacts, at, report) -> None:
             )
 
 
-def _check_graph(flow: Flow, at, report) -> None:  # type: ignore[no-untyped-def]
+def _check_graph(flow: Flow, at: At, report: Report) -> None:
     edges = {name: step_targets(step) for name, step in flow.steps.items()}
     reached = _reach(flow.first_step, edges)
     for name in flow.steps:

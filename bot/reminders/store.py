@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import Conversation, Patient, Reminder, ReminderSend, as_utc
@@ -142,7 +142,7 @@ def reschedule(
         )
         tomorrow = local_date(now, schedule.zone) + timedelta(days=1)
         due = schedule.next_after(now, tomorrow if sent_today else None)
-    values = {"next_due": due, "skip_on": skip_on, "resume_on": resume_on}
+    values: dict[str, object] = {"next_due": due, "skip_on": skip_on, "resume_on": resume_on}
     if turned_on:
         values["unanswered"] = 0
     if detailed is not None:
@@ -156,7 +156,7 @@ def _upsert(session: Connection, patient_id: int, values: dict[str, object]) -> 
     done = session.execute(
         update(Reminder).where(Reminder.patient_id == patient_id).values(**values)
     )
-    if done.rowcount:  # type: ignore[attr-defined]
+    if done.rowcount:
         return
     try:
         with session.begin_nested():
@@ -262,7 +262,7 @@ def claim_due(
     return claims, len(rows)
 
 
-def _status(row: Row[Any], now: datetime, due: datetime, grace: timedelta) -> SendStatus:
+def _status(row: Any, now: datetime, due: datetime, grace: timedelta) -> SendStatus:
     state = row.state or {}
     return send_status(
         now=now,
@@ -307,7 +307,7 @@ def _advance(
     result = session.execute(
         _ADVANCE, {"pid": patient_id, "seen": seen, "following": following, "count": unanswered}
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 def claim_stale(
@@ -364,7 +364,7 @@ def claim_stale(
             .where(ReminderSend.id == row.id, ReminderSend.lease_until == row.lease_until)
             .values(lease_until=now + lease, attempts=row.attempts + 1)
         )
-        if result.rowcount:  # type: ignore[attr-defined]
+        if result.rowcount:
             claims.append(
                 Claim(
                 row.id, row.patient_id, row.external_id, due, row.gentle, bool(row.detailed),
@@ -395,7 +395,7 @@ _RELEASE = (
 def begin_sending(session: Connection, *, claim: Claim) -> bool:
     """Mark the send as going out now; False if another process re-claimed it meanwhile."""
     result = session.execute(_BEGIN, {"sid": claim.send_id, "attempt": claim.attempt})
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 def release(session: Connection, *, claim: Claim) -> None:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.shared.problems import Problem, ProblemsFound
 from bot.safety.config import load_crisis_config
 from bot.safety.detector import CrisisDetector, Detection
+from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["EvalReport", "LabelledMessage", "evaluate", "read_labelled", "run_safety_command"]
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.shared.problems import Problem, ProblemsFound, did_you_mean
 from bot.safety.normalize import normalize
+from bot.shared.problems import Problem, ProblemsFound, did_you_mean
 from bot.shared.yamlio import LocatedYaml, read_yaml
 
 __all__ = [

@@ -25,9 +25,9 @@ import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.shared.problems import Problem, ProblemsFound
 from bot.safety.config import GAP_WORDS, Choice, CrisisConfig, Gap, PhraseSpec
 from bot.safety.normalize import normalize
+from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["CrisisDetector", "Detection", "Hit"]
 

@@ -13,9 +13,9 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from bot.safety.oncall import NoticeLimiter, OncallNotice, notice_text, summary_text
 from bot.shared.content import Content
 from bot.shared.messages import OutboundMessage
-from bot.safety.oncall import NoticeLimiter, OncallNotice, notice_text, summary_text
 from bot.tg.sender import Sender
 
 __all__ = ["OncallAlerts"]

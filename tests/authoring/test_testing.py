@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.flow.engine import Engine
 from bot.authoring.testing import conversation_test_files, run_test_file
+from bot.flow.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = conversation_test_files(ROOT / "flows" / "tests")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.authoring.tryout import TryoutError, check_tryout, parse_variables
 from bot.coach.build import build_library
 from bot.config import Settings
 from bot.flow.engine import Engine
 from bot.shared.conversation import ConversationState, PatientView
-from bot.authoring.tryout import TryoutError, check_tryout, parse_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,10 +15,10 @@ import time_machine
 from sqlalchemy import select
 
 from bot.coach import profile as coach_profile
+from bot.coach.service import CoachService, Reply
 from bot.db import store
 from bot.db.models import SafetyEventRow
 from bot.shared.messages import Inbound, SafetyEvent
-from bot.coach.service import CoachService, Reply
 
 QUIET = timedelta(minutes=15)
 RISK_WORDS = "several days have been really hard"

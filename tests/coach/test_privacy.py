@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.coach.service import CoachService
 from bot.db import store
 from bot.db.models import Conversation, JournalEntry, Patient
 from bot.shared.messages import Inbound
-from bot.coach.service import CoachService
 from tests.db.test_storage import count, walk_example
 
 

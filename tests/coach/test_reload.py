@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from bot.coach.reload import SHOWN_PROBLEMS, ReloadOutcome, prepare_engine
 from bot.config import Settings
 from bot.shared.problems import Problem
-from bot.coach.reload import SHOWN_PROBLEMS, ReloadOutcome, prepare_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,13 +17,13 @@ import time_machine
 from sqlalchemy import select
 
 from bot.coach import profile as coach_profile
+from bot.coach.reminders import Blocked, Dispatcher, DispatchSettings
+from bot.coach.service import CoachService
 from bot.db import store
 from bot.db.models import Reminder, ReminderSend, as_utc
 from bot.db.session import Database
-from bot.shared.messages import Inbound, OutboundMessage
 from bot.reminders import store as reminders
-from bot.coach.reminders import Blocked, Dispatcher, DispatchSettings
-from bot.coach.service import CoachService
+from bot.shared.messages import Inbound, OutboundMessage
 
 SCALE = [str(n) for n in range(11)]
 
@@ -460,9 +460,9 @@ async def test_opening_a_reminder_checks_again_for_a_crisis_hold_or_a_deleted_pa
     service: CoachService,
 ) -> None:
     """Between a claim and its check-in opening, the patient may write in crisis or leave."""
+    from bot.coach.service import PatientBusy
     from bot.db import store as db_store
     from bot.reminders.store import HOLD_BLOCKS as HOLD
-    from bot.coach.service import PatientBusy
 
     await service.handle("sol", Inbound.message("/checkin"))
     await service.handle("sol", Inbound.message("I want to kill myself"))

@@ -7,13 +7,13 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
+from bot.coach.service import CoachService
 from bot.db import store
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import Conversation, JournalEntry, Patient
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.shared.messages import Inbound
-from bot.coach.service import CoachService
 
 
 async def walk_example(service: CoachService, who: str) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import transitions
 
+from bot.authoring.testing import plain
 from bot.flow.engine import Engine
 from bot.shared.conversation import Asked, ConversationState, Crisis, PatientView
-from bot.authoring.testing import plain
 from bot.shared.messages import Inbound, Turn
 from tests.flow.helpers import GOOD_FLOW, make_library
 

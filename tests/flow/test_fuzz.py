@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import bot.flow.library as library_module
-from bot.shared.content import load_content
 from bot.flow.library import load_library
+from bot.shared.content import load_content
 from tests.flow.fuzz_mutations import mutate
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.shared.problems import ProblemsFound
 from bot.safety.config import load_crisis_config, validate_crisis_file
+from bot.shared.problems import ProblemsFound
 
 SHIPPED = Path(__file__).resolve().parents[2] / "content" / "crisis.yaml"
 
