@@ -25,11 +25,18 @@ class TerminalChat:
         self.pauses = pauses
         self.buttons: list[Button] = []
 
-    async def start(self, flow_id: str | None, from_step: str | None = None,
-                    variables: dict[str, Any] | None = None) -> None:
+    async def start(
+        self,
+        flow_id: str | None,
+        from_step: str | None = None,
+        variables: dict[str, Any] | None = None,
+    ) -> None:
         if flow_id and from_step:
-            await self.show(await self.service.start_flow(
-                self.patient, flow_id, at_step=from_step, variables=variables or {}))
+            await self.show(
+                await self.service.start_flow(
+                    self.patient, flow_id, at_step=from_step, variables=variables or {}
+                )
+            )
         elif flow_id:
             await self.send(Inbound.press(tokens.encode(tokens.OpenFlow(flow_id))))
         else:
@@ -41,7 +48,9 @@ class TerminalChat:
     def to_event(self, line: str) -> Inbound:
         """A typed line: a button's words or number presses it; anything else is text."""
         text = line.rstrip("\n")
-        by_label = next((b for b in self.buttons if b.token and b.label.lower() == text.strip().lower()), None)
+        by_label = next(
+            (b for b in self.buttons if b.token and b.label.lower() == text.strip().lower()), None
+        )
         if by_label is not None:
             return Inbound.press(by_label.token or "")
         stripped = text.strip()
@@ -78,9 +87,16 @@ class TerminalChat:
             self.out.write(f"   [{i}] {button.label}{target}\n")
 
 
-async def run_chat(service: CoachService, *, patient: str, flow_id: str | None, stdin: TextIO = sys.stdin,
-                   out: TextIO = sys.stdout, from_step: str | None = None,
-                   variables: dict[str, Any] | None = None) -> None:
+async def run_chat(
+    service: CoachService,
+    *,
+    patient: str,
+    flow_id: str | None,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    from_step: str | None = None,
+    variables: dict[str, Any] | None = None,
+) -> None:
     interactive = stdin.isatty()
     chat = TerminalChat(service, patient, out, pauses=interactive)
     await chat.start(flow_id, from_step, variables)

@@ -36,6 +36,7 @@ class ChangedTests:
 
 def git_changed_files(inside: Path) -> list[Path]:
     """Absolute paths changed since the last commit, untracked ones included."""
+
     def git(*args: str) -> str:
         try:
             done = subprocess.run(

@@ -44,14 +44,17 @@ def mermaid(compiled: CompiledFlow, content: Content) -> str:
     """A Mermaid flowchart: steps as boxes (questions rounded), every edge labelled."""
     flow = compiled.flow
     lines = ["flowchart TD"]
-    start = " or ".join(
-        part
-        for part in (
-            f"/{flow.start.command}" if flow.start.command else "",
-            "menu button" if flow.start.menu else "",
+    start = (
+        " or ".join(
+            part
+            for part in (
+                f"/{flow.start.command}" if flow.start.command else "",
+                "menu button" if flow.start.menu else "",
+            )
+            if part
         )
-        if part
-    ) or "called by another flow"
+        or "called by another flow"
+    )
     lines.append(f'  start(["{_escape(start)}"])')
     lines.append(f'  start -->|"starts"| {_node(flow.first_step)}')
     others: set[str] = set()
@@ -135,12 +138,20 @@ def _short(words: str) -> str:
 
 def _escape(text: str) -> str:
     """Mermaid's entity codes for the characters that end or confuse a quoted label."""
-    for char, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("|", "#124;")):
+    for char, code in (
+        ("#", "#35;"),
+        ('"', "#quot;"),
+        ("<", "#lt;"),
+        (">", "#gt;"),
+        ("|", "#124;"),
+    ):
         text = text.replace(char, code)
     return text
 
 
-def all_diagrams(library: FlowLibrary, docs_dir: Path, only: list[str] | None = None) -> dict[Path, str]:
+def all_diagrams(
+    library: FlowLibrary, docs_dir: Path, only: list[str] | None = None
+) -> dict[Path, str]:
     """Every diagram file's path and text (or just those of ``only``)."""
     ids = sorted(only) if only else sorted(library.flows)
     return {

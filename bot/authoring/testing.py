@@ -21,7 +21,16 @@ from bot.shared.problems import Problem, ProblemsFound
 from bot.shared.yamlio import LocatedYaml, read_yaml
 
 _EXPECT_KEYS = {
-    "says", "not_says", "buttons", "has_buttons", "step", "flow", "ended", "recorded", "profile", "crisis",
+    "says",
+    "not_says",
+    "buttons",
+    "has_buttons",
+    "step",
+    "flow",
+    "ended",
+    "recorded",
+    "profile",
+    "crisis",
 }
 
 
@@ -57,17 +66,47 @@ def run_test_file(engine: Engine, path: Path, shown: str | None = None) -> list[
     flow_id = str(data.get("flow", "?"))
     scripts = data.get("scripts")
     if flow_id not in engine.library.flows:
-        return [ScriptResult(shown, flow_id, "(file)", [Problem(shown, located.line_of(("flow",)), f'there is no flow "{flow_id}" to test')])]
+        return [
+            ScriptResult(
+                shown,
+                flow_id,
+                "(file)",
+                [
+                    Problem(
+                        shown, located.line_of(("flow",)), f'there is no flow "{flow_id}" to test'
+                    )
+                ],
+            )
+        ]
     if not isinstance(scripts, list) or not scripts:
-        return [ScriptResult(shown, flow_id, "(file)", [Problem(shown, 1, "add scripts: with at least one script")])]
+        return [
+            ScriptResult(
+                shown,
+                flow_id,
+                "(file)",
+                [Problem(shown, 1, "add scripts: with at least one script")],
+            )
+        ]
     return [_run_script(engine, located, flow_id, i, script) for i, script in enumerate(scripts)]
 
 
-def _run_script(engine: Engine, located: LocatedYaml, flow_id: str, index: int, script: Any) -> ScriptResult:
-    name = str(script.get("name", f"script {index + 1}")) if isinstance(script, dict) else f"script {index + 1}"
+def _run_script(
+    engine: Engine, located: LocatedYaml, flow_id: str, index: int, script: Any
+) -> ScriptResult:
+    name = (
+        str(script.get("name", f"script {index + 1}"))
+        if isinstance(script, dict)
+        else f"script {index + 1}"
+    )
     result = ScriptResult(located.file, flow_id, name)
     if not isinstance(script, dict) or not isinstance(script.get("steps"), list):
-        result.failures.append(Problem(located.file, located.line_of(("scripts", index)), f'"{name}": add steps: (a list of send: or press: lines)'))
+        result.failures.append(
+            Problem(
+                located.file,
+                located.line_of(("scripts", index)),
+                f'"{name}": add steps: (a list of send: or press: lines)',
+            )
+        )
         return result
     profile = script.get("patient") or {}
     patient = PatientView(name=profile.get("name"), timezone=profile.get("timezone"))
@@ -77,7 +116,11 @@ def _run_script(engine: Engine, located: LocatedYaml, flow_id: str, index: int, 
         path = ("scripts", index, "steps", n)
 
         def fail(message: str, at: tuple[Any, ...] = path, number: int = n) -> None:
-            result.failures.append(Problem(located.file, located.line_of(at), f'"{name}", line {number + 1}: {message}'))
+            result.failures.append(
+                Problem(
+                    located.file, located.line_of(at), f'"{name}", line {number + 1}: {message}'
+                )
+            )
 
         if not isinstance(line, dict) or not ({"send", "press"} & set(line)):
             fail("each line needs send: (text or /command) or press: (a button's words)")
@@ -86,7 +129,9 @@ def _run_script(engine: Engine, located: LocatedYaml, flow_id: str, index: int, 
             label = str(line["press"])
             button = next((b for b in buttons if b.label == label and b.token), None)
             if button is None:
-                fail(f'there is no button "{label}"; the buttons were: {", ".join(b.label for b in buttons) or "none"}')
+                fail(
+                    f'there is no button "{label}"; the buttons were: {", ".join(b.label for b in buttons) or "none"}'
+                )
                 return result
             event = Inbound.press(button.token or "")
         else:
@@ -104,13 +149,18 @@ def _run_script(engine: Engine, located: LocatedYaml, flow_id: str, index: int, 
         expect = line.get("expect") or {}
         unknown = set(expect) - _EXPECT_KEYS
         if unknown:
-            fail(f"unknown expect key(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(_EXPECT_KEYS))}", (*path, "expect"))
+            fail(
+                f"unknown expect key(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(_EXPECT_KEYS))}",
+                (*path, "expect"),
+            )
         for message in _check(expect, turn, state, shown):
             fail(message, (*path, "expect"))
     return result
 
 
-def _check(expect: dict[str, Any], turn: Turn, state: ConversationState, shown: list[Button]) -> Iterable[str]:
+def _check(
+    expect: dict[str, Any], turn: Turn, state: ConversationState, shown: list[Button]
+) -> Iterable[str]:
     said = "\n".join(plain(m.text) for m in turn.messages)
     said_lower = said.lower()
     quoted = said.replace("\n", " / ")[:300] or "(nothing)"
@@ -132,7 +182,11 @@ def _check(expect: dict[str, Any], turn: Turn, state: ConversationState, shown: 
     if "flow" in expect and (current is None or current.flow_id != str(expect["flow"])):
         yield f'expected the flow "{expect["flow"]}"; it is {current.flow_id if current else "none (ended)"}'
     if "ended" in expect and bool(expect["ended"]) != (current is None):
-        yield "expected the flow to have ended" if expect["ended"] else "expected the flow to still be running"
+        yield (
+            "expected the flow to have ended"
+            if expect["ended"]
+            else "expected the flow to still be running"
+        )
     if "recorded" in expect:
         yield from _check_records(_as_list(expect["recorded"]), turn)
     for key, value in (expect.get("profile") or {}).items():
@@ -141,7 +195,11 @@ def _check(expect: dict[str, Any], turn: Turn, state: ConversationState, shown: 
     if "crisis" in expect:
         fired = bool(turn.safety_events)
         if bool(expect["crisis"]) != fired:
-            yield "expected a crisis response" if expect["crisis"] else f"expected no crisis response; got {turn.safety_events}"
+            yield (
+                "expected a crisis response"
+                if expect["crisis"]
+                else f"expected no crisis response; got {turn.safety_events}"
+            )
 
 
 def _check_records(wanted: list[Any], turn: Turn) -> Iterable[str]:

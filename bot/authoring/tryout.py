@@ -53,11 +53,15 @@ def _value(raw: str) -> Any:
     return raw
 
 
-def check_tryout(library: FlowLibrary, flow_id: str | None, step: str | None, variables: dict[str, Any]) -> list[str]:
+def check_tryout(
+    library: FlowLibrary, flow_id: str | None, step: str | None, variables: dict[str, Any]
+) -> list[str]:
     """Errors that stop the try-out (raised) and notes worth knowing (returned)."""
     if step is None:
         if variables:
-            raise TryoutError("--set needs --from STEP, like: coach chat --flow checkin --from ask_mood --set mood=3")
+            raise TryoutError(
+                "--set needs --from STEP, like: coach chat --flow checkin --from ask_mood --set mood=3"
+            )
         return []
     if flow_id is None:
         raise TryoutError("--from needs --flow, like: coach chat --flow checkin --from ask_mood")
@@ -66,7 +70,7 @@ def check_tryout(library: FlowLibrary, flow_id: str | None, step: str | None, va
         raise TryoutError(
             f'The flow "{flow_id}" has no step "{step}"'
             + did_you_mean(step, compiled.flow.steps)
-            + f'. Its steps are: {", ".join(compiled.flow.steps)}'
+            + f". Its steps are: {', '.join(compiled.flow.steps)}"
         )
     saved = set(compiled.facts.saved)
     return [

@@ -2,6 +2,9 @@
 
 argv -> Settings -> build -> run. Errors a clinician or an operator can fix are printed
 as sentences with their place, never as tracebacks.
+
+Over 300 lines: one parser and one short function per subcommand; each builds what it
+needs lazily, so ``coach validate`` never imports telegram.
 """
 
 from __future__ import annotations
@@ -55,39 +58,64 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="run the Telegram bot")
-    run.add_argument("--webhook", action="store_true", help="serve Telegram's webhook instead of polling")
+    run.add_argument(
+        "--webhook", action="store_true", help="serve Telegram's webhook instead of polling"
+    )
     run.add_argument("--verbose", action="store_true")
     run.set_defaults(handler=_run)
 
     chat = sub.add_parser("chat", help="talk to the coach in this terminal (no Telegram needed)")
     chat.add_argument("--flow", help="start this flow at once")
-    chat.add_argument("--patient", default="local", help="who you are (keeps separate conversations)")
-    chat.add_argument("--from", dest="from_step", metavar="STEP", help="start the flow at this step (with --flow)")
-    chat.add_argument("--set", dest="variables", action="append", default=[], metavar="NAME=VALUE",
-                      help="an answer the earlier steps would have saved, e.g. --set distress=8")
+    chat.add_argument(
+        "--patient", default="local", help="who you are (keeps separate conversations)"
+    )
+    chat.add_argument(
+        "--from", dest="from_step", metavar="STEP", help="start the flow at this step (with --flow)"
+    )
+    chat.add_argument(
+        "--set",
+        dest="variables",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an answer the earlier steps would have saved, e.g. --set distress=8",
+    )
     chat.set_defaults(handler=_chat)
 
-    validate = sub.add_parser("validate", help="check flows, texts and crisis lists; lists every problem")
-    validate.add_argument("paths", nargs="*", type=Path, help="flow files or folders (default: all)")
+    validate = sub.add_parser(
+        "validate", help="check flows, texts and crisis lists; lists every problem"
+    )
+    validate.add_argument(
+        "paths", nargs="*", type=Path, help="flow files or folders (default: all)"
+    )
     validate.set_defaults(handler=_validate)
 
     tests = sub.add_parser("test-flows", help="run the conversation tests in flows/tests/")
     tests.add_argument("flows", nargs="*", help="only these flow ids")
-    tests.add_argument("--changed", action="store_true",
-                       help="only the tests of flows changed (or whose texts changed) since the last commit")
+    tests.add_argument(
+        "--changed",
+        action="store_true",
+        help="only the tests of flows changed (or whose texts changed) since the last commit",
+    )
     tests.set_defaults(handler=_test_flows)
 
     schema = sub.add_parser("schema", help="write the JSON Schema of the flow format (for editors)")
     schema.add_argument("--output", type=Path, default=Path("docs/flow.schema.json"))
     schema.set_defaults(handler=_schema)
 
-    diagram = sub.add_parser("diagram", help="draw each flow as a Mermaid diagram in docs/flows/<flow>.md")
+    diagram = sub.add_parser(
+        "diagram", help="draw each flow as a Mermaid diagram in docs/flows/<flow>.md"
+    )
     diagram.add_argument("flows", nargs="*", help="only these flow ids (default: all)")
     diagram.add_argument("--output-dir", type=Path, default=Path("docs/flows"))
-    diagram.add_argument("--check", action="store_true", help="write nothing; exit 1 if a diagram is out of date")
+    diagram.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a diagram is out of date"
+    )
     diagram.set_defaults(handler=_diagram)
 
-    safety = sub.add_parser("safety", help="try the crisis lists: coach safety check [--report FILE.tsv]")
+    safety = sub.add_parser(
+        "safety", help="try the crisis lists: coach safety check [--report FILE.tsv]"
+    )
     safety.add_argument("rest", nargs=argparse.REMAINDER)
     safety.set_defaults(handler=_safety)
     return parser
@@ -114,7 +142,10 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     for problem in library.problems:
         print(f"(not loaded) {problem}", file=sys.stderr)
     if args.flow and args.flow not in library.flows:
-        print(f'There is no flow "{args.flow}". The flows are: {", ".join(sorted(library.flows))}', file=sys.stderr)
+        print(
+            f'There is no flow "{args.flow}". The flows are: {", ".join(sorted(library.flows))}',
+            file=sys.stderr,
+        )
         return 1
     try:
         variables = parse_variables(args.variables)
@@ -129,8 +160,13 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     async def go() -> None:
         coach = await build_coach(settings, "terminal", library)
         try:
-            await run_chat(coach.service, patient=args.patient, flow_id=args.flow,
-                           from_step=args.from_step, variables=variables)
+            await run_chat(
+                coach.service,
+                patient=args.patient,
+                flow_id=args.flow,
+                from_step=args.from_step,
+                variables=variables,
+            )
         finally:
             await coach.close()
 
@@ -170,9 +206,17 @@ def validation_problems(settings: Settings, paths: Sequence[Path] = ()) -> list[
     problems = list(library.problems)
     if chosen:
         wanted = {_shown(p) for p in chosen}
-        problems = [p for p in problems if p.file in wanted or not p.file.endswith(".yaml") or "content" in p.file]
+        problems = [
+            p
+            for p in problems
+            if p.file in wanted or not p.file.endswith(".yaml") or "content" in p.file
+        ]
     crisis = content_dir / "crisis.yaml"
-    problems.extend(validate_crisis_file(crisis) if crisis.exists() else [Problem(str(crisis), 1, "the crisis lists are missing")])
+    problems.extend(
+        validate_crisis_file(crisis)
+        if crisis.exists()
+        else [Problem(str(crisis), 1, "the crisis lists are missing")]
+    )
     return sorted(set(problems))
 
 
@@ -223,8 +267,11 @@ def _changed_test_files(settings: Settings, library: FlowLibrary) -> list[Path] 
     try:
         changed = git_changed_files(flows_dir if flows_dir.is_dir() else Path.cwd())
     except NotInGit as exc:
-        print(f"--changed asks git what changed since the last commit, and git said: {exc}\n"
-              "Run `coach test-flows` (every test) or `coach test-flows FLOW` instead.", file=sys.stderr)
+        print(
+            f"--changed asks git what changed since the last commit, and git said: {exc}\n"
+            "Run `coach test-flows` (every test) or `coach test-flows FLOW` instead.",
+            file=sys.stderr,
+        )
         return None
     found = select_changed_tests(library, flows_dir, content_dir, changed)
     if not found.changed:
@@ -232,8 +279,10 @@ def _changed_test_files(settings: Settings, library: FlowLibrary) -> list[Path] 
         return []
     print("Changed: " + ", ".join(_shown(p) for p in found.changed))
     if not found.files:
-        print(f"No conversation tests cover {', '.join(found.flows) or 'these changes'}; "
-              "add one in flows/tests/ (see docs/authoring.md).")
+        print(
+            f"No conversation tests cover {', '.join(found.flows) or 'these changes'}; "
+            "add one in flows/tests/ (see docs/authoring.md)."
+        )
         return []
     print(f"Testing flows: {', '.join(found.flows) or '(changed test files only)'}\n")
     return [Path(_shown(p)) for p in found.files]
@@ -256,7 +305,10 @@ def _diagram(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     unknown = [f for f in args.flows if f not in library.flows]
     if unknown:
-        print(f'There is no flow "{unknown[0]}". The flows are: {", ".join(sorted(library.flows))}', file=sys.stderr)
+        print(
+            f'There is no flow "{unknown[0]}". The flows are: {", ".join(sorted(library.flows))}',
+            file=sys.stderr,
+        )
         return 1
     stale = 0
     drawn = all_diagrams(library, args.output_dir, args.flows)
@@ -265,7 +317,10 @@ def _diagram(args: argparse.Namespace, settings: Settings) -> int:
             if "Drawn by `coach diagram`" not in gone.read_text(encoding="utf-8"):
                 continue  # not ours: leave it alone
             stale += args.check
-            print(f"{gone} is of a flow that no longer exists; " + ("run `coach diagram`" if args.check else "removed"))
+            print(
+                f"{gone} is of a flow that no longer exists; "
+                + ("run `coach diagram`" if args.check else "removed")
+            )
             if not args.check:
                 gone.unlink()
     for path, text in drawn.items():
@@ -285,7 +340,9 @@ def _diagram(args: argparse.Namespace, settings: Settings) -> int:
 def _safety(args: argparse.Namespace, settings: Settings) -> int:
     from bot.safety.cli import run_safety_command
 
-    return run_safety_command(list(args.rest), Path(settings.content_dir) / "crisis.yaml", sys.stdin, sys.stdout)
+    return run_safety_command(
+        list(args.rest), Path(settings.content_dir) / "crisis.yaml", sys.stdin, sys.stdout
+    )
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -309,7 +366,10 @@ def _checked_library(settings: Settings) -> FlowLibrary | None:
     if library.problems:
         for problem in library.problems:
             print(problem, file=sys.stderr)
-        print(f"\n{len(library.problems)} problem(s); run `coach validate` after fixing them.", file=sys.stderr)
+        print(
+            f"\n{len(library.problems)} problem(s); run `coach validate` after fixing them.",
+            file=sys.stderr,
+        )
         return None
     return library
 

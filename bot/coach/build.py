@@ -42,12 +42,18 @@ class Coach:
         await self.database.dispose()
 
 
-async def build_coach(settings: Settings, channel: str, library: FlowLibrary | None = None) -> Coach:
+async def build_coach(
+    settings: Settings, channel: str, library: FlowLibrary | None = None
+) -> Coach:
     library = library or build_library(settings)
     current = CurrentEngine(build_engine(settings, library))
     database = Database(settings.database_url)
     await upgrade_to_head(database)
-    quiet = timedelta(minutes=settings.oncall_quiet_minutes) if settings.oncall_chat_id is not None else None
+    quiet = (
+        timedelta(minutes=settings.oncall_quiet_minutes)
+        if settings.oncall_chat_id is not None
+        else None
+    )
     service = CoachService(
         current, database, channel, oncall_quiet=quiet, default_timezone=settings.default_timezone
     )

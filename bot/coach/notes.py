@@ -38,7 +38,9 @@ def oncall_notice_for(
     events = [e for e in events if e.category not in not_alerting]
     if not events or quiet is None:
         return None
-    previous = store.latest_safety_event_at(connection, patient_id=patient.id, excluding=not_alerting)
+    previous = store.latest_safety_event_at(
+        connection, patient_id=patient.id, excluding=not_alerting
+    )
     due = notice_due(
         configured=True,
         consented=patient.crisis_alerts,
@@ -49,7 +51,9 @@ def oncall_notice_for(
     category = events[0].category
     if not due:
         reason = "no_consent" if not patient.crisis_alerts else "quiet_window"
-        log.info("oncall notice not due patient=%d category=%s reason=%s", patient.id, category, reason)
+        log.info(
+            "oncall notice not due patient=%d category=%s reason=%s", patient.id, category, reason
+        )
         return None
     log.info("oncall notice due patient=%d category=%s", patient.id, category)
     return OncallNotice(patient.id, patient.display_name, category)
@@ -95,7 +99,9 @@ def add_building_risk_note(
     turn.records.append(note)
     text = render(content.get(risk.RISK_KEY), patient.view().variables())
     last = turn.messages[-1] if turn.messages else None
-    has_booking = last is not None and any(b.url == booking_url for row in last.buttons for b in row)
+    has_booking = last is not None and any(
+        b.url == booking_url for row in last.buttons for b in row
+    )
     buttons: tuple[tuple[Button, ...], ...] = ()
     if booking_url and not has_booking:
         buttons = ((Button(content.get("system.book_button"), url=booking_url),),)

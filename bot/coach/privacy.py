@@ -12,10 +12,11 @@ from dataclasses import replace
 
 from sqlalchemy.engine import Connection
 
+from bot.coach.reply import Reply
 from bot.db import store
 from bot.shared import tokens
 from bot.shared.content import Content, render
-from bot.shared.messages import JournalRecord, OutboundMessage
+from bot.shared.messages import Button, JournalRecord, OutboundMessage
 
 DELETE_TOKEN = tokens.encode(tokens.SystemButton.DELETE_EVERYTHING)
 SAFETY_PLAN = "safety_plan"
@@ -29,13 +30,21 @@ def export_messages(connection: Connection, patient: store.PatientRecord) -> lis
     entries = store.journal(connection, patient_id=patient.id)
     document = {
         "profile": {
-            "name": patient.display_name, "timezone": patient.timezone,
-            "checkin_time": patient.checkin_time, "checkins": patient.checkins,
-            "consent": patient.consent, "crisis_alerts": patient.crisis_alerts,
+            "name": patient.display_name,
+            "timezone": patient.timezone,
+            "checkin_time": patient.checkin_time,
+            "checkins": patient.checkins,
+            "consent": patient.consent,
+            "crisis_alerts": patient.crisis_alerts,
         },
         "journal": [
-            {"kind": e.kind, "flow": e.flow_id, "flow_version": e.flow_version,
-             "created_at": e.created_at.isoformat(), "data": e.data}
+            {
+                "kind": e.kind,
+                "flow": e.flow_id,
+                "flow_version": e.flow_version,
+                "created_at": e.created_at.isoformat(),
+                "data": e.data,
+            }
             for e in entries
         ],
     }
@@ -46,7 +55,9 @@ def export_messages(connection: Connection, patient: store.PatientRecord) -> lis
     ]
 
 
-def keep_earlier_plan(connection: Connection, patient_id: int, record: JournalRecord) -> JournalRecord:
+def keep_earlier_plan(
+    connection: Connection, patient_id: int, record: JournalRecord
+) -> JournalRecord:
     """Fill the sections skipped in a new safety plan from the previous plan."""
     if record.kind != SAFETY_PLAN or all(v is not None for v in record.data.values()):
         return record
@@ -65,3 +76,28 @@ def safety_plan_html(connection: Connection, patient_id: int, content: Content) 
         return None
     data = {k: v for k, v in plans[-1].data.items() if v not in (None, "")}
     return render(content.get(PLAN_SUMMARY_KEY), data) if data else None
+
+
+def privacy_command(
+    connection: Connection, channel: str, external_id: str, command: str | None, content: Content
+) -> Reply:
+    """/export and /delete: everything the patient gave, to keep or to erase."""
+    text = content.get
+    patient = store.find_patient(connection, channel=channel, external_id=external_id)
+    if command == "export":
+        if patient is None:
+            return Reply(messages=[OutboundMessage(text("system.export_empty"))])
+        intro = OutboundMessage(text("system.export_intro"))
+        return Reply(messages=[intro, *export_messages(connection, patient)], patient_id=patient.id)
+    button = Button(text("system.delete_button"), token=DELETE_TOKEN)
+    return Reply(messages=[OutboundMessage(text("system.delete_confirm"), buttons=((button,),))])
+
+
+def delete_everything(
+    connection: Connection, channel: str, external_id: str, content: Content
+) -> Reply:
+    """The patient confirmed /delete: erase them and everything they gave."""
+    patient = store.find_patient(connection, channel=channel, external_id=external_id)
+    if patient is not None:
+        store.delete_patient(connection, patient_id=patient.id)
+    return Reply(messages=[OutboundMessage(content.get("system.deleted"))], pressed="answered")

@@ -40,13 +40,19 @@ class ReloadOutcome:
     def summary(self) -> str:
         """Plain text for the admin (and the log on SIGHUP)."""
         if not self.ok:
-            lines = [f"Reload refused: {len(self.problems)} problem(s). Still running the previous flows."]
+            lines = [
+                f"Reload refused: {len(self.problems)} problem(s). Still running the previous flows."
+            ]
             lines += [str(p) for p in self.problems[:SHOWN_PROBLEMS]]
             if len(self.problems) > SHOWN_PROBLEMS:
-                lines.append(f"... and {len(self.problems) - SHOWN_PROBLEMS} more; run `coach validate`.")
+                lines.append(
+                    f"... and {len(self.problems) - SHOWN_PROBLEMS} more; run `coach validate`."
+                )
             return "\n".join(lines)
         changed = ", ".join(self.changed) if self.changed else "none"
-        return f"Reloaded {len(self.versions)} flows and every text. Flows changed or new: {changed}."
+        return (
+            f"Reloaded {len(self.versions)} flows and every text. Flows changed or new: {changed}."
+        )
 
 
 def prepare_engine(settings: Settings) -> tuple[Engine | None, list[Problem]]:
@@ -56,9 +62,11 @@ def prepare_engine(settings: Settings) -> tuple[Engine | None, list[Problem]]:
     library = build_library(settings)
     problems = list(library.problems)
     crisis = settings.content_dir / "crisis.yaml"
-    problems += validate_crisis_file(crisis) if crisis.exists() else [
-        Problem(str(crisis), 1, "the crisis lists are missing")
-    ]
+    problems += (
+        validate_crisis_file(crisis)
+        if crisis.exists()
+        else [Problem(str(crisis), 1, "the crisis lists are missing")]
+    )
     if problems:
         return None, sorted(set(problems))
     return build_engine(settings, library), []
@@ -81,14 +89,17 @@ class Reloader:
             except Exception as exc:  # noqa: BLE001 - a reload must never take the bot down
                 log.exception("reload failed error=%s", type(exc).__name__)
                 where = str(self.settings.flows_dir)
-                return ReloadOutcome([Problem(where, 1, f"could not be read ({type(exc).__name__})")])
+                return ReloadOutcome(
+                    [Problem(where, 1, f"could not be read ({type(exc).__name__})")]
+                )
             if engine is None:
                 log.warning("reload refused problems=%d", len(problems))
                 return ReloadOutcome(problems)
             old = {f.id: f.version for f in self.coach.engine.library.flows.values()}
             versions = {f.id: f.version for f in engine.library.flows.values()}
             changed = sorted(
-                flow_id for flow_id, compiled in engine.library.flows.items()
+                flow_id
+                for flow_id, compiled in engine.library.flows.items()
                 if old.get(flow_id) != compiled.version
                 or flow_id not in self.coach.engine.library.flows
                 or compiled.flow != self.coach.engine.library.flows[flow_id].flow

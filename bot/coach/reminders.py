@@ -105,7 +105,9 @@ class Dispatcher:
         log.info("reminder dispatcher started channel=%s", self.service.channel)
         try:
             added = await self.service.database.transaction(
-                lambda c: store.schedule_missing(c, channel=self.service.channel, now=datetime.now(UTC))
+                lambda c: store.schedule_missing(
+                    c, channel=self.service.channel, now=datetime.now(UTC)
+                )
             )
             if added:
                 log.info("reminders scheduled for patients who had none count=%d", added)
@@ -132,7 +134,9 @@ class Dispatcher:
         }
         stale = store.claim_stale(connection, limit=self.settings.batch, **options)  # type: ignore[arg-type]
         fresh, handled = store.claim_due(
-            connection, limit=max(self.settings.batch - len(stale), 0), **options  # type: ignore[arg-type]
+            connection,
+            limit=max(self.settings.batch - len(stale), 0),
+            **options,  # type: ignore[arg-type]
         )
         return stale + fresh, handled + len(stale)
 
@@ -142,13 +146,16 @@ class Dispatcher:
         opened = []
         for claim in claims:
             try:
-                reply = await self.service.start_flow(claim.external_id, CHECKIN_FLOW, unless_busy=store.HOLD_BLOCKS)
+                reply = await self.service.start_flow(
+                    claim.external_id, CHECKIN_FLOW, unless_busy=store.HOLD_BLOCKS
+                )
             except PatientBusy:
                 log.info("check-in not opened patient=%d reason=busy_or_gone", claim.patient_id)
                 continue
             except Exception as exc:  # noqa: BLE001 - the lease brings it back later
-                log.warning("check-in not opened patient=%d error=%s",
-                            claim.patient_id, type(exc).__name__)
+                log.warning(
+                    "check-in not opened patient=%d error=%s", claim.patient_id, type(exc).__name__
+                )
                 continue
             opened.append((claim, self.message(reply.messages, claim.gentle, claim.detailed)))
         return opened
@@ -163,6 +170,7 @@ class Dispatcher:
         was marked (a late wake-up pushes the next one on, so sends never bunch up); the
         mark is inside the turn, so its database time cannot bunch them either.
         """
+
         def mark(connection: Connection) -> bool:
             return store.begin_sending(connection, claim=claim)
 
@@ -229,9 +237,7 @@ class Dispatcher:
         if not gentle:
             return OutboundMessage(self.content.get("reminders.nudge"), buttons=buttons)
         change = Button(self.content.get("reminders.change_button"), token=SETTINGS_TOKEN)
-        return OutboundMessage(
-            self.content.get("reminders.gentle"), buttons=(*buttons, (change,))
-        )
+        return OutboundMessage(self.content.get("reminders.gentle"), buttons=(*buttons, (change,)))
 
 
 def _counts(outcomes: Counter[str]) -> str:

@@ -35,7 +35,11 @@ class CrisisScreener:
         self, category: str | None, in_exercise: bool, safety_plan_html: str | None = None
     ) -> list[OutboundMessage]:
         return crisis_messages(
-            category, self.config, self.booking_url, safety_plan_html=safety_plan_html, in_exercise=in_exercise
+            category,
+            self.config,
+            self.booking_url,
+            safety_plan_html=safety_plan_html,
+            in_exercise=in_exercise,
         )
 
     def asking_categories(self) -> list[str]:

@@ -10,6 +10,9 @@ If the database is briefly gone it retries; if it stays gone the patient still g
 crisis response or the help lines (which need no database) and a kind word, never a crash.
 A conversation that keeps changing underneath (another process) is tried
 ``CONFLICT_RETRIES`` times, then logged and answered the same way.
+
+Over 300 lines: the one place an event meets the database, with its retries and the
+answers it still gives without one.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import asyncio
 import html
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -29,18 +32,22 @@ from bot.coach.current import CurrentEngine
 from bot.coach.notes import add_building_risk_note, oncall_notice_for
 from bot.coach.privacy import (
     DELETE_TOKEN,
-    export_messages,
+    delete_everything,
     keep_earlier_plan,
+    privacy_command,
     safety_plan_html,
 )
 from bot.coach.profile import update_profile
+from bot.coach.reply import Reply, reply_of
 from bot.db import store
 from bot.db.models import utcnow
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.safety.oncall import OncallNotice
 from bot.shared import tokens
-from bot.shared.messages import Button, Inbound, OutboundMessage, SafetyEvent, Turn
+from bot.shared.messages import Inbound, OutboundMessage, SafetyEvent, Turn
+
+__all__ = ["CONFLICT_RETRIES", "DB_RETRY_DELAYS", "CoachService", "PatientBusy", "Reply"]
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +57,6 @@ CONFLICT_RETRIES = 5
 
 class PatientBusy(Exception):
     """The flow was not opened: the patient is gone or in the middle of a crisis answer."""
-
-
-@dataclass
-class Reply(Turn):
-    """A turn as the channel needs it; ``duplicate`` marks a redelivered update.
-
-    ``oncall_notice`` is set when this turn's crisis detection should reach the practice's
-    on-call chat (sent by the channel after the patient's own reply).
-    """
-
-    duplicate: bool = False
-    patient_id: int | None = None
-    stored: bool = True
-    oncall_notice: OncallNotice | None = None
 
 
 class CoachService:
@@ -117,7 +110,11 @@ class CoachService:
                 conflicts += 1
                 if conflicts < CONFLICT_RETRIES:
                     continue
-                log.error("conversation kept changing underneath kind=%s attempts=%d", event.kind, conflicts)
+                log.error(
+                    "conversation kept changing underneath kind=%s attempts=%d",
+                    event.kind,
+                    conflicts,
+                )
                 return self._without_database(event, "system.error")
             except (SQLAlchemyError, OSError, TimeoutError) as exc:
                 failures += 1
@@ -137,7 +134,9 @@ class CoachService:
 
     async def reactivate(self, external_id: str) -> None:
         """A patient wrote something the coach cannot read (a sticker): they are active."""
-        await self.database.transaction(lambda connection: self._reactivate(connection, external_id))
+        await self.database.transaction(
+            lambda connection: self._reactivate(connection, external_id)
+        )
 
     def _reactivate(self, connection: Connection, external_id: str) -> None:
         patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
@@ -164,7 +163,10 @@ class CoachService:
 
         def step(connection: Connection) -> Reply:
             loaded = store.load_conversation(
-                connection, channel=self.channel, external_id=external_id, create=unless_busy is None
+                connection,
+                channel=self.channel,
+                external_id=external_id,
+                create=unless_busy is None,
             )
             if loaded is None:
                 raise PatientBusy
@@ -180,7 +182,7 @@ class CoachService:
                     loaded.state, loaded.patient.view(), flow_id, at_step, variables or {}
                 )
             self._store_turn(connection, loaded, turn)
-            return _reply(turn, loaded.patient.id)
+            return reply_of(turn, loaded.patient.id)
 
         return await self.database.transaction(step)
 
@@ -201,10 +203,17 @@ class CoachService:
             ):
                 return Reply(duplicate=True)
             if _is_command(event, "export") or _is_command(event, "delete"):
-                return self._privacy_command(connection, external_id, event.command or "", engine)
+                content = engine.library.content
+                return privacy_command(
+                    connection, self.channel, external_id, event.command, content
+                )
             if event.kind == "button" and event.button == DELETE_TOKEN:
-                return self._delete(connection, external_id, engine)
-            loaded = store.load_conversation(connection, channel=self.channel, external_id=external_id)
+                return delete_everything(
+                    connection, self.channel, external_id, engine.library.content
+                )
+            loaded = store.load_conversation(
+                connection, channel=self.channel, external_id=external_id
+            )
             assert loaded is not None
             patient = loaded.patient.view()
             if _asks_for_sos(event):
@@ -214,26 +223,36 @@ class CoachService:
             if turn.profile_updates.get("consent") in ("no", False):
                 # Declining consent means nothing is stored, not even the conversation.
                 store.delete_patient(connection, patient_id=loaded.patient.id)
-                return _reply(turn, loaded.patient.id)
+                return reply_of(turn, loaded.patient.id)
             notice = oncall_notice_for(
                 connection, loaded.patient, turn.safety_events, self.oncall_quiet, _asking(engine)
             )
             self._store_turn(connection, loaded, turn)
             add_building_risk_note(
-                connection, loaded.patient, turn, content=engine.library.content,
-                booking_url=engine.booking_url, default_timezone=self.default_timezone,
+                connection,
+                loaded.patient,
+                turn,
+                content=engine.library.content,
+                booking_url=engine.booking_url,
+                default_timezone=self.default_timezone,
             )
-            return replace(_reply(turn, loaded.patient.id), oncall_notice=notice)
+            return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice)
 
         reply = await self.database.transaction(step)
         if not reply.duplicate:
             log.info(
                 "event handled patient=%s kind=%s messages=%d records=%d safety=%d",
-                reply.patient_id, event.kind, len(reply.messages), len(reply.records), len(reply.safety_events),
+                reply.patient_id,
+                event.kind,
+                len(reply.messages),
+                len(reply.records),
+                len(reply.safety_events),
             )
         return reply
 
-    async def record_safety_event(self, external_id: str, event: SafetyEvent) -> OncallNotice | None:
+    async def record_safety_event(
+        self, external_id: str, event: SafetyEvent
+    ) -> OncallNotice | None:
         """Log a detection that advances no step (an edited message); the notice it earns.
 
         A chat with no stored patient (never wrote, or declined consent) gets nothing stored.
@@ -253,34 +272,19 @@ class CoachService:
         try:
             return await self.database.transaction(step)
         except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            log.error("safety event not stored category=%s error=%s", event.category, type(exc).__name__)
+            log.error(
+                "safety event not stored category=%s error=%s", event.category, type(exc).__name__
+            )
             return None
 
-    def _privacy_command(
-        self, connection: Connection, external_id: str, command: str, engine: Engine
-    ) -> Reply:
-        """/export and /delete: everything the patient gave, to keep or to erase."""
-        text = engine.library.content.get
-        patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
-        if command == "export":
-            if patient is None:
-                return Reply(messages=[OutboundMessage(text("system.export_empty"))])
-            intro = OutboundMessage(text("system.export_intro"))
-            return Reply(messages=[intro, *export_messages(connection, patient)], patient_id=patient.id)
-        button = Button(text("system.delete_button"), token=DELETE_TOKEN)
-        return Reply(messages=[OutboundMessage(text("system.delete_confirm"), buttons=((button,),))])
-
-    def _delete(self, connection: Connection, external_id: str, engine: Engine) -> Reply:
-        patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
-        if patient is not None:
-            store.delete_patient(connection, patient_id=patient.id)
-        deleted = OutboundMessage(engine.library.content.get("system.deleted"))
-        return Reply(messages=[deleted], pressed="answered")
-
-    def _store_turn(self, connection: Connection, loaded: store.LoadedConversation, turn: Turn) -> None:
+    def _store_turn(
+        self, connection: Connection, loaded: store.LoadedConversation, turn: Turn
+    ) -> None:
         patient_id = loaded.patient.id
         turn.records = [keep_earlier_plan(connection, patient_id, r) for r in turn.records]
-        store.save_conversation(connection, patient_id=patient_id, state=loaded.state, revision=loaded.revision)
+        store.save_conversation(
+            connection, patient_id=patient_id, state=loaded.state, revision=loaded.revision
+        )
         store.add_journal_records(connection, patient_id=patient_id, records=turn.records)
         update_profile(connection, patient_id=patient_id, updates=turn.profile_updates)
         store.add_safety_events(connection, patient_id=patient_id, events=turn.safety_events)
@@ -317,16 +321,3 @@ def _asking(engine: Engine) -> tuple[str, ...]:
     """Categories that ask the patient first: only the answer reaches the on-call chat."""
     screener = engine.screener
     return tuple(screener.asking_categories()) if screener is not None else ()
-
-
-def _reply(turn: Turn, patient_id: int) -> Reply:
-    return Reply(
-        messages=turn.messages,
-        records=turn.records,
-        profile_updates=turn.profile_updates,
-        safety_events=turn.safety_events,
-        pressed=turn.pressed,
-        pressed_label=turn.pressed_label,
-        keyboard=turn.keyboard,
-        patient_id=patient_id,
-    )

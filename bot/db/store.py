@@ -1,6 +1,9 @@
 """Data-access functions. They take a connection, return plain values, and never commit:
 the caller's one transaction per inbound event commits the step, its journal records
 and the processed update id together, or none of them.
+
+Over 300 lines: one module for the event path's tables, so its hot statements, built once,
+sit beside the functions that run them (the reminders' SQL is bot/reminders/store.py).
 """
 
 from __future__ import annotations
@@ -140,7 +143,14 @@ def save_conversation(
         except IntegrityError as exc:
             raise ConcurrentUpdate from exc
     result = session.execute(
-        _SAVE, {"pid": patient_id, "rev": revision, "doc": document, "new_rev": revision + 1, "now": utcnow()}
+        _SAVE,
+        {
+            "pid": patient_id,
+            "rev": revision,
+            "doc": document,
+            "new_rev": revision + 1,
+            "now": utcnow(),
+        },
     )
     if result.rowcount != 1:
         raise ConcurrentUpdate
@@ -198,9 +208,7 @@ _PROFILE_COLUMNS = {
 _BOOLEAN_PROFILE = {"checkins", "consent", "crisis_alerts", "skip_tomorrow", "reminder_detail"}
 
 
-def update_profile(
-    session: Connection, *, patient_id: int, updates: dict[str, Any]
-) -> None:
+def update_profile(session: Connection, *, patient_id: int, updates: dict[str, Any]) -> None:
     """Write the profile columns in ``updates`` (nothing else: bot.coach.profile reschedules)."""
     values: dict[str, Any] = {}
     for key, value in updates.items():
@@ -219,7 +227,9 @@ def claim_update(session: Connection, *, channel: str, update_id: int) -> bool:
     update, and PostgreSQL does not log an error for every redelivery.
     """
     statement = _CLAIM[session.dialect.name]
-    result = session.execute(statement, {"channel": channel, "update_id": update_id, "processed_at": utcnow()})
+    result = session.execute(
+        statement, {"channel": channel, "update_id": update_id, "processed_at": utcnow()}
+    )
     return result.rowcount == 1
 
 
@@ -238,9 +248,7 @@ def prune_processed_updates(session: Connection, *, now: datetime | None = None)
     return result.rowcount
 
 
-def set_active(
-    session: Connection, *, channel: str, external_id: str, active: bool
-) -> None:
+def set_active(session: Connection, *, channel: str, external_id: str, active: bool) -> None:
     session.execute(
         update(Patient)
         .where(Patient.channel == channel, Patient.external_id == external_id)
@@ -257,9 +265,7 @@ class JournalItem:
     created_at: datetime
 
 
-def journal(
-    session: Connection, *, patient_id: int, kind: str | None = None
-) -> list[JournalItem]:
+def journal(session: Connection, *, patient_id: int, kind: str | None = None) -> list[JournalItem]:
     query = select(
         JournalEntry.kind,
         JournalEntry.flow_id,
@@ -273,9 +279,7 @@ def journal(
     return [JournalItem(*row) for row in rows]
 
 
-def find_patient(
-    session: Connection, *, channel: str, external_id: str
-) -> PatientRecord | None:
+def find_patient(session: Connection, *, channel: str, external_id: str) -> PatientRecord | None:
     row = (
         session.execute(
             select(*_PATIENT_COLUMNS).where(
@@ -311,7 +315,9 @@ def latest_safety_event_at(
 ) -> datetime | None:
     """When the patient's latest stored safety event happened (for the on-call quiet window);
     ``excluding`` names categories that do not count."""
-    query = select(func.max(SafetyEventRow.created_at)).where(SafetyEventRow.patient_id == patient_id)
+    query = select(func.max(SafetyEventRow.created_at)).where(
+        SafetyEventRow.patient_id == patient_id
+    )
     if excluding:
         query = query.where(SafetyEventRow.category.not_in(excluding))
     found = session.execute(query).scalar_one_or_none()

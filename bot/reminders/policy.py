@@ -62,7 +62,12 @@ class SendStatus(StrEnum):
 
 
 def send_status(
-    *, now: datetime, due: datetime, grace: timedelta, hold: Hold, in_exercise: bool,
+    *,
+    now: datetime,
+    due: datetime,
+    grace: timedelta,
+    hold: Hold,
+    in_exercise: bool,
     quiet_for: timedelta | None,
 ) -> SendStatus:
     """``pending`` (send it), ``expired`` (too late) or ``skipped`` (the patient is busy).
@@ -97,7 +102,12 @@ class ReminderChange:
 
 
 _REMINDER_PROFILE = {
-    "timezone", "checkin_time", "checkins", "skip_tomorrow", "pause_days", "reminder_detail"
+    "timezone",
+    "checkin_time",
+    "checkins",
+    "skip_tomorrow",
+    "pause_days",
+    "reminder_detail",
 }
 _YES = (True, "yes", "on", "true")
 

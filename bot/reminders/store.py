@@ -1,5 +1,8 @@
 """Reminder rows: schedule them, claim the due ones exactly once, record how sending went.
 
+Over 300 lines: every statement on ``reminders`` and ``reminder_sends`` in one place, so the
+exactly-once argument below can be checked against all of them (the rules: policy.py).
+
 Exactly once: a due reminder is claimed by moving its ``next_due`` forward with a
 conditional UPDATE (``WHERE next_due = <the value read>``) in the same transaction that
 inserts its ``reminder_sends`` row (unique per patient and due instant). PostgreSQL also
@@ -23,7 +26,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
@@ -61,6 +64,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Claim:
     """One reminder this process now owns: send it, then mark it."""
@@ -80,16 +84,20 @@ class Claim:
 def schedule_missing(session: Connection, *, channel: str, now: datetime) -> int:
     """Give a schedule to patients who chose daily check-ins but have none yet (they chose
     before reminders existed, as after migration 0002); returns how many."""
-    missing = session.execute(
-        select(Patient.id)
-        .outerjoin(Reminder, Reminder.patient_id == Patient.id)
-        .where(
-            Patient.channel == channel,
-            Patient.checkins.is_(True),
-            Patient.checkin_time.is_not(None),
-            Reminder.patient_id.is_(None),
+    missing = (
+        session.execute(
+            select(Patient.id)
+            .outerjoin(Reminder, Reminder.patient_id == Patient.id)
+            .where(
+                Patient.channel == channel,
+                Patient.checkins.is_(True),
+                Patient.checkin_time.is_not(None),
+                Reminder.patient_id.is_(None),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for patient_id in missing:
         reschedule(session, patient_id=patient_id, now=now)
     return len(missing)
@@ -160,12 +168,15 @@ def _upsert(session: Connection, patient_id: int, values: dict[str, object]) -> 
         return
     try:
         with session.begin_nested():
-            session.execute(insert(Reminder).values(**{"unanswered": 0, **values, "patient_id": patient_id}))
+            session.execute(
+                insert(Reminder).values(**{"unanswered": 0, **values, "patient_id": patient_id})
+            )
     except IntegrityError:  # another transaction inserted it a moment ago
         session.execute(update(Reminder).where(Reminder.patient_id == patient_id).values(**values))
 
 
 # -- claiming --------------------------------------------------------------------------------
+
 
 def claim_due(
     session: Connection,
@@ -252,8 +263,12 @@ def claim_due(
         if send["status"] == SendStatus.PENDING:
             claims.append(
                 Claim(
-                    send_id, patient_id, external[patient_id], send["due_at"],  # type: ignore[arg-type]
-                    send["gentle"], detail[patient_id],  # type: ignore[arg-type]
+                    send_id,
+                    patient_id,
+                    external[patient_id],
+                    cast(datetime, send["due_at"]),
+                    bool(send["gentle"]),
+                    detail[patient_id],
                 )
             )
     not_sent = len(sends) - len(claims)
@@ -367,9 +382,14 @@ def claim_stale(
         if result.rowcount:
             claims.append(
                 Claim(
-                row.id, row.patient_id, row.external_id, due, row.gentle, bool(row.detailed),
-                row.attempts + 1,
-            )
+                    row.id,
+                    row.patient_id,
+                    row.external_id,
+                    due,
+                    row.gentle,
+                    bool(row.detailed),
+                    row.attempts + 1,
+                )
             )
     return claims
 
@@ -414,7 +434,9 @@ def mark_sent(session: Connection, *, sent: list[tuple[Claim, datetime]]) -> Non
 def mark_blocked(session: Connection, *, claim: Claim) -> None:
     """The patient blocked the bot: no more reminders until they turn them on again."""
     session.execute(
-        update(ReminderSend).where(ReminderSend.id == claim.send_id).values(status=SendStatus.BLOCKED.value)
+        update(ReminderSend)
+        .where(ReminderSend.id == claim.send_id)
+        .values(status=SendStatus.BLOCKED.value)
     )
     session.execute(
         update(Reminder).where(Reminder.patient_id == claim.patient_id).values(next_due=None)

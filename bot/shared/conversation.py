@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Asked", "ConversationState", "Crisis", "Frame", "Hold", "PatientView", "hold_from_json", "hold_to_json"]
+__all__ = [
+    "Asked",
+    "ConversationState",
+    "Crisis",
+    "Frame",
+    "Hold",
+    "PatientView",
+    "hold_from_json",
+    "hold_to_json",
+]
 
 _ASKED = "asked:"
 

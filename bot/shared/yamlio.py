@@ -126,7 +126,9 @@ def _expansion_problem(root: Node, file: str) -> Problem | None:
             return None
     except _Cycle as cycle:
         line = cycle.node.start_mark.line + 1
-        return Problem(file, line, "an alias (*name) refers to the item it is inside; write the value out")
+        return Problem(
+            file, line, "an alias (*name) refers to the item it is inside; write the value out"
+        )
     except RecursionError:
         return Problem(file, 1, "the items are nested too deeply; a flow needs only a few levels")
     biggest = root
@@ -134,7 +136,9 @@ def _expansion_problem(root: Node, file: str) -> Problem | None:
         biggest = max((value for _, value in root.value), key=size)
     line = biggest.start_mark.line + 1
     return Problem(
-        file, line, f"this expands to more than {MAX_VALUES:,} values (aliases *name inside each other); write it out plainly"
+        file,
+        line,
+        f"this expands to more than {MAX_VALUES:,} values (aliases *name inside each other); write it out plainly",
     )
 
 
@@ -186,7 +190,11 @@ def _build(node: Node, path: Path_, located: LocatedYaml, problems: list[Problem
         return _scalar_value(node)
     except (yaml.YAMLError, ValueError, TypeError, OverflowError):  # found by the fuzz test
         problems.append(
-            Problem(located.file, node.start_mark.line + 1, f"{node.tag.replace('tag:yaml.org,2002:', '!!')} cannot be read here; remove the tag")
+            Problem(
+                located.file,
+                node.start_mark.line + 1,
+                f"{node.tag.replace('tag:yaml.org,2002:', '!!')} cannot be read here; remove the tag",
+            )
         )
         return None
 

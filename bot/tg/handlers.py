@@ -95,9 +95,7 @@ class TelegramChannel:
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
         frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
-        log.error(
-            "update failed update=%s error=%s\n%s", update_id, type(error).__name__, frames
-        )
+        log.error("update failed update=%s error=%s\n%s", update_id, type(error).__name__, frames)
         if not isinstance(update, Update):
             return
         chat = update.effective_chat
@@ -137,8 +135,11 @@ class TelegramChannel:
         await self.outbox.interrupt(chat.id)
         event = replace(event, at=time.time())  # the engine paces against real time
         reply = await self.coach.service.handle(
-            str(chat.id), event, update_id=update.update_id,
-            reactivate=reactivate, from_admin=self._is_admin(update),
+            str(chat.id),
+            event,
+            update_id=update.update_id,
+            reactivate=reactivate,
+            from_admin=self._is_admin(update),
         )
         if not reply.stored and reactivate:
             self._known.discard(chat.id)  # not stored: read the active flag again next time
@@ -171,8 +172,9 @@ class TelegramChannel:
         detection = self.coach.engine.screen(Inbound.message(text))
         if detection is None or self.coach.engine.screener is None:
             return
-        log.warning("crisis language in an edited message chat=%d category=%s",
-                    chat.id, detection.category)
+        log.warning(
+            "crisis language in an edited message chat=%d category=%s", chat.id, detection.category
+        )
         await self.outbox.interrupt(chat.id)
         messages = self.coach.engine.stateless_crisis_messages(Inbound.message(text)) or []
         await self.outbox.deliver(chat.id, messages)
@@ -276,14 +278,18 @@ def _button_label(query: CallbackQuery) -> str | None:
 
 def _is_service_message(message: Message) -> bool:
     """Joins, leaves, pins, titles...: Telegram's own notes, not something a person wrote."""
-    return bool(
-        message.new_chat_members
-        or message.left_chat_member
-        or message.new_chat_title
-        or message.pinned_message
-        or message.group_chat_created
-        or message.supergroup_chat_created
-        or message.migrate_from_chat_id
-        or message.migrate_to_chat_id
-        or message.write_access_allowed
-    ) and message.effective_attachment is None and not message.text
+    return (
+        bool(
+            message.new_chat_members
+            or message.left_chat_member
+            or message.new_chat_title
+            or message.pinned_message
+            or message.group_chat_created
+            or message.supergroup_chat_created
+            or message.migrate_from_chat_id
+            or message.migrate_to_chat_id
+            or message.write_access_allowed
+        )
+        and message.effective_attachment is None
+        and not message.text
+    )

@@ -93,7 +93,9 @@ def build_application(
         oncall = None
         if settings.oncall_chat_id is not None:
             limiter = NoticeLimiter(settings.oncall_max_per_minute)
-            oncall = OncallAlerts(sender, settings.oncall_chat_id, lambda: coach.engine.library.content, limiter)
+            oncall = OncallAlerts(
+                sender, settings.oncall_chat_id, lambda: coach.engine.library.content, limiter
+            )
         reloader = Reloader(settings, coach)
         channel = TelegramChannel(
             coach, sender, oncall, admin_ids=settings.admin_ids, reloader=reloader

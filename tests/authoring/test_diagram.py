@@ -70,11 +70,21 @@ def test_every_edge_is_labelled_and_names_are_safe(tmp_path: Path) -> None:
 def test_coach_diagram_writes_checks_and_removes_drawings_of_gone_flows(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "flows", tmp_path / "flows")
     shutil.copytree(ROOT / "content", tmp_path / "content")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.sqlite3"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.sqlite3",
+    }
 
     def coach(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     assert coach("diagram").returncode == 0
     assert (tmp_path / "docs" / "flows" / "example.md").read_text(encoding="utf-8") == (
@@ -84,8 +94,14 @@ def test_coach_diagram_writes_checks_and_removes_drawings_of_gone_flows(tmp_path
     gone = tmp_path / "docs" / "flows" / "old_flow.md"
     gone.write_text("Drawn by `coach diagram`\n", encoding="utf-8")
     flow = tmp_path / "flows" / "example.yaml"
-    flow.write_text(flow.read_text(encoding="utf-8").replace("next: halt", "next: thought", 1), encoding="utf-8")
+    flow.write_text(
+        flow.read_text(encoding="utf-8").replace("next: halt", "next: thought", 1), encoding="utf-8"
+    )
     check = coach("diagram", "--check")
-    assert check.returncode == 1 and "example.md is out of date" in check.stdout and "old_flow.md" in check.stdout
+    assert (
+        check.returncode == 1
+        and "example.md is out of date" in check.stdout
+        and "old_flow.md" in check.stdout
+    )
     assert coach("diagram").returncode == 0 and not gone.exists()
     assert coach("diagram", "--check").returncode == 0

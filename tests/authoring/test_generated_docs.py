@@ -53,7 +53,8 @@ def test_committed_diagrams_are_current() -> None:
     docs = ROOT / "docs" / "flows"
     expected = all_diagrams(library, docs)
     stale = [
-        p.name for p, text in expected.items()
+        p.name
+        for p, text in expected.items()
         if not p.exists() or p.read_text(encoding="utf-8") != text
     ]
     extra = sorted(p.name for p in docs.glob("*.md") if p not in expected)

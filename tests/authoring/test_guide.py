@@ -30,8 +30,15 @@ def _blocks() -> list[tuple[str, str | None, str]]:
 def test_the_guide_covers_what_a_clinician_does() -> None:
     text = GUIDE.read_text(encoding="utf-8")
     for heading in (
-        "Change a text", "Add a step", "Add a button", "Add a flow", "Write a conversation test",
-        "Read a validation error", "See the diagram", "Try it in the terminal", "Worked example",
+        "Change a text",
+        "Add a step",
+        "Add a button",
+        "Add a flow",
+        "Write a conversation test",
+        "Read a validation error",
+        "See the diagram",
+        "Try it in the terminal",
+        "Worked example",
     ):
         assert f"## {heading}" in text, heading
 
@@ -39,7 +46,11 @@ def test_the_guide_covers_what_a_clinician_does() -> None:
 def test_the_worked_example_adds_a_step_with_a_button_that_chat_shows(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "flows", tmp_path / "flows")
     shutil.copytree(ROOT / "content", tmp_path / "content")
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/guide.sqlite3", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/guide.sqlite3",
+        "PYTHONPATH": str(ROOT),
+    }
     coach = f"{shlex.quote(sys.executable)} -m bot"
     anchor: str | None = None
     last_output = ""
@@ -57,14 +68,22 @@ def test_the_worked_example_adds_a_step_with_a_button_that_chat_shows(tmp_path: 
             if action == "append":
                 text = text.rstrip("\n") + "\n" + body
             else:
-                assert anchor is not None and text.count(anchor) == 1, f"the guide's anchor {anchor!r} is not unique in {file}"
+                assert anchor is not None and text.count(anchor) == 1, (
+                    f"the guide's anchor {anchor!r} is not unique in {file}"
+                )
                 text = text.replace(anchor, anchor + body if action == "insert-after" else body)
                 anchor = None
             path.write_text(text, encoding="utf-8")
         elif action == "run":
             command = body.replace(".venv/bin/coach", coach)
-            done = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True,
-                                  text=True, timeout=120)
+            done = subprocess.run(
+                ["bash", "-c", command],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert done.returncode == 0, f"{body}\n{done.stdout}\n{done.stderr}"
             assert "Traceback" not in done.stderr, done.stderr
             last_output = done.stdout
@@ -72,13 +91,21 @@ def test_the_worked_example_adds_a_step_with_a_button_that_chat_shows(tmp_path: 
             runs += 1
         elif action == "output":
             for line in body.splitlines():
-                assert line in last_output, f"the guide promises {line!r}; the output was:\n{last_output}"
+                assert line in last_output, (
+                    f"the guide promises {line!r}; the output was:\n{last_output}"
+                )
             outputs_checked += 1
         else:
             raise AssertionError(f"unknown worked-example action {action!r}")
     assert runs >= 4 and outputs_checked == runs
     # The try in coach chat showed the new button, then the new step with its buttons.
-    assert any("[5] Tired" in out and "coach> Tiredness makes everything harder" in out
-               and "[2] Keep going" in out for out in chats), chats
+    assert any(
+        "[5] Tired" in out
+        and "coach> Tiredness makes everything harder" in out
+        and "[2] Keep going" in out
+        for out in chats
+    ), chats
     assert (tmp_path / "docs" / "flows" / "example.md").exists()
-    assert "button: Tired" in (tmp_path / "docs" / "flows" / "example.md").read_text(encoding="utf-8")
+    assert "button: Tired" in (tmp_path / "docs" / "flows" / "example.md").read_text(
+        encoding="utf-8"
+    )

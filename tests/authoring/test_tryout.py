@@ -24,8 +24,14 @@ def library():  # type: ignore[no-untyped-def]
 
 
 def test_values_read_like_yaml_and_yes_no_stay_words() -> None:
-    assert parse_variables(["distress=9", "feeling=anxious", "share=yes", "halt=[hungry, tired]", "w=2.5"]) == {
-        "distress": 9, "feeling": "anxious", "share": "yes", "halt": ["hungry", "tired"], "w": 2.5,
+    assert parse_variables(
+        ["distress=9", "feeling=anxious", "share=yes", "halt=[hungry, tired]", "w=2.5"]
+    ) == {
+        "distress": 9,
+        "feeling": "anxious",
+        "share": "yes",
+        "halt": ["hungry", "tired"],
+        "w": 2.5,
     }
     assert parse_variables(["thought=I can't: really"]) == {"thought": "I can't: really"}
 
@@ -53,7 +59,9 @@ def test_unknown_step_and_missing_flow_are_explained(library) -> None:  # type: 
 def test_start_at_runs_the_step_with_the_given_answers(library) -> None:  # type: ignore[no-untyped-def]
     engine = Engine(library)
     state = ConversationState()
-    turn = engine.start_at(state, PatientView(), "example", "summary", {"feeling": "anxious", "distress": 9})
+    turn = engine.start_at(
+        state, PatientView(), "example", "summary", {"feeling": "anxious", "distress": 9}
+    )
     assert "anxious (9/10)" in turn.messages[0].text
     assert turn.records and turn.records[0].data["distress"] == 9
     assert not state.frames  # the flow ran to its end
@@ -62,9 +70,24 @@ def test_start_at_runs_the_step_with_the_given_answers(library) -> None:  # type
 def test_chat_from_a_step_through_the_terminal(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/try.sqlite3"}
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "chat", "--flow", "example", "--from", "distress",
-         "--set", "feeling=anxious"],
-        input="9\n", capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "chat",
+            "--flow",
+            "example",
+            "--from",
+            "distress",
+            "--set",
+            "feeling=anxious",
+        ],
+        input="9\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("coach> How strong is that feeling"), done.stdout
@@ -73,6 +96,11 @@ def test_chat_from_a_step_through_the_terminal(tmp_path: Path) -> None:
 
     wrong = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--flow", "example", "--from", "distres"],
-        input="", capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
     )
     assert wrong.returncode == 2 and 'did you mean "distress"' in wrong.stderr

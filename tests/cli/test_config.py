@@ -23,7 +23,9 @@ def test_defaults_need_nothing_installed(monkeypatch: pytest.MonkeyPatch, tmp_pa
         ("TELEGRAM_API_BASE_URL", "ftp://x", "/bot"),
     ],
 )
-def test_malformed_settings_are_named_with_a_fix(monkeypatch: pytest.MonkeyPatch, tmp_path, name: str, value: str, hint: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_settings_are_named_with_a_fix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, name: str, value: str, hint: str
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as caught:
@@ -48,7 +50,9 @@ def test_missing_token_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_path
         load_settings().bot_token()
 
 
-def test_oncall_settings_default_off_and_are_checked(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_oncall_settings_default_off_and_are_checked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ONCALL_CHAT_ID", "")
     settings = load_settings()
@@ -56,7 +60,11 @@ def test_oncall_settings_default_off_and_are_checked(monkeypatch: pytest.MonkeyP
     assert (settings.oncall_quiet_minutes, settings.oncall_max_per_minute) == (15, 5)
     monkeypatch.setenv("ONCALL_CHAT_ID", "-1001234567890")
     assert load_settings().oncall_chat_id == -1001234567890
-    for name, value in (("ONCALL_CHAT_ID", "@oncall"), ("ONCALL_QUIET_MINUTES", "0"), ("ONCALL_MAX_PER_MINUTE", "x")):
+    for name, value in (
+        ("ONCALL_CHAT_ID", "@oncall"),
+        ("ONCALL_QUIET_MINUTES", "0"),
+        ("ONCALL_MAX_PER_MINUTE", "x"),
+    ):
         monkeypatch.setenv(name, value)
         with pytest.raises(SettingsError) as caught:
             load_settings()

@@ -28,7 +28,10 @@ RISK_WORDS = "several days have been really hard"
 def coach(service: CoachService) -> CoachService:
     """The shared test service's database, with on-call notices switched on."""
     return CoachService(
-        service.engine, service.database, "test", oncall_quiet=QUIET,
+        service.engine,
+        service.database,
+        "test",
+        oncall_quiet=QUIET,
         default_timezone="America/New_York",
     )
 
@@ -54,7 +57,9 @@ async def profile(coach: CoachService, who: str, **updates: object) -> int:
     first = await coach.handle(who, Inbound.message("/menu"))
     assert first.patient_id is not None
     pid = first.patient_id
-    await coach.database.transaction(lambda c: coach_profile.update_profile(c, patient_id=pid, updates=updates))
+    await coach.database.transaction(
+        lambda c: coach_profile.update_profile(c, patient_id=pid, updates=updates)
+    )
     return pid
 
 
@@ -143,7 +148,9 @@ async def test_an_edited_message_is_logged_as_a_safety_event_without_a_step(
     assert await coach.record_safety_event("ed", event) is None  # inside the quiet window
     assert await coach.record_safety_event("stranger", event) is None
     rows = await coach.database.transaction(
-        lambda c: c.execute(select(SafetyEventRow.patient_id, SafetyEventRow.category, SafetyEventRow.rule_id)).all()
+        lambda c: c.execute(
+            select(SafetyEventRow.patient_id, SafetyEventRow.category, SafetyEventRow.rule_id)
+        ).all()
     )
     assert [tuple(r) for r in rows] == [(pid, "suicide", "suicide.test_rule")] * 2
     # The exercise did not move: the next answer is still the situation.

@@ -14,7 +14,9 @@ from tests.db.test_storage import count, walk_example
 async def test_declining_consent_stores_nothing(service: CoachService) -> None:
     reply = await service.handle("c1", Inbound.message("/start"))
     for _ in range(10):
-        labels = {b.label: b.token for m in reply.messages for row in m.buttons for b in row if b.token}
+        labels = {
+            b.label: b.token for m in reply.messages for row in m.buttons for b in row if b.token
+        }
         if "No" in labels:
             reply = await service.handle("c1", Inbound.press(labels["No"]))
             break
@@ -44,25 +46,41 @@ async def test_safety_plan_keeps_sections_skipped_while_editing(service: CoachSe
     from bot.shared.messages import JournalRecord
 
     await service.handle("c3", Inbound.message("/menu"))
-    patient_id = (await service.database.transaction(
-        lambda c: store.find_patient(c, channel="test", external_id="c3"))).id  # type: ignore[union-attr]
+    patient_id = (
+        await service.database.transaction(
+            lambda c: store.find_patient(c, channel="test", external_id="c3")
+        )
+    ).id  # type: ignore[union-attr]
     first = JournalRecord("safety_plan", "safety_plan", 1, {"reasons": "my kids", "coping": "walk"})
-    await service.database.transaction(lambda c: store.add_journal_records(c, patient_id=patient_id, records=[first]))
+    await service.database.transaction(
+        lambda c: store.add_journal_records(c, patient_id=patient_id, records=[first])
+    )
     edited = JournalRecord("safety_plan", "safety_plan", 1, {"reasons": None, "coping": "call Jo"})
     merged = await service.database.transaction(lambda c: keep_earlier_plan(c, patient_id, edited))
     assert merged.data == {"reasons": "my kids", "coping": "call Jo"}
-    total = await service.database.transaction(lambda c: c.execute(select(func.count()).select_from(JournalEntry)).scalar_one())
+    total = await service.database.transaction(
+        lambda c: c.execute(select(func.count()).select_from(JournalEntry)).scalar_one()
+    )
     assert total == 1
 
 
 async def test_sos_shows_the_patients_own_plan_first(service: CoachService) -> None:
     reply = await service.handle("c4", Inbound.message("/plan"))
-    answers = ["Not sleeping", "A long walk", "My sister's place", "Maria, 555-0142", "My counselor",
-               "Give my supply to Jo", "My daughter"]
+    answers = [
+        "Not sleeping",
+        "A long walk",
+        "My sister's place",
+        "Maria, 555-0142",
+        "My counselor",
+        "Give my supply to Jo",
+        "My daughter",
+    ]
     for answer in answers:
         reply = await service.handle("c4", Inbound.message(answer))
     assert any(r.kind == "safety_plan" for r in reply.records), [m.text for m in reply.messages]
     sos = await service.handle("c4", Inbound.message("/sos"))
-    assert "My daughter" in sos.messages[0].text and "988" in "\n".join(m.text for m in sos.messages[1:])
+    assert "My daughter" in sos.messages[0].text and "988" in "\n".join(
+        m.text for m in sos.messages[1:]
+    )
     other = await service.handle("c5", Inbound.message("/sos"))
     assert "My daughter" not in "\n".join(m.text for m in other.messages)

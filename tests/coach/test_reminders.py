@@ -63,7 +63,9 @@ async def add_patient(
     service: CoachService, external_id: str, zone: str = "America/New_York", at: str = "09:00"
 ) -> int:
     def step(connection: Any) -> int:
-        loaded = store.load_conversation(connection, channel=service.channel, external_id=external_id)
+        loaded = store.load_conversation(
+            connection, channel=service.channel, external_id=external_id
+        )
         assert loaded is not None
         coach_profile.update_profile(
             connection,
@@ -83,14 +85,18 @@ async def profile(service: CoachService, patient_id: int, **updates: Any) -> Non
 
 async def next_due(service: CoachService, patient_id: int) -> datetime | None:
     due = await service.database.transaction(
-        lambda c: c.execute(select(Reminder.next_due).where(Reminder.patient_id == patient_id)).scalar()
+        lambda c: c.execute(
+            select(Reminder.next_due).where(Reminder.patient_id == patient_id)
+        ).scalar()
     )
     return as_utc(due) if due else None
 
 
 async def statuses(database: Database) -> list[str]:
     return await database.transaction(
-        lambda c: [row[0] for row in c.execute(select(ReminderSend.status).order_by(ReminderSend.id))]
+        lambda c: [
+            row[0] for row in c.execute(select(ReminderSend.status).order_by(ReminderSend.id))
+        ]
     )
 
 
@@ -166,7 +172,9 @@ async def test_zone_and_time_changes_reschedule(
     assert await next_due(service, pid) == utc(2026, 6, 1, 16, 30)
 
 
-async def test_skip_tomorrow_and_pause(service: CoachService, clock: time_machine.Traveller) -> None:
+async def test_skip_tomorrow_and_pause(
+    service: CoachService, clock: time_machine.Traveller
+) -> None:
     outbox = Outbox()
     pid = await add_patient(service, "eli")  # 08:00 in New York now
     await profile(service, pid, skip_tomorrow="yes")
@@ -213,8 +221,12 @@ async def test_a_batch_claimed_by_a_dead_process_is_sent_once_after_its_lease(
     # A process claims the batch, then is killed before sending anything.
     claims, _ = await service.database.transaction(
         lambda c: reminders.claim_due(
-            c, channel=service.channel, now=datetime.now(UTC), grace=timedelta(hours=2),
-            lease=timedelta(minutes=2), limit=10,
+            c,
+            channel=service.channel,
+            now=datetime.now(UTC),
+            grace=timedelta(hours=2),
+            lease=timedelta(minutes=2),
+            limit=10,
         )
     )
     assert len(claims) == 2
@@ -235,8 +247,12 @@ async def test_a_claim_left_unsent_past_the_grace_expires(
     clock.move_to(utc(2026, 6, 1, 13, 0, 5))
     await service.database.transaction(
         lambda c: reminders.claim_due(
-            c, channel=service.channel, now=datetime.now(UTC), grace=timedelta(hours=2),
-            lease=timedelta(minutes=2), limit=10,
+            c,
+            channel=service.channel,
+            now=datetime.now(UTC),
+            grace=timedelta(hours=2),
+            lease=timedelta(minutes=2),
+            limit=10,
         )
     )
     clock.move_to(utc(2026, 6, 1, 16))
@@ -277,7 +293,9 @@ async def test_three_unanswered_make_it_gentler_and_rarer(
         await loop.tick()
     messages = outbox.to("lee")
     assert len(messages) == 4
-    assert not any("Change or stop" in b.label for m in messages[:3] for row in m.buttons for b in row)
+    assert not any(
+        "Change or stop" in b.label for m in messages[:3] for row in m.buttons for b in row
+    )
     gentle = messages[3]
     assert "every few days" in gentle.text
     change = [b for row in gentle.buttons for b in row if b.token == "flow:reminders"]
@@ -387,8 +405,12 @@ async def test_neutral_unless_the_patient_chose_the_question(
 async def _claim_now(service: CoachService) -> list[reminders.Claim]:
     claims, _ = await service.database.transaction(
         lambda c: reminders.claim_due(
-            c, channel=service.channel, now=datetime.now(UTC), grace=timedelta(hours=2),
-            lease=timedelta(minutes=2), limit=10,
+            c,
+            channel=service.channel,
+            now=datetime.now(UTC),
+            grace=timedelta(hours=2),
+            lease=timedelta(minutes=2),
+            limit=10,
         )
     )
     return claims
@@ -474,7 +496,8 @@ async def test_opening_a_reminder_checks_again_for_a_crisis_hold_or_a_deleted_pa
     with pytest.raises(PatientBusy):
         await service.start_flow("gone", "checkin", unless_busy=HOLD)
     found = await service.database.transaction(
-        lambda c: db_store.find_patient(c, channel=service.channel, external_id="gone"))
+        lambda c: db_store.find_patient(c, channel=service.channel, external_id="gone")
+    )
     assert found is None  # the reminder did not bring the deleted patient back
 
 
@@ -490,7 +513,8 @@ async def test_patients_who_chose_check_ins_before_reminders_existed_get_a_sched
     await service.database.transaction(lambda c: c.execute(delete(Reminder)))  # as before 0002
     assert await next_due(service, pid) is None
     added = await service.database.transaction(
-        lambda c: schedule_missing(c, channel=service.channel, now=utc(2026, 6, 1, 10)))
+        lambda c: schedule_missing(c, channel=service.channel, now=utc(2026, 6, 1, 10))
+    )
     assert added == 1 and await next_due(service, pid) == utc(2026, 6, 1, 13)
 
 

@@ -15,8 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def _start(env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "chat", "--patient", "kim"],
-        cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, bufsize=1,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
     )
 
 
@@ -35,8 +40,12 @@ def _wait_for(process: subprocess.Popen[str], needle: str, timeout: float = 30) 
 
 
 def test_kill_9_mid_flow_then_resume(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/coach.sqlite3",
-           "FLOWS_DIR": str(ROOT / "flows"), "CONTENT_DIR": str(ROOT / "content")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/coach.sqlite3",
+        "FLOWS_DIR": str(ROOT / "flows"),
+        "CONTENT_DIR": str(ROOT / "content"),
+    }
     first = _start(env)
     assert first.stdin is not None
     first.stdin.write("/example\n")

@@ -18,9 +18,7 @@ from tests.tg.conftest import FAST_RETRIES, Patients, eventually, say, settle, t
 from tests.tg_emulator import BotApiEmulator
 
 
-async def test_a_redelivered_update_is_handled_once(
-    app: Application, emu: BotApiEmulator
-) -> None:
+async def test_a_redelivered_update_is_handled_once(app: Application, emu: BotApiEmulator) -> None:
     user = emu.user(3001)
     await say(user, "/example", count=2)
     answer = await user.press("Angry")

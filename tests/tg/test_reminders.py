@@ -29,7 +29,12 @@ async def _due_now(patients: Patients, chat_id: int) -> None:
         coach_profile.update_profile(
             connection,
             patient_id=loaded.patient.id,
-            updates={"consent": "yes", "timezone": "UTC", "checkin_time": "09:00", "checkins": "yes"},
+            updates={
+                "consent": "yes",
+                "timezone": "UTC",
+                "checkin_time": "09:00",
+                "checkins": "yes",
+            },
         )
         connection.execute(
             update(Reminder)

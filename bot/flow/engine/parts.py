@@ -75,7 +75,9 @@ class EngineParts:
         return self.library.content.get(key)
 
     def _menu_button(self) -> Button:
-        return Button(self._text_of("system.menu_button"), token=tokens.encode(tokens.SystemButton.MENU))
+        return Button(
+            self._text_of("system.menu_button"), token=tokens.encode(tokens.SystemButton.MENU)
+        )
 
     def _say_key(self, ctx: Context, key: str, buttons: Rows = ()) -> None:
         text = render(self._text_of(key), ctx.patient.variables())
