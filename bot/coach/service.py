@@ -250,6 +250,16 @@ class CoachService:
             )
         return reply
 
+    def crisis_in_edit(self, text: str) -> tuple[SafetyEvent, list[OutboundMessage]] | None:
+        """An edited message is screened only (a step is never re-answered): its detection
+        and the help lines to send at once, needing no database; then record_safety_event."""
+        engine = self.engine
+        event = Inbound.message(text)
+        detection = engine.screen(event)
+        if detection is None or engine.screener is None:
+            return None
+        return detection, engine.stateless_crisis_messages(event) or []
+
     async def record_safety_event(
         self, external_id: str, event: SafetyEvent
     ) -> OncallNotice | None:

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """A single thing wrong in a file a clinician edits."""
+    """A single thing wrong in a file a clinician edits.
+
+    ``code`` names the rule that found it (``step.text``, ``flow.graph``...), stable across
+    wordings, for tools and tests; it is not part of what the clinician reads or of equality.
+    """
 
     file: str
     line: int
     message: str
+    code: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"

@@ -169,15 +169,15 @@ class TelegramChannel:
         text = message.text if message.text is not None else message.caption
         if not text:
             return
-        detection = self.coach.engine.screen(Inbound.message(text))
-        if detection is None or self.coach.engine.screener is None:
+        found = self.coach.service.crisis_in_edit(text)
+        if found is None:
             return
+        detection, messages = found
         log.warning(
             "crisis language in an edited message chat=%d category=%s", chat.id, detection.category
         )
         await self.outbox.interrupt(chat.id)
-        messages = self.coach.engine.stateless_crisis_messages(Inbound.message(text)) or []
-        await self.outbox.deliver(chat.id, messages)
+        await self.outbox.deliver(chat.id, messages)  # the help lines first, then the record
         notice = await self.coach.service.record_safety_event(str(chat.id), detection)
         if notice is not None and self.oncall is not None:
             self.oncall.notify(notice)
