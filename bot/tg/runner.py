@@ -25,6 +25,7 @@ from telegram.ext import (
     ContextTypes,
     TypeHandler,
 )
+from telegram.request import BaseRequest
 
 from bot.coach.build import build_coach
 from bot.coach.reload import Reloader
@@ -78,11 +79,13 @@ def build_application(
     *,
     max_rate: float = TELEGRAM_MAX_RATE,
     retry_delays: Sequence[float] = RETRY_DELAYS,
+    request: BaseRequest | None = None,
 ) -> App:
     """The PTB application; the coach itself is built in ``post_init`` (it needs a loop).
 
     ``max_rate`` is the overall sends per second the rate limiter allows (0: no limit,
-    for benchmarks against the emulator).
+    for benchmarks against the emulator). ``request``: what carries the Bot API calls
+    instead of aiohttp (a recording one, for in-process tests).
     """
     # httpx logs every request URL at INFO, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -149,7 +152,7 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor())
         # aiohttp rather than PTB's default httpx: about 40% less CPU per update
         # (benchmarks/telegram_e2e.py); getUpdates has its own single connection.
-        .request(AiohttpRequest())
+        .request(request or AiohttpRequest())
         .get_updates_request(AiohttpRequest(connections=1))
         .post_init(post_init)
         .post_stop(post_stop)
