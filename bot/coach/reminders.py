@@ -126,17 +126,22 @@ class Dispatcher:
 
     def _claim(self, connection: Connection) -> tuple[list[Claim], int]:
         now = datetime.now(UTC)
-        options = {
-            "channel": self.service.channel,
-            "now": now,
-            "grace": self.settings.grace,
-            "lease": self.settings.lease,
-        }
-        stale = store.claim_stale(connection, limit=self.settings.batch, **options)  # type: ignore[arg-type]
+        channel, grace, lease = self.service.channel, self.settings.grace, self.settings.lease
+        stale = store.claim_stale(
+            connection,
+            channel=channel,
+            now=now,
+            grace=grace,
+            lease=lease,
+            limit=self.settings.batch,
+        )
         fresh, handled = store.claim_due(
             connection,
+            channel=channel,
+            now=now,
+            grace=grace,
+            lease=lease,
             limit=max(self.settings.batch - len(stale), 0),
-            **options,  # type: ignore[arg-type]
         )
         return stale + fresh, handled + len(stale)
 

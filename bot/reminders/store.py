@@ -46,7 +46,7 @@ from bot.reminders.policy import (
     zone,
 )
 from bot.reminders.schedule import local_date
-from bot.shared.conversation import hold_from_json
+from bot.shared.conversation import ConversationState
 
 __all__ = [
     "BUSY",
@@ -278,13 +278,14 @@ def claim_due(
 
 
 def _status(row: Any, now: datetime, due: datetime, grace: timedelta) -> SendStatus:
-    state = row.state or {}
+    """What the policy says of this due row, from the conversation as the typed value."""
+    conversation = ConversationState.from_json(row.state)
     return send_status(
         now=now,
         due=due,
         grace=grace,
-        hold=hold_from_json(state.get("hold")),
-        in_exercise=bool(state.get("frames")),
+        hold=conversation.hold,
+        in_exercise=bool(conversation.frames),
         quiet_for=now - as_utc(row.updated_at) if row.updated_at is not None else None,
     )
 
