@@ -37,10 +37,12 @@ class StillChoosing:
 
 
 class AskKind:
-    """One ``ask:`` kind. ``typed_only`` kinds have no buttons: a press is not an answer."""
+    """One ``ask:`` kind. ``typed_only`` kinds have no buttons: a press is not an answer;
+    ``numeric`` kinds save a number (conditions may compare them with < and >)."""
 
     name: ClassVar[str]
     typed_only: ClassVar[bool] = False
+    numeric: ClassVar[bool] = False
 
     def __init__(self, content: Content) -> None:
         self.content = content

@@ -23,6 +23,7 @@ COMMON_TIMEZONES = (
 
 class Scale(AskKind):
     name = "scale"
+    numeric = True
 
     def buttons(self, question_number: int, step: Step, frame: Frame) -> list[tuple[Button, ...]]:
         low, high = scale_bounds(step)
@@ -95,6 +96,7 @@ class Text(AskKind):
 class Number(AskKind):
     name = "number"
     typed_only = True
+    numeric = True
 
     def read_answer(
         self, step: Step, frame: Frame, button: str | None, text: str | None

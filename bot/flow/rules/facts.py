@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
+from bot.flow.asks import ASK_KINDS
 from bot.flow.conditions import Condition
 from bot.flow.schema import SayItem, SayKey, SayText, Step
 
 PATIENT_VARIABLES = ("patient.name", "patient.timezone", "patient.checkin_time")
-NUMERIC_ASKS = {"scale", "number"}
+NUMERIC_ASKS = {name for name, kind in ASK_KINDS.items() if kind.numeric}
 #: Texts the engine itself needs (buttons and re-asks) and so must exist in content/.
 SYSTEM_KEYS = (
     "system.yes",
