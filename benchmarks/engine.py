@@ -18,14 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import bot.flow.engine as engine_module
+import bot.flow.engine.runner as engine_module
+from bot.coach.service import CoachService
 from bot.db.migrate import upgrade_to_head
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.flow.library import load_library
 from bot.flow.machine import advance, build_machine
-from bot.flow.turn import Inbound
-from bot.service import CoachService
+from bot.shared.messages import Inbound
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = 10
@@ -48,10 +48,13 @@ def write_flow(folder: Path) -> tuple[Path, Path]:
             branch = f"\n    next: {nxt}"
         steps.append(f"  s{i}:\n    text: 'Question {i}?'\n    ask: {kind}\n    save: a{i}{branch}")
     fields = ", ".join(f"a{i}" for i in range(1, STEPS))
-    steps.append(f"  end:\n    say: bench.bye\n    record: {{kind: bench, fields: [{fields}]}}\n    end: true")
+    steps.append(
+        f"  end:\n    say: bench.bye\n    record: {{kind: bench, fields: [{fields}]}}\n    end: true"
+    )
     (flows / "bench.yaml").write_text(
         "id: bench\ntitle: Bench\ndescription: Benchmark flow.\nversion: 1\nstart: {command: bench}\nsteps:\n"
-        + "\n".join(steps) + "\n"
+        + "\n".join(steps)
+        + "\n"
     )
     return flows, content
 
@@ -69,6 +72,7 @@ async def run(conversations: int, naive: bool) -> dict[str, float]:
     assert not library.problems, library.problems
     original = engine_module.advance
     if naive:
+
         def advance_with_new_machine(machine, step, variables, choice):  # type: ignore[no-untyped-def]
             compiled = library.flows["bench"]
             fresh = build_machine(compiled.flow, compiled.facts.conditions)
@@ -109,10 +113,15 @@ def main() -> None:
     args = parser.parse_args()
     shared = asyncio.run(run(args.conversations, naive=False))
     naive = asyncio.run(run(args.conversations, naive=True))
-    for name, figures in (("shared machine per flow", shared), ("new Machine per step (naive)", naive)):
-        print(f"{name:30s} {figures['steps']:.0f} steps  {figures['steps_per_s']:8.0f} steps/s  "
-              f"p50 {figures['p50_ms']:.2f} ms  p99 {figures['p99_ms']:.2f} ms  "
-              f"peak RSS {figures['peak_rss_mb']:.0f} MB")
+    for name, figures in (
+        ("shared machine per flow", shared),
+        ("new Machine per step (naive)", naive),
+    ):
+        print(
+            f"{name:30s} {figures['steps']:.0f} steps  {figures['steps_per_s']:8.0f} steps/s  "
+            f"p50 {figures['p50_ms']:.2f} ms  p99 {figures['p99_ms']:.2f} ms  "
+            f"peak RSS {figures['peak_rss_mb']:.0f} MB"
+        )
     print(f"shared/naive throughput ratio: {shared['steps_per_s'] / naive['steps_per_s']:.2f}x")
 
 

@@ -37,13 +37,13 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import delete, insert, select  # noqa: E402
 
-from bot.app import build_coach, build_library  # noqa: E402
+from bot.coach.build import build_coach, build_library  # noqa: E402
+from bot.coach.reminders import Dispatcher, DispatchSettings  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db.migrate import upgrade_to_head  # noqa: E402
 from bot.db.models import Conversation, Patient, Reminder, ReminderSend  # noqa: E402
 from bot.db.session import Database  # noqa: E402
-from bot.flow.turn import OutboundMessage  # noqa: E402
-from bot.reminders.dispatcher import Dispatcher, DispatchSettings  # noqa: E402
+from bot.shared.messages import OutboundMessage  # noqa: E402
 
 TOKEN = "123456:BENCH"
 FIRST_CHAT = 500_000
@@ -72,17 +72,27 @@ async def seed(database_url: str, count: int) -> None:
     def fill(connection) -> None:  # type: ignore[no-untyped-def]
         for table in (ReminderSend, Reminder, Conversation, Patient):
             connection.execute(delete(table))
-        ids = connection.execute(
-            insert(Patient).returning(Patient.id, sort_by_parameter_order=True),
-            [
-                {
-                    "channel": "telegram", "external_id": str(FIRST_CHAT + n), "timezone": "UTC",
-                    "checkin_time": hhmm, "checkins": True, "consent": True, "active": True,
-                    "crisis_alerts": False, "created_at": now,
-                }
-                for n in range(count)
-            ],
-        ).scalars().all()
+        ids = (
+            connection.execute(
+                insert(Patient).returning(Patient.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "channel": "telegram",
+                        "external_id": str(FIRST_CHAT + n),
+                        "timezone": "UTC",
+                        "checkin_time": hhmm,
+                        "checkins": True,
+                        "consent": True,
+                        "active": True,
+                        "crisis_alerts": False,
+                        "created_at": now,
+                    }
+                    for n in range(count)
+                ],
+            )
+            .scalars()
+            .all()
+        )
         connection.execute(
             insert(Reminder),
             [
@@ -148,7 +158,7 @@ async def part_rate(database_url: str, count: int) -> None:
         times = sorted(c.at for c in emu.call_log if _is_send(c) and c.status == 200)
         refused = sum(1 for c in emu.call_log if _is_send(c) and c.status == 429)
         chats = _receivers(emu)
-    steady = times[len(times) // 10:]  # leave out the first tenth (start-up)
+    steady = times[len(times) // 10 :]  # leave out the first tenth (start-up)
     rate = (len(steady) - 1) / (steady[-1] - steady[0]) if len(steady) > 1 else 0.0
     print(
         f"rate     {count} reminders (a slice; the rate is what matters) with the rate limiter "
@@ -196,9 +206,15 @@ async def part_kill(database_url: str, count: int) -> None:
 
     await seed(database_url, count)
     async with BotApiEmulator(token=TOKEN) as emu:
+
         async def start() -> asyncio.subprocess.Process:
             return await asyncio.create_subprocess_exec(
-                sys.executable, __file__, "--serve", database_url, emu.base_url, cwd=ROOT,
+                sys.executable,
+                __file__,
+                "--serve",
+                database_url,
+                emu.base_url,
+                cwd=ROOT,
                 env={**os.environ, "PYTHONPATH": str(ROOT)},
             )
 
@@ -247,13 +263,15 @@ async def main() -> None:
     parser.add_argument("--rate-slice", type=int, default=600)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--parts", default="cost,rate,kill")
-    parser.add_argument("--serve", nargs=2, metavar=("DATABASE_URL", "BASE_URL"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--serve", nargs=2, metavar=("DATABASE_URL", "BASE_URL"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.serve:
         await serve(*args.serve)
         return
     with tempfile.TemporaryDirectory() as tmp:
+
         def url(part: str) -> str:
             return args.database_url or f"sqlite+aiosqlite:///{tmp}/{part}.sqlite3"
 

@@ -78,7 +78,7 @@ def write_flow(workdir: Path) -> tuple[Path, Path]:
 
 
 async def serve_coach(base_url: str, workdir: Path) -> None:
-    from bot.app import build_library
+    from bot.coach.build import build_library
     from bot.config import Settings
     from bot.tg.runner import running_bot
 
@@ -218,7 +218,9 @@ def fast_emulator():  # type: ignore[no-untyped-def]
     return FastEmulator(token=TOKEN)
 
 
-async def run_patients(emu, first_id: int, count: int, think: float) -> tuple[int, float, list[float]]:  # type: ignore[no-untyped-def]
+async def run_patients(
+    emu, first_id: int, count: int, think: float
+) -> tuple[int, float, list[float]]:  # type: ignore[no-untyped-def]
     """``count`` patients through the flow at once; (updates, seconds, latencies)."""
     latencies: list[float] = []
     loop = asyncio.get_running_loop()
@@ -248,8 +250,17 @@ async def bench_bot(
     async with fast_emulator() as emu:
         profiler = ["-m", "cProfile", "-o", str(profile / f"{kind}.prof")] if profile else []
         child = subprocess.Popen(
-            [sys.executable, *profiler, __file__, "--serve", kind, "--base-url", emu.base_url,
-             "--workdir", str(workdir)],
+            [
+                sys.executable,
+                *profiler,
+                __file__,
+                "--serve",
+                kind,
+                "--base-url",
+                emu.base_url,
+                "--workdir",
+                str(workdir),
+            ],
             stdout=subprocess.PIPE,
             cwd=ROOT,
         )
@@ -265,8 +276,11 @@ async def bench_bot(
                 results.append(Result(kind, mode, updates, seconds, latencies, cpu))
                 print(results[-1].line(), flush=True)
             calls = emu.stats()["calls"]
-            print(f"{kind:9s} Bot API calls: "
-                  + ", ".join(f"{name} {n}" for name, n in sorted(calls.items())), flush=True)
+            print(
+                f"{kind:9s} Bot API calls: "
+                + ", ".join(f"{name} {n}" for name, n in sorted(calls.items())),
+                flush=True,
+            )
         finally:
             child.send_signal(signal.SIGTERM)
             await asyncio.to_thread(child.wait, 30)
@@ -292,27 +306,36 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="tg-bench-") as tmp:
         workdir = Path(tmp)
         write_flow(workdir)
-        print(f"{args.patients} patients x {STEPS + 1} updates (/bench + {STEPS} answers), "
-              f"paced think time ~{args.think} s; python {sys.version.split()[0]}, "
-              f"{os.cpu_count()} CPUs")
+        print(
+            f"{args.patients} patients x {STEPS + 1} updates (/bench + {STEPS} answers), "
+            f"paced think time ~{args.think} s; python {sys.version.split()[0]}, "
+            f"{os.cpu_count()} CPUs"
+        )
         coach = await bench_bot("coach", args.patients, args.think, workdir, args.profile)
         stored = await count_journal(workdir)
         expected = 10 + 2 * args.patients
         print(f"coach: {stored} journal entries stored (expected {expected}); every step committed")
         baseline = await bench_bot("baseline", args.patients, args.think, workdir, args.profile)
         for ours, theirs in zip(coach, baseline, strict=True):
-            print(f"{ours.mode}: throughput coach/baseline = {ours.rate / theirs.rate:.2f}; "
-                  f"p99 coach {ours.pct(99):.1f} ms vs baseline {theirs.pct(99):.1f} ms")
+            print(
+                f"{ours.mode}: throughput coach/baseline = {ours.rate / theirs.rate:.2f}; "
+                f"p99 coach {ours.pct(99):.1f} ms vs baseline {theirs.pct(99):.1f} ms"
+            )
 
 
 def _cli() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--patients", type=int, default=200)
-    parser.add_argument("--think", type=float, default=0.5,
-                        help="mean think time in the paced round, seconds")
-    parser.add_argument("--profile", type=Path,
-                        help="write each bot's cProfile stats into this folder (coach.prof, baseline.prof)")
+    parser.add_argument(
+        "--think", type=float, default=0.5, help="mean think time in the paced round, seconds"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="write each bot's cProfile stats into this folder (coach.prof, baseline.prof)",
+    )
     parser.add_argument("--serve", choices=("coach", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)

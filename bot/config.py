@@ -126,7 +126,9 @@ class Settings(BaseSettings):
                 f"put TELEGRAM_BOT_TOKEN=<{_HINTS['TELEGRAM_BOT_TOKEN']}> in .env"
             )
         if ":" not in token:
-            raise SettingsError(f"TELEGRAM_BOT_TOKEN does not look like a bot token; write {_HINTS['TELEGRAM_BOT_TOKEN']}")
+            raise SettingsError(
+                f"TELEGRAM_BOT_TOKEN does not look like a bot token; write {_HINTS['TELEGRAM_BOT_TOKEN']}"
+            )
         return token
 
 

@@ -11,9 +11,10 @@ import asyncio
 import sys
 from typing import Any, TextIO
 
-from bot.flow.testing import plain
-from bot.flow.turn import Button, Inbound
-from bot.service import CoachService, Reply
+from bot.authoring.testing import plain
+from bot.coach.service import CoachService, Reply
+from bot.shared import tokens
+from bot.shared.messages import Button, Inbound
 
 
 class TerminalChat:
@@ -24,13 +25,20 @@ class TerminalChat:
         self.pauses = pauses
         self.buttons: list[Button] = []
 
-    async def start(self, flow_id: str | None, from_step: str | None = None,
-                    variables: dict[str, Any] | None = None) -> None:
+    async def start(
+        self,
+        flow_id: str | None,
+        from_step: str | None = None,
+        variables: dict[str, Any] | None = None,
+    ) -> None:
         if flow_id and from_step:
-            await self.show(await self.service.start_flow(
-                self.patient, flow_id, at_step=from_step, variables=variables or {}))
+            await self.show(
+                await self.service.start_flow(
+                    self.patient, flow_id, at_step=from_step, variables=variables or {}
+                )
+            )
         elif flow_id:
-            await self.send(Inbound.press(f"flow:{flow_id}"))
+            await self.send(Inbound.press(tokens.encode(tokens.OpenFlow(flow_id))))
         else:
             await self.send(Inbound.message("/menu"))
 
@@ -40,7 +48,9 @@ class TerminalChat:
     def to_event(self, line: str) -> Inbound:
         """A typed line: a button's words or number presses it; anything else is text."""
         text = line.rstrip("\n")
-        by_label = next((b for b in self.buttons if b.token and b.label.lower() == text.strip().lower()), None)
+        by_label = next(
+            (b for b in self.buttons if b.token and b.label.lower() == text.strip().lower()), None
+        )
         if by_label is not None:
             return Inbound.press(by_label.token or "")
         stripped = text.strip()
@@ -77,9 +87,16 @@ class TerminalChat:
             self.out.write(f"   [{i}] {button.label}{target}\n")
 
 
-async def run_chat(service: CoachService, *, patient: str, flow_id: str | None, stdin: TextIO = sys.stdin,
-                   out: TextIO = sys.stdout, from_step: str | None = None,
-                   variables: dict[str, Any] | None = None) -> None:
+async def run_chat(
+    service: CoachService,
+    *,
+    patient: str,
+    flow_id: str | None,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    from_step: str | None = None,
+    variables: dict[str, Any] | None = None,
+) -> None:
     interactive = stdin.isatty()
     chat = TerminalChat(service, patient, out, pauses=interactive)
     await chat.start(flow_id, from_step, variables)

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.app import build_engine
+from bot.coach.build import build_engine
+from bot.coach.service import CoachService
 from bot.config import Settings
 from bot.db.migrate import upgrade_to_head
 from bot.db.session import Database, create_engine
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary, load_library
-from bot.service import CoachService
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWS = ROOT / "flows"

@@ -15,7 +15,12 @@ def test_chat_with_piped_input(tmp_path: Path) -> None:
     script = "2\n9\n1\nDone ✓\nI can't cope\n90\nNo\n10pm\nChicago\n"
     done = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--flow", "example", "--patient", "ana"],
-        input=script, capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout

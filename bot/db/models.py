@@ -1,6 +1,6 @@
 """The tables. Health data lives here and nowhere else (never in logs).
 
-A conversation is one JSON document per patient (bot.flow.state), versioned by a
+A conversation is one JSON document per patient (bot.shared.conversation), versioned by a
 revision number so two processes cannot overwrite each other's step.
 """
 
@@ -144,7 +144,9 @@ class ReminderSend(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column()
     gentle: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16))  # pending, sending, sent, unknown, skipped, expired, blocked, failed
+    status: Mapped[str] = mapped_column(
+        String(16)
+    )  # pending, sending, sent, unknown, skipped, expired, blocked, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()

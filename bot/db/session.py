@@ -43,7 +43,9 @@ class Database:
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             sync_url = parsed.set(drivername="sqlite")
-            self._sync = create_sync_engine(sync_url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+            self._sync = create_sync_engine(
+                sync_url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+            )
             event.listen(self._sync, "connect", _sqlite_pragmas)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         else:
@@ -53,7 +55,9 @@ class Database:
     async def transaction(self, fn: Callable[[Connection], T]) -> T:
         if self._sync is not None:
             assert self._thread is not None
-            return await asyncio.get_running_loop().run_in_executor(self._thread, self._run_sync, fn)
+            return await asyncio.get_running_loop().run_in_executor(
+                self._thread, self._run_sync, fn
+            )
         assert self._async is not None
         async with self._async.begin() as connection:
             return await connection.run_sync(fn)

@@ -113,10 +113,29 @@ def parse_yes_no(text: str) -> str:
 #: Whole replies that clearly deny thoughts of ending one's life. Anything else that is not
 #: a yes ("I'm not sure", "not safe", "no... actually yes") is unclear, and unclear gets help.
 _CLEAR_NO = {
-    "no", "nope", "nah", "no im not", "no i am not", "im not", "i am not", "not really",
-    "no not really", "no never", "never", "no im ok", "no im okay", "no im fine", "no im alright",
-    "no thoughts like that", "no i dont", "no i do not", "no thanks", "no thank you", "no gracias",
-    "no estoy", "no no estoy",
+    "no",
+    "nope",
+    "nah",
+    "no im not",
+    "no i am not",
+    "im not",
+    "i am not",
+    "not really",
+    "no not really",
+    "no never",
+    "never",
+    "no im ok",
+    "no im okay",
+    "no im fine",
+    "no im alright",
+    "no thoughts like that",
+    "no i dont",
+    "no i do not",
+    "no thanks",
+    "no thank you",
+    "no gracias",
+    "no estoy",
+    "no no estoy",
 }
 
 

@@ -15,13 +15,13 @@ from typing import Any
 from pydantic import ValidationError
 from transitions import Machine
 
-from bot.flow.content import Content, load_content
 from bot.flow.machine import build_machine
 from bot.flow.rules import SYSTEM_KEYS, FlowFacts, check_flow
 from bot.flow.schema import Flow
 from bot.flow.schema_errors import schema_problems
-from bot.problems import Problem, did_you_mean
-from bot.yamlio import LocatedYaml, read_yaml
+from bot.shared.content import Content, load_content
+from bot.shared.problems import Problem, did_you_mean
+from bot.shared.yamlio import LocatedYaml, read_yaml
 
 #: Commands the channel answers itself; a flow may not take them over.
 RESERVED_COMMANDS = frozenset(
@@ -169,7 +169,7 @@ def parse_flow_file(
     path: Path, shown: str
 ) -> tuple[Flow | None, LocatedYaml | None, list[Problem]]:
     """YAML and schema stage for one file."""
-    from bot.problems import ProblemsFound
+    from bot.shared.problems import ProblemsFound
 
     try:
         located = read_yaml(path, shown)

@@ -12,9 +12,9 @@ raises instead of being ignored, and conditions are callables, never dotted stri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from transitions import EventData, Machine
 
@@ -33,16 +33,16 @@ class Cursor:
     choice: str | None = None
 
 
-def _choice_is(value: str):  # type: ignore[no-untyped-def]
+def _choice_is(value: str) -> Callable[[EventData], bool]:
     def test(event: EventData) -> bool:
-        return bool(event.model.choice == value)
+        return cast(Cursor, event.model).choice == value
 
     return test
 
 
-def _holds(condition: Condition):  # type: ignore[no-untyped-def]
+def _holds(condition: Condition) -> Callable[[EventData], bool]:
     def test(event: EventData) -> bool:
-        return condition(event.model.variables)
+        return condition(cast(Cursor, event.model).variables)
 
     return test
 

@@ -7,13 +7,13 @@ key the clinician wrote, given its line, and reworded as what to write instead.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from bot.flow.schema import Branch, Flow, Option, Record, Start, Step
-from bot.problems import Problem, did_you_mean
-from bot.yamlio import LocatedYaml
+from bot.flow.schema import AskKind, Branch, Flow, Option, Record, Start, Step
+from bot.shared.problems import Problem, did_you_mean
+from bot.shared.yamlio import LocatedYaml
 
 _FIELD_HINTS = {
     "say": "say: takes a content key (like checkin.ask_mood), or a list of content keys, "
@@ -23,7 +23,7 @@ _FIELD_HINTS = {
     "label": "label: takes a content key written as file.key, like common.yes",
     "menu": "menu: takes a content key written as file.key, like menu.checkin",
     "retry": "retry: takes a content key written as file.key",
-    "ask": "ask: takes one of text, choice, multi, scale, yes_no, number, time, timezone",
+    "ask": "ask: takes one of " + ", ".join(get_args(AskKind)),
     "profile": "profile: takes lines like name: answer_name; the profile keeps name, timezone, "
     "checkin_time, checkins, consent and crisis_alerts",
 }

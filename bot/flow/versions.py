@@ -11,7 +11,7 @@ from typing import Literal
 
 from bot.flow.library import FlowLibrary
 from bot.flow.schema import Step
-from bot.flow.state import Frame
+from bot.shared.conversation import Frame
 
 __all__ = ["Outcome", "meaning", "reconcile_frames"]
 

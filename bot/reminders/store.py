@@ -1,5 +1,8 @@
 """Reminder rows: schedule them, claim the due ones exactly once, record how sending went.
 
+Over 300 lines: every statement on ``reminders`` and ``reminder_sends`` in one place, so the
+exactly-once argument below can be checked against all of them (the rules: policy.py).
+
 Exactly once: a due reminder is claimed by moving its ``next_due`` forward with a
 conditional UPDATE (``WHERE next_due = <the value read>``) in the same transaction that
 inserts its ``reminder_sends`` row (unique per patient and due instant). PostgreSQL also
@@ -22,20 +25,35 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import Conversation, Patient, Reminder, ReminderSend, as_utc
-from bot.reminders.schedule import local_date, next_due, parse_time
+from bot.reminders.policy import (
+    BUSY,
+    GENTLE_AFTER,
+    GENTLE_EVERY_DAYS,
+    HOLD_BLOCKS,
+    MAX_ATTEMPTS,
+    SendStatus,
+    answered,
+    plan,
+    send_status,
+    zone,
+)
+from bot.reminders.schedule import local_date
+from bot.shared.conversation import ConversationState
 
 __all__ = [
+    "BUSY",
     "GENTLE_AFTER",
     "GENTLE_EVERY_DAYS",
+    "HOLD_BLOCKS",
+    "MAX_ATTEMPTS",
     "Claim",
     "claim_due",
     "claim_stale",
@@ -45,16 +63,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-# After this many reminders in a row without an answer, remind gently and less often.
-GENTLE_AFTER = 3
-GENTLE_EVERY_DAYS = 3
-MAX_ATTEMPTS = 5
-# A patient whose exercise moved this recently is busy with it: no reminder then.
-#: How long a crisis hold keeps reminders away. After a day of silence the check-in comes
-#: again (it sets the paused exercise aside), rather than never.
-HOLD_BLOCKS = timedelta(hours=24)
-BUSY = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -70,64 +78,26 @@ class Claim:
     attempt: int = 1  # which claim of this send row this is (a stale row is claimed again)
 
 
-def _zone(name: str | None) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-@dataclass(frozen=True)
-class _Plan:
-    zone: ZoneInfo
-    at_hhmm: str
-    skip_on: date | None
-    resume_on: date | None
-
-    def next_after(self, after: datetime, not_before: date | None = None) -> datetime:
-        resume = self.resume_on
-        if not_before is not None and (resume is None or not_before > resume):
-            resume = not_before
-        return next_due(
-            after, parse_time(self.at_hhmm), self.zone, skip_on=self.skip_on, resume_on=resume
-        )
-
-
-def _plan(
-    timezone: str | None, checkin_time: str | None, skip_on: str | None, resume_on: str | None
-) -> _Plan | None:
-    zone = _zone(timezone)
-    if zone is None or not checkin_time:
-        return None
-    try:
-        parse_time(checkin_time)
-    except ValueError:
-        return None
-    return _Plan(zone, checkin_time, _date(skip_on), _date(resume_on))
-
-
 # -- scheduling (called when the profile changes) -------------------------------------------
 
 
 def schedule_missing(session: Connection, *, channel: str, now: datetime) -> int:
     """Give a schedule to patients who chose daily check-ins but have none yet (they chose
     before reminders existed, as after migration 0002); returns how many."""
-    missing = session.execute(
-        select(Patient.id)
-        .outerjoin(Reminder, Reminder.patient_id == Patient.id)
-        .where(
-            Patient.channel == channel,
-            Patient.checkins.is_(True),
-            Patient.checkin_time.is_not(None),
-            Reminder.patient_id.is_(None),
+    missing = (
+        session.execute(
+            select(Patient.id)
+            .outerjoin(Reminder, Reminder.patient_id == Patient.id)
+            .where(
+                Patient.channel == channel,
+                Patient.checkins.is_(True),
+                Patient.checkin_time.is_not(None),
+                Reminder.patient_id.is_(None),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for patient_id in missing:
         reschedule(session, patient_id=patient_id, now=now)
     return len(missing)
@@ -164,22 +134,23 @@ def reschedule(
     skip_on, resume_on, last_sent = (row[0], row[1], row[2]) if row else (None, None, None)
     if turned_on:
         skip_on = resume_on = None
-    zone = _zone(patient.timezone)
-    if zone is not None:
-        today = local_date(now, zone)
+    where = zone(patient.timezone)
+    if where is not None:
+        today = local_date(now, where)
         if skip_tomorrow:
             skip_on = (today + timedelta(days=1)).isoformat()
         if pause_days:
             resume_on = (today + timedelta(days=pause_days)).isoformat()
-    plan = _plan(patient.timezone, patient.checkin_time, skip_on, resume_on)
+    schedule = plan(patient.timezone, patient.checkin_time, skip_on, resume_on)
     due = None
-    if plan and patient.checkins and patient.active:
+    if schedule and patient.checkins and patient.active:
         # One reminder a day: a time moved to later today after today's was sent waits.
-        sent_today = last_sent is not None and local_date(as_utc(last_sent), plan.zone) == (
-            local_date(now, plan.zone)
+        sent_today = last_sent is not None and local_date(as_utc(last_sent), schedule.zone) == (
+            local_date(now, schedule.zone)
         )
-        due = plan.next_after(now, local_date(now, plan.zone) + timedelta(days=1) if sent_today else None)
-    values = {"next_due": due, "skip_on": skip_on, "resume_on": resume_on}
+        tomorrow = local_date(now, schedule.zone) + timedelta(days=1)
+        due = schedule.next_after(now, tomorrow if sent_today else None)
+    values: dict[str, object] = {"next_due": due, "skip_on": skip_on, "resume_on": resume_on}
     if turned_on:
         values["unanswered"] = 0
     if detailed is not None:
@@ -193,16 +164,19 @@ def _upsert(session: Connection, patient_id: int, values: dict[str, object]) -> 
     done = session.execute(
         update(Reminder).where(Reminder.patient_id == patient_id).values(**values)
     )
-    if done.rowcount:  # type: ignore[attr-defined]
+    if done.rowcount:
         return
     try:
         with session.begin_nested():
-            session.execute(insert(Reminder).values(**{"unanswered": 0, **values, "patient_id": patient_id}))
+            session.execute(
+                insert(Reminder).values(**{"unanswered": 0, **values, "patient_id": patient_id})
+            )
     except IntegrityError:  # another transaction inserted it a moment ago
         session.execute(update(Reminder).where(Reminder.patient_id == patient_id).values(**values))
 
 
 # -- claiming --------------------------------------------------------------------------------
+
 
 def claim_due(
     session: Connection,
@@ -251,16 +225,16 @@ def claim_due(
     detail: dict[int, bool] = {}
     for row in rows:
         due = as_utc(row.next_due)
-        plan = _plan(row.timezone, row.checkin_time, row.skip_on, row.resume_on)
-        if plan is None or not row.checkins or not row.active:
+        schedule = plan(row.timezone, row.checkin_time, row.skip_on, row.resume_on)
+        if schedule is None or not row.checkins or not row.active:
             _advance(session, row.patient_id, row.next_due, None, row.unanswered)
             continue
         unanswered = row.unanswered
-        if _answered(row.last_sent_at, row.updated_at):
+        if answered(_utc(row.last_sent_at), _utc(row.updated_at)):
             unanswered = 0
         gentle = unanswered >= GENTLE_AFTER
-        not_before = local_date(due, plan.zone) + timedelta(days=GENTLE_EVERY_DAYS) if gentle else None
-        following = plan.next_after(max(now, due), not_before)
+        later = local_date(due, schedule.zone) + timedelta(days=GENTLE_EVERY_DAYS)
+        following = schedule.next_after(max(now, due), later if gentle else None)
         if not _advance(session, row.patient_id, row.next_due, following, unanswered):
             continue  # another dispatcher claimed it first
         status = _status(row, now, due, grace)
@@ -269,8 +243,8 @@ def claim_due(
                 "patient_id": row.patient_id,
                 "due_at": due,
                 "gentle": gentle,
-                "status": status,
-                "attempts": 1 if status == "pending" else 0,
+                "status": status.value,
+                "attempts": 1 if status is SendStatus.PENDING else 0,
                 "lease_until": now + lease,
             }
         )
@@ -286,11 +260,15 @@ def claim_due(
     ).all()
     claims = []
     for (send_id, patient_id), send in zip(inserted, sends, strict=True):
-        if send["status"] == "pending":
+        if send["status"] == SendStatus.PENDING:
             claims.append(
                 Claim(
-                    send_id, patient_id, external[patient_id], send["due_at"],  # type: ignore[arg-type]
-                    send["gentle"], detail[patient_id],  # type: ignore[arg-type]
+                    send_id,
+                    patient_id,
+                    external[patient_id],
+                    cast(datetime, send["due_at"]),
+                    bool(send["gentle"]),
+                    detail[patient_id],
                 )
             )
     not_sent = len(sends) - len(claims)
@@ -299,25 +277,21 @@ def claim_due(
     return claims, len(rows)
 
 
-def _status(row: Row[Any], now: datetime, due: datetime, grace: timedelta) -> str:
-    """``pending`` (send it), ``expired`` (too late) or ``skipped`` (the patient is busy)."""
-    if now - due > grace:
-        return "expired"
-    state = row.state or {}
-    quiet_for = now - as_utc(row.updated_at) if row.updated_at is not None else None
-    if state.get("hold") and quiet_for is not None and quiet_for < HOLD_BLOCKS:
-        return "skipped"  # waiting after a crisis response: no check-in on top of that
-    recent = quiet_for is not None and quiet_for < BUSY
-    if state.get("frames") and recent:
-        return "skipped"  # in the middle of an exercise right now
-    return "pending"
+def _status(row: Any, now: datetime, due: datetime, grace: timedelta) -> SendStatus:
+    """What the policy says of this due row, from the conversation as the typed value."""
+    conversation = ConversationState.from_json(row.state)
+    return send_status(
+        now=now,
+        due=due,
+        grace=grace,
+        hold=conversation.hold,
+        in_exercise=bool(conversation.frames),
+        quiet_for=now - as_utc(row.updated_at) if row.updated_at is not None else None,
+    )
 
 
-def _answered(last_sent_at: datetime | None, conversation_updated: datetime | None) -> bool:
-    """The patient wrote or tapped after the last reminder (their conversation moved)."""
-    if last_sent_at is None or conversation_updated is None:
-        return False
-    return as_utc(conversation_updated) > as_utc(last_sent_at)
+def _utc(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value is not None else None
 
 
 # Statements run once per reminder are built once: building costs more than running them.
@@ -329,7 +303,7 @@ _ADVANCE = (
 _SEND_DONE = (
     update(ReminderSend)
     .where(ReminderSend.id == bindparam("sid"))
-    .values(status="sent", sent_at=bindparam("at"))
+    .values(status=SendStatus.SENT.value, sent_at=bindparam("at"))
 )
 _REMINDER_SENT = (
     update(Reminder)
@@ -349,7 +323,7 @@ def _advance(
     result = session.execute(
         _ADVANCE, {"pid": patient_id, "seen": seen, "following": following, "count": unanswered}
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 def claim_stale(
@@ -367,8 +341,8 @@ def claim_stale(
     """
     session.execute(
         update(ReminderSend)
-        .where(ReminderSend.status == "sending", ReminderSend.lease_until <= now)
-        .values(status="unknown")
+        .where(ReminderSend.status == SendStatus.SENDING.value, ReminderSend.lease_until <= now)
+        .values(status=SendStatus.UNKNOWN.value)
     )
     rows = session.execute(
         select(
@@ -384,7 +358,7 @@ def claim_stale(
         .join(Patient, Patient.id == ReminderSend.patient_id)
         .outerjoin(Reminder, Reminder.patient_id == ReminderSend.patient_id)
         .where(
-            ReminderSend.status == "pending",
+            ReminderSend.status == SendStatus.PENDING.value,
             ReminderSend.lease_until <= now,
             Patient.channel == channel,
         )
@@ -396,9 +370,9 @@ def claim_stale(
     for row in rows:
         due = as_utc(row.due_at)
         if now - due > grace or row.attempts >= MAX_ATTEMPTS:
-            status = "expired" if now - due > grace else "failed"
+            status = SendStatus.EXPIRED if now - due > grace else SendStatus.FAILED
             session.execute(
-                update(ReminderSend).where(ReminderSend.id == row.id).values(status=status)
+                update(ReminderSend).where(ReminderSend.id == row.id).values(status=status.value)
             )
             continue
         result = session.execute(
@@ -406,12 +380,17 @@ def claim_stale(
             .where(ReminderSend.id == row.id, ReminderSend.lease_until == row.lease_until)
             .values(lease_until=now + lease, attempts=row.attempts + 1)
         )
-        if result.rowcount:  # type: ignore[attr-defined]
+        if result.rowcount:
             claims.append(
                 Claim(
-                row.id, row.patient_id, row.external_id, due, row.gentle, bool(row.detailed),
-                row.attempts + 1,
-            )
+                    row.id,
+                    row.patient_id,
+                    row.external_id,
+                    due,
+                    row.gentle,
+                    bool(row.detailed),
+                    row.attempts + 1,
+                )
             )
     return claims
 
@@ -422,22 +401,22 @@ _BEGIN = (
     update(ReminderSend)
     .where(
         ReminderSend.id == bindparam("sid"),
-        ReminderSend.status == "pending",
+        ReminderSend.status == SendStatus.PENDING.value,
         ReminderSend.attempts == bindparam("attempt"),
     )
-    .values(status="sending")
+    .values(status=SendStatus.SENDING.value)
 )
 _RELEASE = (
     update(ReminderSend)
-    .where(ReminderSend.id == bindparam("sid"), ReminderSend.status == "sending")
-    .values(status="pending")
+    .where(ReminderSend.id == bindparam("sid"), ReminderSend.status == SendStatus.SENDING.value)
+    .values(status=SendStatus.PENDING.value)
 )
 
 
 def begin_sending(session: Connection, *, claim: Claim) -> bool:
     """Mark the send as going out now; False if another process re-claimed it meanwhile."""
     result = session.execute(_BEGIN, {"sid": claim.send_id, "attempt": claim.attempt})
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 def release(session: Connection, *, claim: Claim) -> None:
@@ -456,7 +435,9 @@ def mark_sent(session: Connection, *, sent: list[tuple[Claim, datetime]]) -> Non
 def mark_blocked(session: Connection, *, claim: Claim) -> None:
     """The patient blocked the bot: no more reminders until they turn them on again."""
     session.execute(
-        update(ReminderSend).where(ReminderSend.id == claim.send_id).values(status="blocked")
+        update(ReminderSend)
+        .where(ReminderSend.id == claim.send_id)
+        .values(status=SendStatus.BLOCKED.value)
     )
     session.execute(
         update(Reminder).where(Reminder.patient_id == claim.patient_id).values(next_due=None)

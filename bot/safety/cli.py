@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.problems import ProblemsFound
 from bot.safety.decision import Action, Decision
 from bot.safety.detector import CrisisDetector, Detection
 from bot.safety.labelled import LabelledMessage, read_labelled
@@ -27,6 +26,7 @@ from bot.safety.report import MODES, measure
 from bot.safety.screen import CrisisScreen
 from bot.safety.train_command import run_train
 from bot.safety.training import CORPUS_DIR
+from bot.shared.problems import ProblemsFound
 
 __all__ = ["EvalReport", "LabelledMessage", "evaluate", "read_labelled", "run_safety_command"]
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bot.problems import ProblemsFound, did_you_mean
 from bot.safety.asking import (
     LearnedSettings,
     UnsureQuestion,
@@ -33,7 +32,8 @@ from bot.safety.languages import Translation, read_languages, replace_texts
 from bot.safety.normalize import normalize
 from bot.safety.phrases import GAP_WORDS, Choice, Gap, PhraseError, PhraseSpec, Rule, parse_phrase
 from bot.safety.reader import Reader, read_rule
-from bot.yamlio import read_yaml
+from bot.shared.problems import ProblemsFound, did_you_mean
+from bot.shared.yamlio import read_yaml
 
 __all__ = [
     "GAP_WORDS",

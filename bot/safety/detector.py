@@ -25,11 +25,11 @@ import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.problems import Problem, ProblemsFound
 from bot.safety.asking import AFTER_KINDS
 from bot.safety.config import CrisisConfig
 from bot.safety.normalize import normalize
 from bot.safety.phrases import GAP_WORDS, Choice, Gap, PhraseSpec
+from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["CrisisDetector", "Detection", "Hit", "UNCERTAIN_WINDOW_WORDS"]
 

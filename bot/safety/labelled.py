@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.problems import Problem, ProblemsFound
+from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["LABELS", "LabelledMessage", "read_labelled"]
 

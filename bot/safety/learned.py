@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bot.problems import Problem, ProblemsFound
 from bot.safety.features import bigrams, matching_words, word_pieces
+from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["MODEL_FILE", "NO_CRISIS", "LearnedLayer", "ModelArrays", "Prediction"]
 

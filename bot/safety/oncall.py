@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.flow.content import Content, render
+from bot.shared.content import Content, render
 
 __all__ = [
     "NOTICE_KEYS",

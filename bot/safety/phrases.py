@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from bot.problems import did_you_mean
 from bot.safety.normalize import normalize
+from bot.shared.problems import did_you_mean
 
 __all__ = ["GAP_WORDS", "Choice", "Gap", "PhraseError", "PhrasePart", "PhraseSpec", "Rule", "parse_phrase"]
 

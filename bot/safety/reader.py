@@ -1,6 +1,6 @@
 """Reading the crisis file's YAML: every problem collected with its line, none fatal.
 
-:class:`Reader` walks the parsed YAML and records a :class:`~bot.problems.Problem` for
+:class:`Reader` walks the parsed YAML and records a :class:`~bot.shared.problems.Problem` for
 each mistake instead of stopping at the first, so a clinician sees them all at once.
 The rule and phrase readers are shared by every section that holds rules.
 """
@@ -11,9 +11,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.problems import Problem, did_you_mean
 from bot.safety.phrases import PhraseError, PhraseSpec, Rule, parse_phrase
-from bot.yamlio import LocatedYaml
+from bot.shared.problems import Problem, did_you_mean
+from bot.shared.yamlio import LocatedYaml
 
 __all__ = ["Reader", "read_phrases", "read_rule"]
 

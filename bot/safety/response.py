@@ -11,8 +11,8 @@ import html
 import re
 from functools import partial
 
-from bot.flow.turn import Button, OutboundMessage
 from bot.safety.config import CrisisConfig, Resource
+from bot.shared.messages import Button, OutboundMessage
 
 __all__ = [
     "TOKEN_ASKED_NO",

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.problems import Problem, ProblemsFound
 from bot.safety.config import CrisisConfig, load_crisis_config
 from bot.safety.decision import Action, Decision, RecentSignal, decide
 from bot.safety.detector import CrisisDetector
 from bot.safety.languages import detect_language
 from bot.safety.learned import NOTHING, LearnedLayer, Prediction
 from bot.safety.normalize import normalize
+from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["CRISIS_FILE", "CrisisScreen"]
 

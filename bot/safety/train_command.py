@@ -11,9 +11,9 @@ from typing import TextIO
 
 import numpy as np
 
-from bot.problems import ProblemsFound
 from bot.safety.config import load_crisis_config
 from bot.safety.learned import ModelArrays
+from bot.shared.problems import ProblemsFound
 
 __all__ = ["run_train", "weights_match"]
 

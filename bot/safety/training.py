@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.problems import Problem, ProblemsFound
 from bot.safety.features import features
 from bot.safety.labelled import LabelledMessage, read_labelled
 from bot.safety.learned import NO_CRISIS, ModelArrays
+from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["CORPUS_DIR", "TrainingSet", "corpus_files", "read_corpus", "train"]
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.problems import Problem, ProblemsFound
 from bot.safety.config import load_crisis_config
 from bot.safety.detector import CrisisDetector
+from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["validate_crisis_file"]
 

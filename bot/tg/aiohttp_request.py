@@ -42,7 +42,9 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._connections)
-            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self.USER_AGENT}
+            )
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -61,9 +63,15 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        files = request_data.multipart_data if request_data and request_data.contains_files else None
+        files = (
+            request_data.multipart_data if request_data and request_data.contains_files else None
+        )
         read = self._read_timeout if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
-        connect = self._connect_timeout if connect_timeout is BaseRequest.DEFAULT_NONE else connect_timeout
+        connect = (
+            self._connect_timeout
+            if connect_timeout is BaseRequest.DEFAULT_NONE
+            else connect_timeout
+        )
         # aiohttp has no write timeout; an upload is bounded by the read timeout instead,
         # which is at least the media write timeout when there are files.
         if files and read is not None and self._media_write_timeout is not None:

@@ -2,17 +2,18 @@
 
 Text, captions and commands become ``Inbound.message``; button presses ``Inbound.press``.
 Each goes to ``CoachService.handle`` with the update id, which stores the step and the id
-together, so an update Telegram delivers twice is handled once. Everything else a patient
-can send (stickers, photos, voice...) gets a kind word that the coach reads text only; an
-edited message is only screened for crisis language (a detection is logged as a safety
-event); groups and channels are left.
+together, so an update Telegram delivers twice is handled once. The channel opens no
+transaction of its own and answers no command: the application layer does both.
+
+Everything else a patient can send (stickers, photos, voice...) gets a kind word that the
+coach reads text only; an edited message is only screened for crisis language (a detection
+is logged as a safety event); groups and channels are left.
 
 Logs carry ids, kinds and counts only: never a message's text, nor a name or username.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 import traceback
@@ -23,11 +24,10 @@ from telegram import CallbackQuery, Chat, ChatMember, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
-from bot.app import Coach
-from bot.db import store
-from bot.flow.engine import Engine
-from bot.flow.turn import Inbound, OutboundMessage
-from bot.reload import Reloader
+from bot.coach.build import Coach
+from bot.coach.reload import Reloader
+from bot.flow.library import FlowLibrary
+from bot.shared.messages import Inbound, OutboundMessage
 from bot.tg import texts
 from bot.tg.oncall import OncallAlerts
 from bot.tg.outbox import Outbox
@@ -53,17 +53,20 @@ class TelegramChannel:
         reloader: Reloader | None = None,
     ) -> None:
         self.coach = coach
-        self.library = coach.engine.library
         self.admin_ids = frozenset(admin_ids)
-        self.reloader = reloader
         if reloader is not None:
-            reloader.listeners.append(self._use_engine)
+            coach.service.reload_flows = reloader.reload_summary
         self.sender = sender
         self.oncall = oncall
         self.outbox = Outbox(sender, is_blocked=self.is_blocked, on_forbidden=self.mark_blocked)
         self._blocked: set[int] = set()
         self._known: set[int] = set()  # chats whose stored active flag this process has read
         self._left: set[int] = set()  # groups and channels already told and left
+
+    @property
+    def library(self) -> FlowLibrary:
+        """The flows and texts in use now (a reload swaps them for the next event)."""
+        return self.coach.current.library
 
     # -- entry points (registered with PTB) ----------------------------------------------
 
@@ -92,9 +95,7 @@ class TelegramChannel:
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
         frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
-        log.error(
-            "update failed update=%s error=%s\n%s", update_id, type(error).__name__, frames
-        )
+        log.error("update failed update=%s error=%s\n%s", update_id, type(error).__name__, frames)
         if not isinstance(update, Update):
             return
         chat = update.effective_chat
@@ -118,11 +119,7 @@ class TelegramChannel:
             reply = OutboundMessage(self.library.content.get("system.text_only"))
             await self.outbox.deliver(chat.id, [reply])
             return
-        event = Inbound.message(text)
-        if event.kind == "command" and event.command == "reload" and self._is_admin(update):
-            await self._reload(chat)
-            return
-        await self._handle(update, chat, event)
+        await self._handle(update, chat, Inbound.message(text))
 
     async def _press(self, update: Update, chat: Chat, query: CallbackQuery) -> None:
         data = query.data
@@ -134,10 +131,18 @@ class TelegramChannel:
     async def _handle(
         self, update: Update, chat: Chat, event: Inbound, query: CallbackQuery | None = None
     ) -> None:
-        await self._reactivate(chat.id)
+        reactivate = self._needs_reactivation(chat.id)
         await self.outbox.interrupt(chat.id)
         event = replace(event, at=time.time())  # the engine paces against real time
-        reply = await self.coach.service.handle(str(chat.id), event, update_id=update.update_id)
+        reply = await self.coach.service.handle(
+            str(chat.id),
+            event,
+            update_id=update.update_id,
+            reactivate=reactivate,
+            from_admin=self._is_admin(update),
+        )
+        if not reply.stored and reactivate:
+            self._known.discard(chat.id)  # not stored: read the active flag again next time
         if reply.duplicate:
             log.info("duplicate update skipped update=%d chat=%d", update.update_id, chat.id)
             if query is not None:
@@ -164,33 +169,23 @@ class TelegramChannel:
         text = message.text if message.text is not None else message.caption
         if not text:
             return
-        detection = self.coach.engine.screen(Inbound.message(text))
-        if detection is None or self.coach.engine.screener is None:
+        found = self.coach.service.crisis_in_edit(text)
+        if found is None:
             return
-        log.warning("crisis language in an edited message chat=%d category=%s",
-                    chat.id, detection.category)
+        detection, messages = found
+        log.warning(
+            "crisis language in an edited message chat=%d category=%s", chat.id, detection.category
+        )
         await self.outbox.interrupt(chat.id)
-        messages = self.coach.engine.stateless_crisis_messages(Inbound.message(text)) or []
-        await self.outbox.deliver(chat.id, messages)
+        await self.outbox.deliver(chat.id, messages)  # the help lines first, then the record
         notice = await self.coach.service.record_safety_event(str(chat.id), detection)
         if notice is not None and self.oncall is not None:
             self.oncall.notify(notice)
 
-    # -- reloading flows (admins only; anyone else gets the usual unknown-command reply) ------
-
     def _is_admin(self, update: Update) -> bool:
+        """May send /reload (anyone else gets the usual unknown-command reply)."""
         user = update.effective_user
-        return self.reloader is not None and user is not None and user.id in self.admin_ids
-
-    async def _reload(self, chat: Chat) -> None:
-        assert self.reloader is not None
-        log.info("reload requested chat=%d", chat.id)
-        outcome = await self.reloader.reload()
-        await self.outbox.deliver(chat.id, [OutboundMessage(html.escape(outcome.summary()))])
-
-    def _use_engine(self, engine: Engine) -> None:
-        """After a reload: the channel's own texts come from the new content too."""
-        self.library = engine.library
+        return user is not None and user.id in self.admin_ids
 
     # -- blocked and unblocked -------------------------------------------------------------
 
@@ -201,32 +196,23 @@ class TelegramChannel:
         """The patient blocked the bot: store them as inactive and send them nothing more."""
         self._blocked.add(chat_id)
         self._known.add(chat_id)
-        await self._set_active(chat_id, False)
+        await self.coach.service.set_active(str(chat_id), False)
 
-    async def _reactivate(self, chat_id: int) -> None:
-        """A patient who writes has unblocked the bot: make them active again if they were not."""
+    def _needs_reactivation(self, chat_id: int) -> bool:
+        """A patient who writes has unblocked the bot: the service stores them active (in
+        the event's own transaction) the first time this process sees them, or after a block."""
         if chat_id in self._blocked:
             self._blocked.discard(chat_id)
-            await self._set_active(chat_id, True)
-            return
+            return True
         if chat_id in self._known:
-            return
-        patient = await self.coach.database.transaction(
-            lambda connection: store.find_patient(
-                connection, channel=CHANNEL, external_id=str(chat_id)
-            )
-        )
+            return False
         self._known.add(chat_id)
-        if patient is not None and not patient.active:
-            await self._set_active(chat_id, True)
+        return True
 
-    async def _set_active(self, chat_id: int, active: bool) -> None:
-        await self.coach.database.transaction(
-            lambda connection: store.set_active(
-                connection, channel=CHANNEL, external_id=str(chat_id), active=active
-            )
-        )
-        log.info("patient active=%s chat=%d", active, chat_id)
+    async def _reactivate(self, chat_id: int) -> None:
+        """For what the coach does not read (a sticker, a rejoin): the same, on its own."""
+        if self._needs_reactivation(chat_id):
+            await self.coach.service.reactivate(str(chat_id))
 
     async def _membership(self, update: Update, chat: Chat) -> None:
         change = update.my_chat_member
@@ -292,14 +278,18 @@ def _button_label(query: CallbackQuery) -> str | None:
 
 def _is_service_message(message: Message) -> bool:
     """Joins, leaves, pins, titles...: Telegram's own notes, not something a person wrote."""
-    return bool(
-        message.new_chat_members
-        or message.left_chat_member
-        or message.new_chat_title
-        or message.pinned_message
-        or message.group_chat_created
-        or message.supergroup_chat_created
-        or message.migrate_from_chat_id
-        or message.migrate_to_chat_id
-        or message.write_access_allowed
-    ) and message.effective_attachment is None and not message.text
+    return (
+        bool(
+            message.new_chat_members
+            or message.left_chat_member
+            or message.new_chat_title
+            or message.pinned_message
+            or message.group_chat_created
+            or message.supergroup_chat_created
+            or message.migrate_from_chat_id
+            or message.migrate_to_chat_id
+            or message.write_access_allowed
+        )
+        and message.effective_attachment is None
+        and not message.text
+    )

@@ -13,9 +13,9 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bot.flow.content import Content
-from bot.flow.turn import OutboundMessage
 from bot.safety.oncall import NoticeLimiter, OncallNotice, notice_text, summary_text
+from bot.shared.content import Content
+from bot.shared.messages import OutboundMessage
 from bot.tg.sender import Sender
 
 __all__ = ["OncallAlerts"]
@@ -40,10 +40,16 @@ class OncallAlerts:
     def notify(self, notice: OncallNotice) -> None:
         """Send ``notice`` soon (or hold it for the summary); returns at once."""
         if self.limiter.admit():
-            self._spawn(self._send(notice_text(self.content(), notice), notice.patient_id, notice.category))
+            self._spawn(
+                self._send(notice_text(self.content(), notice), notice.patient_id, notice.category)
+            )
             return
-        log.warning("oncall notice held patient=%d category=%s held=%d",
-                    notice.patient_id, notice.category, self.limiter.held + 1)
+        log.warning(
+            "oncall notice held patient=%d category=%s held=%d",
+            notice.patient_id,
+            notice.category,
+            self.limiter.held + 1,
+        )
         if self.limiter.hold(notice):
             self._summary = asyncio.create_task(self._send_summary_later())
 
@@ -76,7 +82,11 @@ class OncallAlerts:
         try:
             await self.sender.send(self.chat_id, OutboundMessage(text))
         except Exception as exc:  # noqa: BLE001 - a notice must never break the bot
-            log.error("oncall notice failed patient=%s category=%s error=%s",
-                      patient_id, category, type(exc).__name__)
+            log.error(
+                "oncall notice failed patient=%s category=%s error=%s",
+                patient_id,
+                category,
+                type(exc).__name__,
+            )
             return
         log.info("oncall notice sent patient=%s category=%s", patient_id, category)

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from telegram.error import BadRequest, Forbidden
 
-from bot.flow.turn import OutboundMessage
+from bot.shared.messages import OutboundMessage
 from bot.tg.sender import Sender, SendFailed
 
 __all__ = ["Outbox"]
@@ -42,9 +42,7 @@ class Outbox:
 
     async def deliver(self, chat_id: int, messages: Sequence[OutboundMessage]) -> None:
         """Send ``messages`` in order; from the first pause on, in the background."""
-        first_pause = next(
-            (i for i, m in enumerate(messages) if m.pause_before > 0), len(messages)
-        )
+        first_pause = next((i for i, m in enumerate(messages) if m.pause_before > 0), len(messages))
         for message in messages[:first_pause]:
             if not await self._send(chat_id, message):
                 return
@@ -82,8 +80,12 @@ class Outbox:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), message.pause_before)
             if stop.is_set():
-                log.info("paced sequence stopped chat=%d sent=%d left=%d",
-                         chat_id, sent, len(messages) - sent)
+                log.info(
+                    "paced sequence stopped chat=%d sent=%d left=%d",
+                    chat_id,
+                    sent,
+                    len(messages) - sent,
+                )
                 return
             if not await self._send(chat_id, message):
                 return

@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from telegram.error import Forbidden
 
+from bot.coach.reminders import Blocked, Dispatcher, DispatchSettings
 from bot.config import Settings
-from bot.flow.turn import OutboundMessage
-from bot.reminders.dispatcher import Blocked, Dispatcher, DispatchSettings
+from bot.shared.messages import OutboundMessage
 from bot.tg.handlers import TelegramChannel
 
 __all__ = ["ReminderTask"]

@@ -14,7 +14,7 @@ import re
 import signal
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
@@ -25,13 +25,14 @@ from telegram.ext import (
     ContextTypes,
     TypeHandler,
 )
+from telegram.request import BaseRequest
 
-from bot.app import build_coach
+from bot.coach.build import build_coach
+from bot.coach.reload import Reloader
 from bot.config import Settings, SettingsError
 from bot.db.session import describe
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary
-from bot.reload import Reloader
 from bot.safety.oncall import NoticeLimiter
 from bot.tg import texts
 from bot.tg.aiohttp_request import AiohttpRequest
@@ -58,6 +59,8 @@ _CHANNEL_KEY = "coach_channel"
 PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of handled update ids
 _REMINDERS_KEY = "coach_reminders"
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+#: The PTB application as built here (its type parameters are PTB's defaults).
+App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 
 def run_bot(settings: Settings, library: FlowLibrary, webhook: bool = False) -> int:
@@ -76,22 +79,26 @@ def build_application(
     *,
     max_rate: float = TELEGRAM_MAX_RATE,
     retry_delays: Sequence[float] = RETRY_DELAYS,
-) -> Application:  # type: ignore[type-arg]
+    request: BaseRequest | None = None,
+) -> App:
     """The PTB application; the coach itself is built in ``post_init`` (it needs a loop).
 
     ``max_rate`` is the overall sends per second the rate limiter allows (0: no limit,
-    for benchmarks against the emulator).
+    for benchmarks against the emulator). ``request``: what carries the Bot API calls
+    instead of aiohttp (a recording one, for in-process tests).
     """
     # httpx logs every request URL at INFO, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(app: App) -> None:
         coach = await build_coach(settings, CHANNEL, library)
         sender = Sender(app.bot, retry_delays)
         oncall = None
         if settings.oncall_chat_id is not None:
             limiter = NoticeLimiter(settings.oncall_max_per_minute)
-            oncall = OncallAlerts(sender, settings.oncall_chat_id, lambda: coach.engine.library.content, limiter)
+            oncall = OncallAlerts(
+                sender, settings.oncall_chat_id, lambda: coach.engine.library.content, limiter
+            )
         reloader = Reloader(settings, coach)
         channel = TelegramChannel(
             coach, sender, oncall, admin_ids=settings.admin_ids, reloader=reloader
@@ -121,7 +128,7 @@ def build_application(
         )
         log.info("oncall notices=%s", "on" if oncall is not None else "off")
 
-    async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_stop(app: App) -> None:
         _on_sighup(None)
         reminders = app.bot_data.pop(_REMINDERS_KEY, None)
         if reminders is not None:
@@ -132,7 +139,7 @@ def build_application(
             if channel.oncall is not None:
                 await channel.oncall.close()
 
-    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_shutdown(app: App) -> None:
         channel = app.bot_data.pop(_CHANNEL_KEY, None)
         if channel is not None:
             await channel.coach.close()
@@ -145,7 +152,7 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor())
         # aiohttp rather than PTB's default httpx: about 40% less CPU per update
         # (benchmarks/telegram_e2e.py); getUpdates has its own single connection.
-        .request(AiohttpRequest())
+        .request(request or AiohttpRequest())
         .get_updates_request(AiohttpRequest(connections=1))
         .post_init(post_init)
         .post_stop(post_stop)
@@ -175,7 +182,7 @@ async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("pruned handled update ids count=%d", removed)
 
 
-def channel_of(app: Application) -> TelegramChannel:  # type: ignore[type-arg]
+def channel_of(app: App) -> TelegramChannel:
     """The running bot's channel (for tests)."""
     channel = app.bot_data[_CHANNEL_KEY]
     assert isinstance(channel, TelegramChannel)
@@ -190,7 +197,7 @@ async def running_bot(
     webhook: bool = False,
     max_rate: float = TELEGRAM_MAX_RATE,
     retry_delays: Sequence[float] = RETRY_DELAYS,
-) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+) -> AsyncIterator[App]:
     """``async with running_bot(settings, library) as app:`` the real bot, polling (or webhook).
 
     The same steps as ``run_polling``/``run_webhook``, without taking over the event loop.

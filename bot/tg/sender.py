@@ -19,7 +19,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
-from bot.flow.turn import Button, OutboundMessage
+from bot.shared import tokens
+from bot.shared.messages import Button, OutboundMessage
 
 __all__ = ["NOOP", "SendFailed", "Sender", "keyboard", "marker_keyboard", "split_html"]
 
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 RETRY_DELAYS = (0.5, 1.0, 2.0)
-NOOP = "noop"
+NOOP = tokens.NOOP
 # Room kept at each cut for closing the tags still open there.
 _TAG_RESERVE = 128
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>")

@@ -17,7 +17,9 @@ ENGINE_COMMANDS = ("start", "menu", "help", "cancel", "sos", "book")
 
 def command_descriptions(library: FlowLibrary) -> dict[str, str]:
     """The engine's commands with their descriptions for Telegram's command list."""
-    return {name: plain(library.content.get(f"system.commands.{name}"), 256) for name in ENGINE_COMMANDS}
+    return {
+        name: plain(library.content.get(f"system.commands.{name}"), 256) for name in ENGINE_COMMANDS
+    }
 
 
 def plain(html_text: str, limit: int) -> str:

@@ -7,18 +7,24 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
+from bot.coach.service import CoachService
 from bot.db import store
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import Conversation, JournalEntry, Patient
 from bot.db.session import Database
 from bot.flow.engine import Engine
-from bot.flow.turn import Inbound
-from bot.service import CoachService
+from bot.shared.messages import Inbound
 
 
 async def walk_example(service: CoachService, who: str) -> None:
-    for event in (Inbound.message("/example"), Inbound.press("1:0"), Inbound.message("All my fault"),
-                  Inbound.message("60"), Inbound.press("4:no"), Inbound.message("9pm")):
+    for event in (
+        Inbound.message("/example"),
+        Inbound.press("1:0"),
+        Inbound.message("All my fault"),
+        Inbound.message("60"),
+        Inbound.press("4:no"),
+        Inbound.message("9pm"),
+    ):
         await service.handle(who, event)
 
 
@@ -71,16 +77,22 @@ async def test_redelivered_update_is_handled_once(service: CoachService) -> None
     assert loaded is not None and loaded.revision == 1
 
 
-async def test_old_update_ids_are_pruned_and_recent_ones_still_block_a_redelivery(service: CoachService) -> None:
+async def test_old_update_ids_are_pruned_and_recent_ones_still_block_a_redelivery(
+    service: CoachService,
+) -> None:
     from datetime import timedelta
 
     from bot.db.models import ProcessedUpdate, utcnow
 
     await service.handle("p9", Inbound.message("/menu"), update_id=500)
     await service.handle("p9", Inbound.message("/menu"), update_id=501)
-    await service.database.transaction(lambda c: c.execute(
-        ProcessedUpdate.__table__.update().where(ProcessedUpdate.update_id == 500)
-        .values(processed_at=utcnow() - timedelta(days=8))))
+    await service.database.transaction(
+        lambda c: c.execute(
+            ProcessedUpdate.__table__.update()
+            .where(ProcessedUpdate.update_id == 500)
+            .values(processed_at=utcnow() - timedelta(days=8))
+        )
+    )
     pruned = await service.database.transaction(lambda c: store.prune_processed_updates(c))
     assert pruned == 1
     assert await count(service, ProcessedUpdate) == 1
@@ -88,7 +100,9 @@ async def test_old_update_ids_are_pruned_and_recent_ones_still_block_a_redeliver
     assert again.duplicate
 
 
-async def test_a_failed_step_stores_nothing(service: CoachService, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failed_step_stores_nothing(
+    service: CoachService, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await walk_example(service, "p4")
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -99,7 +113,11 @@ async def test_a_failed_step_stores_nothing(service: CoachService, monkeypatch: 
         await service.handle("p4", Inbound.message("Chicago"))
     assert await count(service, JournalEntry) == 0
     loaded = await load(service, "p4")
-    assert loaded is not None and loaded.state.current is not None and loaded.state.current.step == "zone"
+    assert (
+        loaded is not None
+        and loaded.state.current is not None
+        and loaded.state.current.step == "zone"
+    )
 
 
 async def test_concurrent_events_of_one_patient_lose_nothing(service: CoachService) -> None:
@@ -108,7 +126,8 @@ async def test_concurrent_events_of_one_patient_lose_nothing(service: CoachServi
     # Two processes racing on the same conversation: one wins, the other retries on
     # the new revision, so both events are applied, one after the other.
     await asyncio.gather(
-        service.handle("p5", Inbound.message("/help")), service.handle("p5", Inbound.message("/help"))
+        service.handle("p5", Inbound.message("/help")),
+        service.handle("p5", Inbound.message("/help")),
     )
     loaded = await load(service, "p5")
     assert loaded is not None and loaded.revision == 4
@@ -120,7 +139,9 @@ async def test_many_patients_are_kept_apart(service: CoachService) -> None:
     assert await count(service, Conversation) == 8
 
 
-async def test_database_gone_gets_a_kind_answer_and_sos_still_works(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_database_gone_gets_a_kind_answer_and_sos_still_works(
+    engine: Engine, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     database = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")
     service = CoachService(engine, database, "test")
     reply = await service.handle("p6", Inbound.message("hello"))

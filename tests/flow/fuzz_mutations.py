@@ -19,8 +19,25 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 WRONG_VALUES: tuple[object, ...] = (
-    None, 0, -1, 3.5, True, "", "x", [], {}, [1, "a"], {"a": 1}, "Not A Name!", 10**30,
-    "a" * 5000, [[[[]]]], {"say": None}, "{unclosed", "steps", "end",
+    None,
+    0,
+    -1,
+    3.5,
+    True,
+    "",
+    "x",
+    [],
+    {},
+    [1, "a"],
+    {"a": 1},
+    "Not A Name!",
+    10**30,
+    "a" * 5000,
+    [[[[]]]],
+    {"say": None},
+    "{unclosed",
+    "steps",
+    "end",
 )
 
 
@@ -63,8 +80,31 @@ def truncate(text: str, rng: random.Random) -> str:
 
 def insert_junk(text: str, rng: random.Random) -> str:
     junk = rng.choice(
-        (":", "- ", "[", "]", "{", "}", '"', "'", "&a ", "*a ", "!!python/object:os.system ", "\t",
-         "#", "|", ">", "%YAML 1.1\n", "---\n", "\x00", "\ufeff", "…", "? ", "<<: *x\n", "@")
+        (
+            ":",
+            "- ",
+            "[",
+            "]",
+            "{",
+            "}",
+            '"',
+            "'",
+            "&a ",
+            "*a ",
+            "!!python/object:os.system ",
+            "\t",
+            "#",
+            "|",
+            ">",
+            "%YAML 1.1\n",
+            "---\n",
+            "\x00",
+            "\ufeff",
+            "…",
+            "? ",
+            "<<: *x\n",
+            "@",
+        )
     )
     at = rng.randrange(len(text) + 1)
     return text[:at] + junk + text[at:]
@@ -133,7 +173,9 @@ def _rename_step(data: object, rng: random.Random) -> object:
         steps = data["steps"]
         old = rng.choice(list(steps))
         name = str(old)  # plain YAML reads a step called on: or off: as a boolean key
-        new = rng.choice((name + "_2", name.upper(), "end", "steps", "x" * 80, name[:-1] or "q", "2" + name))
+        new = rng.choice(
+            (name + "_2", name.upper(), "end", "steps", "x" * 80, name[:-1] or "q", "2" + name)
+        )
         data["steps"] = {(new if k == old else k): v for k, v in steps.items()}
     return data
 
@@ -157,9 +199,17 @@ def _huge(data: object, rng: random.Random) -> object:
 
 
 MUTATIONS: tuple[Mutation, ...] = (
-    delete_line, break_indentation, duplicate_line, truncate, insert_junk, alias_bomb,
-    _data_mutation(_delete_key), _data_mutation(_wrong_type), _data_mutation(_wrong_type),
-    _data_mutation(_rename_step), _data_mutation(_huge),
+    delete_line,
+    break_indentation,
+    duplicate_line,
+    truncate,
+    insert_junk,
+    alias_bomb,
+    _data_mutation(_delete_key),
+    _data_mutation(_wrong_type),
+    _data_mutation(_wrong_type),
+    _data_mutation(_rename_step),
+    _data_mutation(_huge),
 )
 
 

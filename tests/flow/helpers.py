@@ -11,7 +11,9 @@ from bot.flow.library import FlowLibrary, load_library
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def make_library(tmp_path: Path, flows: dict[str, str], content: dict[str, str] | None = None) -> FlowLibrary:
+def make_library(
+    tmp_path: Path, flows: dict[str, str], content: dict[str, str] | None = None
+) -> FlowLibrary:
     """``flows``: file name -> YAML; content files are added to a copy of system.yaml."""
     flows_dir = tmp_path / "flows"
     content_dir = tmp_path / "content"

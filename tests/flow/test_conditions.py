@@ -26,7 +26,9 @@ def test_conditions_evaluate(source: str, variables: dict, expected: bool) -> No
     assert parse_condition(source)(variables) is expected
 
 
-@pytest.mark.parametrize("source", ["", "x = 1", "x >=", "x in a", "(x > 1", "__import__('os')", "x > 1 y"])
+@pytest.mark.parametrize(
+    "source", ["", "x = 1", "x >=", "x in a", "(x > 1", "__import__('os')", "x > 1 y"]
+)
 def test_bad_conditions_are_refused_not_evaluated(source: str) -> None:
     with pytest.raises(ConditionError):
         parse_condition(source)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import transitions
 
+from bot.authoring.testing import plain
 from bot.flow.engine import Engine
-from bot.flow.state import ConversationState, PatientView
-from bot.flow.testing import plain
-from bot.flow.turn import Inbound, Turn
+from bot.shared.conversation import Asked, ConversationState, Crisis, PatientView
+from bot.shared.messages import Inbound, Turn
 from tests.flow.helpers import GOOD_FLOW, make_library
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +35,9 @@ class Chat:
 
     def _do(self, event: Inbound) -> Turn:
         turn = self.engine.handle(self.state, PatientView(name="Sam"), event)
-        shown = {b.label: b.token for m in turn.messages for row in m.buttons for b in row if b.token}
+        shown = {
+            b.label: b.token for m in turn.messages for row in m.buttons for b in row if b.token
+        }
         if turn.pressed == "replace":
             shown = {b.label: b.token for row in turn.keyboard for b in row if b.token}
         if shown:
@@ -82,7 +84,9 @@ def test_flow_runs_and_records(chat: Chat) -> None:
         ("😀🙏", "Emoji alone"),
     ],
 )
-def test_bad_text_answers_get_a_reask_naming_what_is_expected(chat: Chat, answer: str, expected: str) -> None:
+def test_bad_text_answers_get_a_reask_naming_what_is_expected(
+    chat: Chat, answer: str, expected: str
+) -> None:
     chat.send("/example")
     chat.press("Fairly calm")
     turn = chat.send(answer)
@@ -92,7 +96,12 @@ def test_bad_text_answers_get_a_reask_naming_what_is_expected(chat: Chat, answer
 
 @pytest.mark.parametrize(
     ("answer", "expected"),
-    [("a lot", "a number here, between 0 and 100"), ("150", "from 0 to 100"), ("-3", "from 0 to 100"), ("nan", "a number")],
+    [
+        ("a lot", "a number here, between 0 and 100"),
+        ("150", "from 0 to 100"),
+        ("-3", "from 0 to 100"),
+        ("nan", "a number"),
+    ],
 )
 def test_bad_numbers_get_a_reask(chat: Chat, answer: str, expected: str) -> None:
     chat.send("/example")
@@ -128,7 +137,9 @@ def test_multi_choice_ticks_then_done(chat: Chat) -> None:
     chat.press("Anxious")
     chat.press("3")
     turn = chat.press("Hungry")
-    assert turn.pressed == "replace" and any(b.label == "✓ Hungry" for row in turn.keyboard for b in row)
+    assert turn.pressed == "replace" and any(
+        b.label == "✓ Hungry" for row in turn.keyboard for b in row
+    )
     chat.press("Tired")
     chat.press("Done ✓")
     assert chat.state.current.variables["halt"] == ["hungry", "tired"]  # type: ignore[union-attr]
@@ -175,10 +186,15 @@ def test_cancel_leaves_the_exercise(chat: Chat) -> None:
 
 def test_free_text_with_no_exercise_offers_the_menu(chat: Chat) -> None:
     turn = chat.send("hello")
-    assert any(b.token == "flow:example" for m in turn.messages for row in m.buttons for b in row) or turn.messages
+    assert (
+        any(b.token == "flow:example" for m in turn.messages for row in m.buttons for b in row)
+        or turn.messages
+    )
 
 
-def test_one_machine_per_flow_never_per_message(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_machine_per_flow_never_per_message(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     built = []
     original = transitions.Machine.__init__
 
@@ -203,7 +219,9 @@ def test_flow_change_continues_where_the_step_still_exists(tmp_path: Path) -> No
     old = Chat(Engine(_versioned(tmp_path, 1, GOOD_FLOW)))
     old.send("/demo")
     assert old.step == "level"
-    new_engine = Engine(_versioned(tmp_path / "v2", 2, GOOD_FLOW.replace('text: "High"', 'text: "Very high"')))
+    new_engine = Engine(
+        _versioned(tmp_path / "v2", 2, GOOD_FLOW.replace('text: "High"', 'text: "Very high"'))
+    )
     turn = new_engine.handle(old.state, PatientView(), Inbound.press(old.buttons["9"]))
     assert "Very high" in said(turn)
     assert turn.records[0].flow_version == 2
@@ -233,7 +251,9 @@ def test_flow_change_with_migrate_maps_the_old_step(tmp_path: Path) -> None:
 def test_flow_removed_does_not_crash(tmp_path: Path) -> None:
     old = Chat(Engine(_versioned(tmp_path, 1, GOOD_FLOW)))
     old.send("/demo")
-    other = make_library(tmp_path / "v2", {"other.yaml": GOOD_FLOW.replace("id: demo", "id: other")})
+    other = make_library(
+        tmp_path / "v2", {"other.yaml": GOOD_FLOW.replace("id: demo", "id: other")}
+    )
     turn = Engine(other).handle(old.state, PatientView(), Inbound.message("5"))
     assert "no longer available" in said(turn) and old.state.frames == []
 
@@ -256,17 +276,27 @@ def test_engine_imports_neither_telegram_nor_sqlalchemy(package: str) -> None:
     for path in (ROOT / package).rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             for name in names:
                 assert not name.startswith(("telegram", "sqlalchemy")), f"{path}: imports {name}"
-    code = f"import sys, importlib, pkgutil, bot.{package.split('/')[1]} as p\n" \
-           "[importlib.import_module(m.name) for m in pkgutil.walk_packages(p.__path__, p.__name__ + '.')]\n" \
-           "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'sqlalchemy')]\n" \
-           "assert not bad, bad"
+    code = (
+        f"import sys, importlib, pkgutil, bot.{package.split('/')[1]} as p\n"
+        "[importlib.import_module(m.name) for m in pkgutil.walk_packages(p.__path__, p.__name__ + '.')]\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'sqlalchemy')]\n"
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-def test_text_typed_during_paced_cues_shows_the_question_instead_of_answering_it(engine: Engine) -> None:
+def test_text_typed_during_paced_cues_shows_the_question_instead_of_answering_it(
+    engine: Engine,
+) -> None:
     """The cues and the question after them arrive over ~30 s; a reply before the end
     answers nothing: the patient is shown the question they have not seen yet."""
     state, patient = ConversationState(), PatientView(name="Sam")
@@ -298,7 +328,9 @@ def test_text_after_the_cues_have_all_arrived_answers_the_question(engine: Engin
     assert state.current is None or state.current.step != "round_1"
 
 
-def test_worrying_but_unclear_words_get_a_direct_question_and_a_no_returns_to_the_exercise(chat: Chat) -> None:
+def test_worrying_but_unclear_words_get_a_direct_question_and_a_no_returns_to_the_exercise(
+    chat: Chat,
+) -> None:
     chat.send("/checkin")
     asked = chat.send("I can't do this anymore")
     assert "thoughts of ending your life" in said(asked)
@@ -311,13 +343,15 @@ def test_worrying_but_unclear_words_get_a_direct_question_and_a_no_returns_to_th
 
 
 @pytest.mark.parametrize("reply", ["yes", "i dont know", "Yes, I am"])
-def test_anything_but_a_clear_no_to_the_direct_question_gets_the_help_lines(chat: Chat, reply: str) -> None:
+def test_anything_but_a_clear_no_to_the_direct_question_gets_the_help_lines(
+    chat: Chat, reply: str
+) -> None:
     chat.send("/checkin")
     chat.send("everything feels hopeless")
     turn = chat.press(reply) if reply in chat.buttons else chat.send(reply)
     assert "988" in said(turn)
     assert [e.category for e in turn.safety_events] == ["suicide"]
-    assert chat.state.hold == "crisis"
+    assert chat.state.hold == Crisis()
     back = chat.press("Go back to the exercise")
     assert chat.step == "mood" and back.messages
 
@@ -330,33 +364,57 @@ def test_a_typed_no_outside_an_exercise_offers_the_menu(chat: Chat) -> None:
 
 def test_the_stored_conversation_holds_every_field_of_the_state() -> None:
     """to_json is written out by hand for speed; it must not drop a field added later."""
-    from dataclasses import asdict
+    from dataclasses import asdict, fields
 
-    from bot.flow.state import Frame
+    from bot.shared.conversation import Frame
 
     state = ConversationState(
         frames=[Frame("a", 2, "s", {"x": [1, {"y": 2}]}, {"x": "X"}, ["v"])],
-        paused=[Frame("b", 1, "t")], turn=7, hold="crisis", paced_until=12.5,
+        paused=[Frame("b", 1, "t")],
+        question_number=7,
+        hold=Crisis(),
+        paced_until=12.5,
     )
-    assert state.to_json() == asdict(state)
+    # Stored under the names it had before the types (turn, a hold string): old rows load.
+    stored = {**asdict(state), "turn": 7, "hold": "crisis"}
+    del stored["question_number"]
+    assert state.to_json() == stored
+    assert len(state.to_json()) == len(fields(ConversationState))
     assert ConversationState.from_json(state.to_json()) == state
+    asked = ConversationState(hold=Asked("concern"))
+    assert asked.to_json()["hold"] == "asked:concern"
+    assert ConversationState.from_json(asked.to_json()) == asked
 
 
-@pytest.mark.parametrize("reply", ["I'm not sure", "not safe", "I am not okay", "no... actually yes", "never been worse", "nope lol"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I'm not sure",
+        "not safe",
+        "I am not okay",
+        "no... actually yes",
+        "never been worse",
+        "nope lol",
+    ],
+)
 def test_a_reply_that_is_not_a_clear_no_gets_the_help_lines(chat: Chat, reply: str) -> None:
     chat.send("/checkin")
     chat.send("I can't do this anymore")
     assert "988" in said(chat.send(reply))
 
 
-def test_after_help_outside_an_exercise_the_next_words_are_not_taken_as_an_answer(chat: Chat) -> None:
+def test_after_help_outside_an_exercise_the_next_words_are_not_taken_as_an_answer(
+    chat: Chat,
+) -> None:
     chat.send("i'm such a burden to everyone")
     assert "988" in said(chat.send("yes"))
     assert chat.state.hold is None
     assert "988" not in said(chat.send("thanks, I will call them"))
 
 
-def test_an_exercise_button_while_the_question_is_open_gets_help_not_the_exercise(chat: Chat) -> None:
+def test_an_exercise_button_while_the_question_is_open_gets_help_not_the_exercise(
+    chat: Chat,
+) -> None:
     chat.send("/checkin")
     scale_five = chat.buttons["5"]  # the check-in's own button, still on screen
     chat.send("everything feels hopeless")
@@ -364,15 +422,19 @@ def test_an_exercise_button_while_the_question_is_open_gets_help_not_the_exercis
     assert "988" in said(turn) and chat.step == "mood"
 
 
-def test_worrying_words_after_a_crisis_answer_get_the_help_lines_again_not_a_question(chat: Chat) -> None:
+def test_worrying_words_after_a_crisis_answer_get_the_help_lines_again_not_a_question(
+    chat: Chat,
+) -> None:
     chat.send("/checkin")
     chat.send("I want to kill myself")
     turn = chat.send("I can't do this anymore")
     assert "988" in said(turn) and "thoughts of ending your life" not in said(turn)
-    assert chat.state.hold == "crisis"
+    assert chat.state.hold == Crisis()
 
 
-def test_the_answer_to_the_direct_question_counts_even_if_the_flow_changed_meanwhile(tmp_path: Path, engine: Engine) -> None:
+def test_the_answer_to_the_direct_question_counts_even_if_the_flow_changed_meanwhile(
+    tmp_path: Path, engine: Engine
+) -> None:
     chat = Chat(engine)
     chat.send("/checkin")
     chat.send("I can't do this anymore")
@@ -381,7 +443,9 @@ def test_the_answer_to_the_direct_question_counts_even_if_the_flow_changed_meanw
     assert "988" in said(chat.send("yes"))
 
 
-def test_without_a_conversation_worrying_words_and_a_yes_button_get_the_help_lines(engine: Engine) -> None:
+def test_without_a_conversation_worrying_words_and_a_yes_button_get_the_help_lines(
+    engine: Engine,
+) -> None:
     """Edited messages and a database that is gone cannot keep the direct question's hold."""
     worrying = engine.stateless_crisis_messages(Inbound.message("I can't do this anymore"))
     assert worrying is not None and "988" in "\n".join(m.text for m in worrying)

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import bot.flow.library as library_module
-from bot.flow.content import load_content
 from bot.flow.library import load_library
+from bot.shared.content import load_content
 from tests.flow.fuzz_mutations import mutate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,9 @@ def _fuzz_slice(job: tuple[int, int, str]) -> tuple[list[str], int]:
         try:
             library = load_library(root / "flows", ROOT / "content", root=root, files=[target])
         except Exception as exc:  # the whole point: this must never happen
-            failures.append(f"{where} crashed validation: {type(exc).__name__}: {exc}\n---\n{text[:2000]}")
+            failures.append(
+                f"{where} crashed validation: {type(exc).__name__}: {exc}\n---\n{text[:2000]}"
+            )
             continue
         line_count = text.count("\n") + 1
         for problem in library.problems:
@@ -69,8 +71,10 @@ def _fuzz_slice(job: tuple[int, int, str]) -> tuple[list[str], int]:
 
 def test_validation_never_crashes_and_always_names_file_and_line(tmp_path: Path) -> None:
     workers = max(1, min(4, os.cpu_count() or 1))
-    jobs = [(20261125 + i, MUTATIONS // workers + (i < MUTATIONS % workers), str(tmp_path / f"w{i}"))
-            for i in range(workers)]
+    jobs = [
+        (20261125 + i, MUTATIONS // workers + (i < MUTATIONS % workers), str(tmp_path / f"w{i}"))
+        for i in range(workers)
+    ]
     started = time.perf_counter()
     # Fresh ("spawn") worker processes, one core each: nothing of this process is inherited.
     with mp.get_context("spawn").Pool(workers) as pool:
@@ -78,7 +82,9 @@ def test_validation_never_crashes_and_always_names_file_and_line(tmp_path: Path)
     elapsed = time.perf_counter() - started
     failures = [f for found, _ in results for f in found]
     reported = sum(count for _, count in results)
-    print(f"\nfuzz: {MUTATIONS} mutations in {workers} process(es), {reported} reported problems, {elapsed:.1f}s")
+    print(
+        f"\nfuzz: {MUTATIONS} mutations in {workers} process(es), {reported} reported problems, {elapsed:.1f}s"
+    )
     assert not failures, "\n\n".join(failures[:5])
     assert reported > MUTATIONS * 0.5  # the mutations really do damage
 
@@ -96,8 +102,12 @@ def test_coach_validate_on_mutants_prints_file_and_line(tmp_path: Path) -> None:
             text, _ = mutate(path.read_text(encoding="utf-8"), rng)
             path.write_text(text, encoding="utf-8", errors="surrogatepass")
         done = subprocess.run(
-            [sys.executable, "-m", "bot", "validate"], cwd=copy, capture_output=True, text=True,
-            env={**env, "PYTHONPATH": str(ROOT)}, timeout=120,
+            [sys.executable, "-m", "bot", "validate"],
+            cwd=copy,
+            capture_output=True,
+            text=True,
+            env={**env, "PYTHONPATH": str(ROOT)},
+            timeout=120,
         )
         assert "Traceback" not in done.stderr, done.stderr
         assert done.returncode in (0, 1), done.stderr

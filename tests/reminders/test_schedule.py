@@ -24,7 +24,11 @@ def test_daily_recurrence_is_the_same_wall_time_every_day() -> None:
         seen.append(due)
         due = next_due(due, time(9, 0), NEW_YORK)
     assert [d.astimezone(NEW_YORK).strftime("%m-%d %H:%M") for d in seen] == [
-        "06-01 09:00", "06-02 09:00", "06-03 09:00", "06-04 09:00", "06-05 09:00",
+        "06-01 09:00",
+        "06-02 09:00",
+        "06-03 09:00",
+        "06-04 09:00",
+        "06-05 09:00",
     ]
 
 
@@ -78,10 +82,13 @@ def test_pause_resumes_on_the_given_local_date() -> None:
     assert due == utc(2026, 6, 4, 13)
 
 
-@pytest.mark.parametrize(("zone", "day", "at", "expected"), [
-    ("Europe/Berlin", date(2026, 3, 29), time(2, 15), "03:00"),
-    ("Australia/Lord_Howe", date(2026, 10, 4), time(2, 15), "02:30"),  # a 30-minute gap
-])
+@pytest.mark.parametrize(
+    ("zone", "day", "at", "expected"),
+    [
+        ("Europe/Berlin", date(2026, 3, 29), time(2, 15), "03:00"),
+        ("Australia/Lord_Howe", date(2026, 10, 4), time(2, 15), "02:30"),  # a 30-minute gap
+    ],
+)
 def test_gaps_in_other_zones(zone: str, day: date, at: time, expected: str) -> None:
     tz = ZoneInfo(zone)
     assert occurrence(day, at, tz).astimezone(tz).strftime("%H:%M") == expected

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.problems import ProblemsFound
 from bot.safety.config import load_crisis_config
 from bot.safety.validate import validate_crisis_file
+from bot.shared.problems import ProblemsFound
 
 SHIPPED = Path(__file__).resolve().parents[2] / "content" / "crisis.yaml"
 

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.flow.turn import Button
 from bot.safety.config import CrisisConfig, load_crisis_config
 from bot.safety.response import crisis_messages
+from bot.shared.messages import Button
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_library
+from bot.coach.build import build_library
 from bot.config import Settings
 from bot.db import store
 from bot.db.session import Database
@@ -76,9 +76,7 @@ class Patients:
     async def journal(self, chat_id: int) -> list[store.JournalItem]:
         patient = await self.find(chat_id)
         assert patient is not None
-        return await self.database.transaction(
-            lambda c: store.journal(c, patient_id=patient.id)
-        )
+        return await self.database.transaction(lambda c: store.journal(c, patient_id=patient.id))
 
 
 @pytest.fixture
@@ -88,13 +86,17 @@ async def patients(database_file: str) -> AsyncIterator[Patients]:
     await reader.database.dispose()
 
 
-async def say(user: EmulatedUser, text: str, count: int = 1, timeout: float = 5) -> list[BotMessage]:
+async def say(
+    user: EmulatedUser, text: str, count: int = 1, timeout: float = 5
+) -> list[BotMessage]:
     """The patient types ``text``; the bot's ``count`` replies."""
     await user.send(text)
     return await user.wait_for_reply(timeout=timeout, count=count)
 
 
-async def tap(user: EmulatedUser, label: str, count: int = 1, timeout: float = 5) -> list[BotMessage]:
+async def tap(
+    user: EmulatedUser, label: str, count: int = 1, timeout: float = 5
+) -> list[BotMessage]:
     """The patient taps the newest button ``label``; the bot's ``count`` replies."""
     await user.press(label)
     return await user.wait_for_reply(timeout=timeout, count=count)

@@ -39,7 +39,12 @@ async def server() -> AsyncIterator[str]:
 async def test_parameters_are_posted_as_a_form(server: str) -> None:
     request = AiohttpRequest()
     await request.initialize()
-    data = RequestData([RequestParameter.from_input("chat_id", 42), RequestParameter.from_input("text", "hi & bye")])
+    data = RequestData(
+        [
+            RequestParameter.from_input("chat_id", 42),
+            RequestParameter.from_input("text", "hi & bye"),
+        ]
+    )
     status, body = await request.do_request(f"{server}/echo", "POST", data)
     await request.shutdown()
     assert status == 200 and b'"text": "hi & bye"' in body and b'"chat_id": "42"' in body

@@ -51,9 +51,14 @@ async def test_example_flow_by_buttons_records_the_journal_entry(
     (halt,) = await tap(user, "5")
     await user.press("Hungry")
     await user.press("Tired")
-    await emu.wait_for(lambda: emu.message(user.chat_id, halt.message_id).buttons[0][0] == "✓ Hungry")
+    await emu.wait_for(
+        lambda: emu.message(user.chat_id, halt.message_id).buttons[0][0] == "✓ Hungry"
+    )
     await settle(emu, 0.1)
-    assert emu.message(user.chat_id, halt.message_id).buttons[:2] == [["✓ Hungry", "Angry"], ["Lonely", "✓ Tired"]]
+    assert emu.message(user.chat_id, halt.message_id).buttons[:2] == [
+        ["✓ Hungry", "Angry"],
+        ["Lonely", "✓ Tired"],
+    ]
     (thought,) = await tap(user, "Done ✓")
     assert emu.message(user.chat_id, halt.message_id).buttons == [["✓ Hungry, Tired"]]
     assert "thought" in thought.text

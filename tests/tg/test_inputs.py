@@ -15,8 +15,14 @@ async def test_a_sticker_gets_a_kind_reply_and_the_question_stays_open(
 ) -> None:
     user = emu.user(2001)
     await say(user, "/example", count=2)
-    for send in (user.send_sticker, user.send_voice, user.send_location, user.send_contact,
-                 user.send_document, user.send_photo):
+    for send in (
+        user.send_sticker,
+        user.send_voice,
+        user.send_location,
+        user.send_contact,
+        user.send_document,
+        user.send_photo,
+    ):
         await send()
         (reply,) = await user.wait_for_reply()
         assert "only read text" in reply.text

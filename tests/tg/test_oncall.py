@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from bot.flow.library import FlowLibrary
-from bot.flow.turn import OutboundMessage
 from bot.safety.oncall import NoticeLimiter, OncallNotice
+from bot.shared.messages import OutboundMessage
 from bot.tg.oncall import OncallAlerts
 
 CHAT = -100999

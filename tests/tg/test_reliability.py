@@ -11,16 +11,14 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.flow.library import FlowLibrary
-from bot.flow.turn import Button, OutboundMessage
+from bot.shared.messages import Button, OutboundMessage
 from bot.tg.runner import channel_of, running_bot
 from bot.tg.sender import Sender
 from tests.tg.conftest import FAST_RETRIES, Patients, eventually, say, settle, tap
 from tests.tg_emulator import BotApiEmulator
 
 
-async def test_a_redelivered_update_is_handled_once(
-    app: Application, emu: BotApiEmulator
-) -> None:
+async def test_a_redelivered_update_is_handled_once(app: Application, emu: BotApiEmulator) -> None:
     user = emu.user(3001)
     await say(user, "/example", count=2)
     answer = await user.press("Angry")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_library
+from bot.coach.build import build_library
 from bot.config import Settings
 from bot.tg.runner import channel_of, running_bot
 from tests.tg.conftest import FAST_RETRIES, ROOT, _settings, eventually, say, tap
@@ -67,7 +67,11 @@ async def test_reload_keeps_every_conversation_and_uses_the_new_text(
     await tap(at_thought, "Fairly calm")
 
     _edit(editable / "content" / "example.yaml", OLD_BELIEF, NEW_BELIEF)
-    _edit(editable / "flows" / "example.yaml", "(This line is written", "(This reloaded line is written")
+    _edit(
+        editable / "flows" / "example.yaml",
+        "(This line is written",
+        "(This reloaded line is written",
+    )
     (answer,) = await say(emu.user(ADMIN), "/reload")
     shipped = len(list((ROOT / "flows").glob("*.yaml")))
     assert answer.text.startswith(f"Reloaded {shipped} flows"), answer.text
@@ -79,7 +83,11 @@ async def test_reload_keeps_every_conversation_and_uses_the_new_text(
     assert "Tap all that fit" in halt.text
     (belief,) = await say(at_thought, "I always mess up")
     assert belief.text.startswith(NEW_BELIEF)
-    assert all("updated since you started" not in m.text for u in (at_feeling, at_distress, at_thought) for m in u.sent())
+    assert all(
+        "updated since you started" not in m.text
+        for u in (at_feeling, at_distress, at_thought)
+        for m in u.sent()
+    )
 
     await say(at_thought, "70")
     await tap(at_thought, "No")

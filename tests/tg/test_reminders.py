@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 from telegram.ext import Application
 
+from bot.coach import profile as coach_profile
 from bot.db import store
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import Reminder, ReminderSend
@@ -25,10 +26,15 @@ async def _due_now(patients: Patients, chat_id: int) -> None:
     def step(connection) -> None:  # type: ignore[no-untyped-def]
         loaded = store.load_conversation(connection, channel="telegram", external_id=str(chat_id))
         assert loaded is not None
-        store.update_profile(
+        coach_profile.update_profile(
             connection,
             patient_id=loaded.patient.id,
-            updates={"consent": "yes", "timezone": "UTC", "checkin_time": "09:00", "checkins": "yes"},
+            updates={
+                "consent": "yes",
+                "timezone": "UTC",
+                "checkin_time": "09:00",
+                "checkins": "yes",
+            },
         )
         connection.execute(
             update(Reminder)

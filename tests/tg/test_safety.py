@@ -48,7 +48,9 @@ async def test_crisis_mid_thought_record_pauses_it_and_it_resumes_at_the_same_qu
     assert response.button("Book an appointment")["url"] == BOOKING
     assert "988" in response.text
     assert next_step.buttons == [
-        ["Go back to the exercise"], ["Show the resources again"], ["Stop the exercise for now"]
+        ["Go back to the exercise"],
+        ["Show the resources again"],
+        ["Stop the exercise for now"],
     ]
     # While paused, typed text is not taken as the answer.
     (held,) = await say(user, "ok")

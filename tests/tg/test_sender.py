@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.flow.turn import Button
+from bot.shared.messages import Button
 from bot.tg.sender import keyboard, marker_keyboard, split_html
 from tests.tg_emulator import parse_html
 
@@ -46,12 +46,16 @@ def test_never_cuts_inside_an_entity_or_a_tag() -> None:
 
 
 def test_keyboards() -> None:
-    rows = ((Button("Yes", token="3:yes"), Button("No", token="3:no")),
-            (Button("Book", url="https://example.org/book"),))
+    rows = (
+        (Button("Yes", token="3:yes"), Button("No", token="3:no")),
+        (Button("Book", url="https://example.org/book"),),
+    )
     markup = keyboard(rows)
     assert markup is not None
     assert [[b.callback_data for b in row] for row in markup.inline_keyboard] == [
-        ["3:yes", "3:no"], [None]]
+        ["3:yes", "3:no"],
+        [None],
+    ]
     assert markup.inline_keyboard[1][0].url == "https://example.org/book"
     assert keyboard(()) is None
     marker = marker_keyboard("Anxious")

@@ -45,7 +45,10 @@ async def test_webhook_mode_takes_updates_with_the_secret_and_refuses_others(
         forged = {
             "update_id": 999,
             "message": {
-                "message_id": 50, "date": 0, "chat": user.chat, "from": emu.users[5001],
+                "message_id": 50,
+                "date": 0,
+                "chat": user.chat,
+                "from": emu.users[5001],
                 "text": "/help",
             },
         }
@@ -78,6 +81,14 @@ async def test_no_message_text_nor_names_in_the_logs(
     await say(user, "/cancel")
     logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
     assert "handled" in logged  # the service logs events (ids and counts)
-    for private in ("xylophone", "quokka", "narwhal", "okapi", "Zelda", "Quist", "zq_private",
-                    "123456:TEST"):
+    for private in (
+        "xylophone",
+        "quokka",
+        "narwhal",
+        "okapi",
+        "Zelda",
+        "Quist",
+        "zq_private",
+        "123456:TEST",
+    ):
         assert private not in logged

@@ -18,8 +18,9 @@ from .server import BotApiEmulator
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    emu = BotApiEmulator(token=args.token, host=args.host, port=args.port,
-                         strict_html=not args.lenient_html)
+    emu = BotApiEmulator(
+        token=args.token, host=args.host, port=args.port, strict_html=not args.lenient_html
+    )
     async with emu:
         if args.rate_limit:
             emu.set_rate_limit(args.rate_limit, 1.0)
@@ -33,15 +34,23 @@ async def _serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.tg_emulator", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.tg_emulator",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 = random free port")
     parser.add_argument("--token", default="123456:TEST-TOKEN")
-    parser.add_argument("--rate-limit", type=int, default=0,
-                        help="answer 429 above this many sends per second (0 = off)")
-    parser.add_argument("--lenient-html", action="store_true",
-                        help="accept bare & and > in HTML like tdlib does")
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=0,
+        help="answer 429 above this many sends per second (0 = off)",
+    )
+    parser.add_argument(
+        "--lenient-html", action="store_true", help="accept bare & and > in HTML like tdlib does"
+    )
     asyncio.run(_serve(parser.parse_args(argv)))
 
 

@@ -280,61 +280,104 @@ class EmulatedUser(_Actor):
         return self.emu.chats[self.chat_id]
 
     async def send(self, text: str, *, reply_to: int | None = None, **extra: Any) -> QueuedUpdate:
-        return await self.emu.queue_message(self.chat_id, self.user_id, text=text,
-                                            reply_to=reply_to, **extra)
+        return await self.emu.queue_message(
+            self.chat_id, self.user_id, text=text, reply_to=reply_to, **extra
+        )
 
     async def send_sticker(self, emoji: str = "🙂", **extra: Any) -> QueuedUpdate:
         fid = self.emu.new_file("sticker")
-        sticker = {**fid, "type": "regular", "width": 512, "height": 512, "is_animated": False,
-                   "is_video": False, "emoji": emoji, "set_name": "EmuStickers"}
+        sticker = {
+            **fid,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "set_name": "EmuStickers",
+        }
         return await self.emu.queue_message(self.chat_id, self.user_id, sticker=sticker, **extra)
 
     async def send_photo(self, caption: str | None = None, **extra: Any) -> QueuedUpdate:
         base = self.emu.new_file("photo")
         photo = [
-            {"file_id": f"{base['file_id']}_{w}", "file_unique_id": f"{base['file_unique_id']}{w}",
-             "width": w, "height": h, "file_size": size}
+            {
+                "file_id": f"{base['file_id']}_{w}",
+                "file_unique_id": f"{base['file_unique_id']}{w}",
+                "width": w,
+                "height": h,
+                "file_size": size,
+            }
             for w, h, size in ((90, 67, 1200), (320, 240, 15000), (1280, 960, 120000))
         ]
         for p in photo:
             self.emu.files[p["file_id"]] = {**p, "file_path": f"photos/{p['file_id']}.jpg"}
-        return await self.emu.queue_message(self.chat_id, self.user_id, photo=photo,
-                                            caption=caption, **extra)
+        return await self.emu.queue_message(
+            self.chat_id, self.user_id, photo=photo, caption=caption, **extra
+        )
 
-    async def send_voice(self, duration: int = 3, caption: str | None = None,
-                         **extra: Any) -> QueuedUpdate:
-        voice = {**self.emu.new_file("voice", ext="oga"), "duration": duration,
-                 "mime_type": "audio/ogg", "file_size": 4000 * duration}
-        return await self.emu.queue_message(self.chat_id, self.user_id, voice=voice,
-                                            caption=caption, **extra)
+    async def send_voice(
+        self, duration: int = 3, caption: str | None = None, **extra: Any
+    ) -> QueuedUpdate:
+        voice = {
+            **self.emu.new_file("voice", ext="oga"),
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": 4000 * duration,
+        }
+        return await self.emu.queue_message(
+            self.chat_id, self.user_id, voice=voice, caption=caption, **extra
+        )
 
-    async def send_document(self, file_name: str = "notes.pdf",
-                            mime_type: str = "application/pdf", caption: str | None = None,
-                            **extra: Any) -> QueuedUpdate:
-        doc = {**self.emu.new_file("document", ext=file_name.rsplit(".", 1)[-1]),
-               "file_name": file_name, "mime_type": mime_type, "file_size": 2048}
-        return await self.emu.queue_message(self.chat_id, self.user_id, document=doc,
-                                            caption=caption, **extra)
+    async def send_document(
+        self,
+        file_name: str = "notes.pdf",
+        mime_type: str = "application/pdf",
+        caption: str | None = None,
+        **extra: Any,
+    ) -> QueuedUpdate:
+        doc = {
+            **self.emu.new_file("document", ext=file_name.rsplit(".", 1)[-1]),
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": 2048,
+        }
+        return await self.emu.queue_message(
+            self.chat_id, self.user_id, document=doc, caption=caption, **extra
+        )
 
-    async def send_video(self, duration: int = 5, caption: str | None = None,
-                         **extra: Any) -> QueuedUpdate:
-        video = {**self.emu.new_file("video", ext="mp4"), "width": 640, "height": 360,
-                 "duration": duration, "mime_type": "video/mp4", "file_size": 100000}
-        return await self.emu.queue_message(self.chat_id, self.user_id, video=video,
-                                            caption=caption, **extra)
+    async def send_video(
+        self, duration: int = 5, caption: str | None = None, **extra: Any
+    ) -> QueuedUpdate:
+        video = {
+            **self.emu.new_file("video", ext="mp4"),
+            "width": 640,
+            "height": 360,
+            "duration": duration,
+            "mime_type": "video/mp4",
+            "file_size": 100000,
+        }
+        return await self.emu.queue_message(
+            self.chat_id, self.user_id, video=video, caption=caption, **extra
+        )
 
-    async def send_location(self, latitude: float = 52.52, longitude: float = 13.405,
-                            **extra: Any) -> QueuedUpdate:
+    async def send_location(
+        self, latitude: float = 52.52, longitude: float = 13.405, **extra: Any
+    ) -> QueuedUpdate:
         loc = {"latitude": latitude, "longitude": longitude}
         return await self.emu.queue_message(self.chat_id, self.user_id, location=loc, **extra)
 
-    async def send_contact(self, phone_number: str = "+15550100", first_name: str = "Friend",
-                           user_id: int | None = None, **extra: Any) -> QueuedUpdate:
+    async def send_contact(
+        self,
+        phone_number: str = "+15550100",
+        first_name: str = "Friend",
+        user_id: int | None = None,
+        **extra: Any,
+    ) -> QueuedUpdate:
         contact = {"phone_number": phone_number, "first_name": first_name}
         if user_id is not None:
             contact["user_id"] = user_id
-        return await self.emu.queue_message(self.chat_id, self.user_id, contact=contact,
-                                            **extra)
+        return await self.emu.queue_message(self.chat_id, self.user_id, contact=contact, **extra)
 
     async def edit(self, message_id: int, text: str) -> QueuedUpdate:
         return await self.emu.queue_edit(self.chat_id, message_id, text)
@@ -344,10 +387,13 @@ class EmulatedUser(_Actor):
         for msg in reversed(self.emu.sent(self.chat_id)):
             if not msg.deleted and msg.button(label) is not None:
                 return await self.press_in(msg.message_id, label)
-        available = [b for m in self.emu.sent(self.chat_id) if not m.deleted for r in m.buttons
-                     for b in r]
-        raise LookupError(f"no bot message in chat {self.chat_id} has an inline button "
-                          f"{label!r}; buttons seen: {available}")
+        available = [
+            b for m in self.emu.sent(self.chat_id) if not m.deleted for r in m.buttons for b in r
+        ]
+        raise LookupError(
+            f"no bot message in chat {self.chat_id} has an inline button "
+            f"{label!r}; buttons seen: {available}"
+        )
 
     async def press_in(self, message_id: int, label: str) -> QueuedUpdate:
         """Press button ``label`` of a specific (possibly old) bot message."""
@@ -356,8 +402,9 @@ class EmulatedUser(_Actor):
             raise LookupError(f"bot message {message_id} not found in chat {self.chat_id}")
         button = msg.button(label)
         if button is None:
-            raise LookupError(f"message {message_id} has no inline button {label!r}; "
-                              f"it has {msg.buttons}")
+            raise LookupError(
+                f"message {message_id} has no inline button {label!r}; it has {msg.buttons}"
+            )
         if "callback_data" not in button:
             raise ValueError(f"button {label!r} is not a callback button: {button}")
         return await self.press_data(button["callback_data"], message_id=message_id)
@@ -381,14 +428,17 @@ class EmulatedGroup(_Actor):
         super().__init__(emu, chat["id"])
         self.data = chat
 
-    async def send(self, from_user_id: int, text: str, *, reply_to: int | None = None,
-                   **extra: Any) -> QueuedUpdate:
+    async def send(
+        self, from_user_id: int, text: str, *, reply_to: int | None = None, **extra: Any
+    ) -> QueuedUpdate:
         self.emu.user(from_user_id)
-        return await self.emu.queue_message(self.chat_id, from_user_id, text=text,
-                                            reply_to=reply_to, **extra)
+        return await self.emu.queue_message(
+            self.chat_id, from_user_id, text=text, reply_to=reply_to, **extra
+        )
 
-    async def press(self, from_user_id: int, label: str,
-                    message_id: int | None = None) -> QueuedUpdate:
+    async def press(
+        self, from_user_id: int, label: str, message_id: int | None = None
+    ) -> QueuedUpdate:
         user = self.emu.user(from_user_id)
         if message_id is None:
             for msg in reversed(self.emu.sent(self.chat_id)):
@@ -401,15 +451,17 @@ class EmulatedGroup(_Actor):
         button = msg.button(label) if msg else None
         if button is None or "callback_data" not in button:
             raise LookupError(f"message {message_id} has no callback button {label!r}")
-        return await self.emu.queue_callback(self.chat_id, user.user_id,
-                                             button["callback_data"], message_id)
+        return await self.emu.queue_callback(
+            self.chat_id, user.user_id, button["callback_data"], message_id
+        )
 
     async def add_bot(self, by_user_id: int) -> QueuedUpdate:
         """Someone adds the bot: a my_chat_member update plus a new_chat_members message."""
         self.emu.user(by_user_id)
         await self.emu.queue_member_change(self.chat_id, by_user_id, "left", "member")
-        return await self.emu.queue_message(self.chat_id, by_user_id,
-                                            new_chat_members=[self.emu.bot_user])
+        return await self.emu.queue_message(
+            self.chat_id, by_user_id, new_chat_members=[self.emu.bot_user]
+        )
 
 
 class EmulatedChannel(_Actor):
@@ -574,9 +626,15 @@ class BotApiEmulator:
 
     # ----------------------------------------------------------------- actors
 
-    def user(self, user_id: int = 1001, first_name: str = "Test", *,
-             last_name: str | None = None, username: str | None = None,
-             language_code: str | None = "en") -> EmulatedUser:
+    def user(
+        self,
+        user_id: int = 1001,
+        first_name: str = "Test",
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "en",
+    ) -> EmulatedUser:
         """Get or create a user and its private chat (chat id == user id)."""
         if user_id not in self.users:
             user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
@@ -591,8 +649,13 @@ class BotApiEmulator:
             self.chats[user_id] = {"id": user_id, "type": "private", **chat}
         return EmulatedUser(self, self.users[user_id])
 
-    def group(self, chat_id: int = -100123, title: str = "Group", type: str = "group",
-              username: str | None = None) -> EmulatedGroup:
+    def group(
+        self,
+        chat_id: int = -100123,
+        title: str = "Group",
+        type: str = "group",
+        username: str | None = None,
+    ) -> EmulatedGroup:
         if type not in ("group", "supergroup"):
             raise ValueError("type must be 'group' or 'supergroup'")
         if chat_id not in self.chats:
@@ -602,8 +665,9 @@ class BotApiEmulator:
             self.chats[chat_id] = chat
         return EmulatedGroup(self, self.chats[chat_id])
 
-    def channel(self, chat_id: int = -1001234, title: str = "Channel",
-                username: str | None = None) -> EmulatedChannel:
+    def channel(
+        self, chat_id: int = -1001234, title: str = "Channel", username: str | None = None
+    ) -> EmulatedChannel:
         if chat_id not in self.chats:
             chat: dict[str, Any] = {"id": chat_id, "type": "channel", "title": title}
             if username:
@@ -613,10 +677,15 @@ class BotApiEmulator:
 
     def new_file(self, kind: str, ext: str = "bin") -> dict:
         n = next(self._file_seq)
-        info = {"file_id": f"EMU-{kind}-{n}-{secrets.token_hex(4)}",
-                "file_unique_id": f"U{kind[:3]}{n}"}
-        self.files[info["file_id"]] = {**info, "file_size": 1024,
-                                       "file_path": f"{kind}s/file_{n}.{ext}"}
+        info = {
+            "file_id": f"EMU-{kind}-{n}-{secrets.token_hex(4)}",
+            "file_unique_id": f"U{kind[:3]}{n}",
+        }
+        self.files[info["file_id"]] = {
+            **info,
+            "file_size": 1024,
+            "file_path": f"{kind}s/file_{n}.{ext}",
+        }
         return info
 
     # ----------------------------------------------------------------- fault injection
@@ -628,25 +697,43 @@ class BotApiEmulator:
     def unblock(self, user_id: int) -> None:
         self.blocked.discard(user_id)
 
-    def set_rate_limit(self, max_calls: int = 30, window: float = 1.0, *,
-                       per_chat: bool = False, retry_after: int | None = None) -> None:
+    def set_rate_limit(
+        self,
+        max_calls: int = 30,
+        window: float = 1.0,
+        *,
+        per_chat: bool = False,
+        retry_after: int | None = None,
+    ) -> None:
         """Answer 429 when more than ``max_calls`` send-type calls fall into the sliding
         ``window`` (seconds) - globally, or per chat if ``per_chat``."""
-        self.rate_limit = {"max_calls": max_calls, "window": window, "per_chat": per_chat,
-                           "retry_after": retry_after}
+        self.rate_limit = {
+            "max_calls": max_calls,
+            "window": window,
+            "per_chat": per_chat,
+            "retry_after": retry_after,
+        }
         self._send_times.clear()
 
     def clear_rate_limit(self) -> None:
         self.rate_limit = None
 
-    def fail_next(self, method: str | None = "sendMessage", count: int = 1, *,
-                  status: int = 500, description: str = "Internal Server Error",
-                  drop: bool = False, retry_after: int | None = None) -> None:
+    def fail_next(
+        self,
+        method: str | None = "sendMessage",
+        count: int = 1,
+        *,
+        status: int = 500,
+        description: str = "Internal Server Error",
+        drop: bool = False,
+        retry_after: int | None = None,
+    ) -> None:
         """Make the next ``count`` calls of ``method`` (None: any method) fail with
         ``status``/``description``, or with the connection dropped if ``drop``."""
         params = {"retry_after": retry_after} if retry_after is not None else None
-        self._faults.append(_Fault(method.lower() if method else None, count, status,
-                                   description, drop, params))
+        self._faults.append(
+            _Fault(method.lower() if method else None, count, status, description, drop, params)
+        )
 
     # ----------------------------------------------------------------- inspection
 
@@ -673,8 +760,9 @@ class BotApiEmulator:
     def pending_updates(self) -> list[QueuedUpdate]:
         return list(self._pending)
 
-    async def wait_for_reply(self, chat_id: int, timeout: float = 5.0,
-                             count: int = 1) -> list[BotMessage]:
+    async def wait_for_reply(
+        self, chat_id: int, timeout: float = 5.0, count: int = 1
+    ) -> list[BotMessage]:
         """Wait for ``count`` new bot messages to ``chat_id`` since the last send/wait."""
         start = self._reply_cursor.get(chat_id, 0)
 
@@ -695,16 +783,16 @@ class BotApiEmulator:
 
     def latencies(self) -> list[float]:
         """Reply latencies of all bot messages that follow an update of their chat."""
-        return [m.latency for ms in self._bot_messages.values() for m in ms
-                if m.latency is not None]
+        return [
+            m.latency for ms in self._bot_messages.values() for m in ms if m.latency is not None
+        ]
 
     # ----------------------------------------------------------------- queuing updates
 
     def _next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
 
-    async def queue_update(self, kind: str, body: dict, chat_id: int | None = None
-                           ) -> QueuedUpdate:
+    async def queue_update(self, kind: str, body: dict, chat_id: int | None = None) -> QueuedUpdate:
         """Queue an arbitrary update ``{"update_id": N, kind: body}``."""
         uid = next(self._update_ids)
         upd = QueuedUpdate(uid, kind, {"update_id": uid, kind: body}, chat_id, time.monotonic())
@@ -716,9 +804,16 @@ class BotApiEmulator:
         await self._notify()
         return upd
 
-    async def queue_message(self, chat_id: int, from_user_id: int | None, *,
-                            text: str | None = None, caption: str | None = None,
-                            reply_to: int | None = None, **fields: Any) -> QueuedUpdate:
+    async def queue_message(
+        self,
+        chat_id: int,
+        from_user_id: int | None,
+        *,
+        text: str | None = None,
+        caption: str | None = None,
+        reply_to: int | None = None,
+        **fields: Any,
+    ) -> QueuedUpdate:
         chat = self.chats[chat_id]
         msg: dict[str, Any] = {
             "message_id": self._next_message_id(chat_id),
@@ -733,8 +828,7 @@ class BotApiEmulator:
             msg["text"] = text
             if text.startswith("/"):
                 cmd = text.split(maxsplit=1)[0] if text.strip() else text
-                msg["entities"] = [{"type": "bot_command", "offset": 0,
-                                    "length": utf16_len(cmd)}]
+                msg["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(cmd)}]
         if caption is not None:
             msg["caption"] = caption
         if reply_to is not None:
@@ -755,15 +849,20 @@ class BotApiEmulator:
         edited = {**original, "text": text, "edit_date": int(time.time())}
         edited.pop("entities", None)
         if text.startswith("/"):
-            edited["entities"] = [{"type": "bot_command", "offset": 0,
-                                   "length": utf16_len(text.split(maxsplit=1)[0])}]
+            edited["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(text.split(maxsplit=1)[0])}
+            ]
         self._user_messages[(chat_id, message_id)] = edited
-        kind = "edited_channel_post" if self.chats[chat_id]["type"] == "channel" else (
-            "edited_message")
+        kind = (
+            "edited_channel_post"
+            if self.chats[chat_id]["type"] == "channel"
+            else ("edited_message")
+        )
         return await self.queue_update(kind, edited, chat_id)
 
-    async def queue_callback(self, chat_id: int, user_id: int, data: str,
-                             message_id: int | None) -> QueuedUpdate:
+    async def queue_callback(
+        self, chat_id: int, user_id: int, data: str, message_id: int | None
+    ) -> QueuedUpdate:
         qid = f"{next(self._callback_ids)}{secrets.randbelow(10**9):09d}"
         body: dict[str, Any] = {
             "id": qid,
@@ -779,25 +878,36 @@ class BotApiEmulator:
         self._open_callbacks[qid] = body
         return await self.queue_update("callback_query", body, chat_id)
 
-    async def queue_member_change(self, chat_id: int, user_id: int, old: str, new: str
-                                  ) -> QueuedUpdate:
+    async def queue_member_change(
+        self, chat_id: int, user_id: int, old: str, new: str
+    ) -> QueuedUpdate:
         now = int(time.time())
         body = {
             "chat": self.chats[chat_id],
             "from": self.users[user_id],
             "date": now,
-            "old_chat_member": {"status": old, "user": self.bot_user,
-                                **({"until_date": 0} if old == "kicked" else {})},
-            "new_chat_member": {"status": new, "user": self.bot_user,
-                                **({"until_date": 0} if new == "kicked" else {})},
+            "old_chat_member": {
+                "status": old,
+                "user": self.bot_user,
+                **({"until_date": 0} if old == "kicked" else {}),
+            },
+            "new_chat_member": {
+                "status": new,
+                "user": self.bot_user,
+                **({"until_date": 0} if new == "kicked" else {}),
+            },
         }
         return await self.queue_update("my_chat_member", body, chat_id)
 
     # ----------------------------------------------------------------- webhook helpers
 
-    async def post_raw_webhook(self, *, body: bytes | str | dict | None = None,
-                               headers: dict[str, str] | None = None,
-                               url: str | None = None) -> tuple[int, str]:
+    async def post_raw_webhook(
+        self,
+        *,
+        body: bytes | str | dict | None = None,
+        headers: dict[str, str] | None = None,
+        url: str | None = None,
+    ) -> tuple[int, str]:
         """POST anything to the configured webhook URL; returns ``(status, text)``."""
         target = url or self.webhook["url"]
         if not target:
@@ -831,16 +941,26 @@ class BotApiEmulator:
             if upd.delivered_at is None:
                 upd.delivered_at = time.monotonic()
             try:
-                async with self._client().post(self.webhook["url"], data=json.dumps(upd.payload),
-                                               headers=headers) as resp:
+                async with self._client().post(
+                    self.webhook["url"], data=json.dumps(upd.payload), headers=headers
+                ) as resp:
                     status = resp.status
                     await resp.read()
-                error = None if 200 <= status < 300 else f"Wrong response from the webhook: " \
-                    f"{status} {resp.reason}"
+                error = (
+                    None
+                    if 200 <= status < 300
+                    else f"Wrong response from the webhook: {status} {resp.reason}"
+                )
             except Exception as exc:  # noqa: BLE001 - any delivery failure is recorded
                 status, error = 0, f"Connection failed: {exc!r}"
-            self.webhook_deliveries.append({"update_id": upd.update_id, "status": status,
-                                            "error": error, "at": time.monotonic()})
+            self.webhook_deliveries.append(
+                {
+                    "update_id": upd.update_id,
+                    "status": status,
+                    "error": error,
+                    "at": time.monotonic(),
+                }
+            )
             if error is None:
                 if self._pending and self._pending[0] is upd:
                     self._confirm_first()
@@ -881,8 +1001,11 @@ class BotApiEmulator:
                 for key, value in form.items():
                     if isinstance(value, web.FileField):
                         data = value.file.read()
-                        params[key] = {"filename": value.filename, "size": len(data),
-                                       "content_type": value.content_type}
+                        params[key] = {
+                            "filename": value.filename,
+                            "size": len(data),
+                            "content_type": value.content_type,
+                        }
                     else:
                         params[key] = value
         return params
@@ -932,8 +1055,10 @@ class BotApiEmulator:
         path = request.match_info["path"]
         for info in self.files.values():
             if info.get("file_path") == path:
-                return web.Response(body=b"\0" * int(info.get("file_size", 1024)),
-                                    content_type="application/octet-stream")
+                return web.Response(
+                    body=b"\0" * int(info.get("file_size", 1024)),
+                    content_type="application/octet-stream",
+                )
         return web.Response(status=404, text="Not Found")
 
     # ----------------------------------------------------------------- param helpers
@@ -989,8 +1114,11 @@ class BotApiEmulator:
             if chat_id > 0:
                 self.user(chat_id, f"User{chat_id}")
             else:
-                self.group(chat_id, f"Chat {chat_id}", "supergroup" if str(chat_id).startswith(
-                    "-100") else "group")
+                self.group(
+                    chat_id,
+                    f"Chat {chat_id}",
+                    "supergroup" if str(chat_id).startswith("-100") else "group",
+                )
         return self.chats[chat_id]
 
     def _check_not_blocked(self, chat: dict) -> None:
@@ -1008,8 +1136,7 @@ class BotApiEmulator:
         relevant = [t for t, c in self._send_times if not limit["per_chat"] or c == chat_id]
         if len(relevant) >= int(limit["max_calls"]):
             retry = limit.get("retry_after") or max(1, math.ceil(relevant[0] + window - now))
-            raise ApiError(429, f"Too Many Requests: retry after {retry}",
-                           {"retry_after": retry})
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
         self._send_times.append((now, chat_id))
 
     def _parse(self, text: str, parse_mode: str | None, entities: Any) -> tuple[str, list]:
@@ -1031,8 +1158,9 @@ class BotApiEmulator:
         if "inline_keyboard" in markup:
             rows = markup["inline_keyboard"]
             if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise bad_request("field \"inline_keyboard\" of the InlineKeyboardMarkup "
-                                  "must be an Array of Arrays")
+                raise bad_request(
+                    'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
+                )
             for row in rows:
                 for b in row:
                     self._check_button(b)
@@ -1043,17 +1171,21 @@ class BotApiEmulator:
     @staticmethod
     def _check_button(b: Any) -> None:
         if not isinstance(b, dict):
-            raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must "
-                              "be an Object")
+            raise bad_request(
+                "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
+            )
         if not isinstance(b.get("text"), str):
-            raise bad_request("can't parse inline keyboard button: Field \"text\" must be of "
-                              "type String")
+            raise bad_request(
+                'can\'t parse inline keyboard button: Field "text" must be of type String'
+            )
         if not b["text"].strip():
             raise bad_request("BUTTON_TEXT_INVALID")
         actions = [a for a in BUTTON_ACTIONS if a in b]
         if not actions:
-            raise bad_request("can't parse inline keyboard button: Text buttons are unallowed "
-                              "in the inline keyboard")
+            raise bad_request(
+                "can't parse inline keyboard button: Text buttons are unallowed "
+                "in the inline keyboard"
+            )
         if "callback_data" in b:
             data = b["callback_data"]
             if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= 64:
@@ -1061,22 +1193,41 @@ class BotApiEmulator:
         if "url" in b:
             url = b["url"]
             ok = isinstance(url, str) and (
-                (url.lower().startswith(("http://", "https://")) and len(url.split("://", 1)[1])
-                 > 0 and "." in url.split("://", 1)[1].split("/", 1)[0] or
-                 url.lower().startswith(("http://localhost", "http://127.0.0.1")))
+                (
+                    url.lower().startswith(("http://", "https://"))
+                    and len(url.split("://", 1)[1]) > 0
+                    and "." in url.split("://", 1)[1].split("/", 1)[0]
+                    or url.lower().startswith(("http://localhost", "http://127.0.0.1"))
+                )
                 or url.lower().startswith("tg://")
             )
             if not ok:
-                raise bad_request(f"inline keyboard button URL '{url}' is invalid: "
-                                  "Wrong HTTP URL")
+                raise bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
 
-    def _store_bot_message(self, chat: dict, method: str, params: dict, payload: dict,
-                           text: str | None, raw: str | None, parse_mode: str | None,
-                           entities: list, markup: dict | None) -> BotMessage:
+    def _store_bot_message(
+        self,
+        chat: dict,
+        method: str,
+        params: dict,
+        payload: dict,
+        text: str | None,
+        raw: str | None,
+        parse_mode: str | None,
+        entities: list,
+        markup: dict | None,
+    ) -> BotMessage:
         msg = BotMessage(
-            chat_id=chat["id"], message_id=payload["message_id"], method=method, text=text,
-            raw_text=raw, parse_mode=parse_mode, entities=entities, reply_markup=markup,
-            params=params, payload=payload, received_at=time.monotonic(),
+            chat_id=chat["id"],
+            message_id=payload["message_id"],
+            method=method,
+            text=text,
+            raw_text=raw,
+            parse_mode=parse_mode,
+            entities=entities,
+            reply_markup=markup,
+            params=params,
+            payload=payload,
+            received_at=time.monotonic(),
             reply_to_update=self._last_update_for_chat.get(chat["id"]),
         )
         self._bot_messages.setdefault(chat["id"], []).append(msg)
@@ -1094,18 +1245,21 @@ class BotApiEmulator:
         else:
             payload["from"] = self.bot_user
         reply_params = self._json(params, "reply_parameters")
-        reply_id = (reply_params or {}).get("message_id") if isinstance(reply_params, dict) \
-            else None
+        reply_id = (
+            (reply_params or {}).get("message_id") if isinstance(reply_params, dict) else None
+        )
         reply_id = reply_id or self._int(params, "reply_to_message_id")
         if reply_id:
             target = self._user_messages.get((chat["id"], int(reply_id)))
             bot_target = self._bot_by_id.get((chat["id"], int(reply_id)))
             replied = target or (bot_target.payload if bot_target else None)
             if replied is not None:
-                payload["reply_to_message"] = {k: v for k, v in replied.items()
-                                               if k != "reply_to_message"}
-            elif not (isinstance(reply_params, dict)
-                      and reply_params.get("allow_sending_without_reply")):
+                payload["reply_to_message"] = {
+                    k: v for k, v in replied.items() if k != "reply_to_message"
+                }
+            elif not (
+                isinstance(reply_params, dict) and reply_params.get("allow_sending_without_reply")
+            ):
                 raise bad_request("message to be replied not found")
         if params.get("message_thread_id"):
             payload["message_thread_id"] = self._int(params, "message_thread_id")
@@ -1114,9 +1268,14 @@ class BotApiEmulator:
     # ----------------------------------------------------------------- API methods
 
     async def _m_getme(self, params: dict) -> dict:
-        return {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False, "can_connect_to_business": False,
-                "has_main_web_app": False}
+        return {
+            **self.bot_user,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
 
     async def _m_logout(self, params: dict) -> bool:
         self.logged_out = True
@@ -1128,8 +1287,11 @@ class BotApiEmulator:
 
     async def _m_getupdates(self, params: dict) -> list[dict]:
         if self.webhook["url"]:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                           "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = self._int(params, "offset", 0)
         limit = max(1, min(100, self._int(params, "limit", 100)))
         timeout = max(0, self._int(params, "timeout", 0))
@@ -1235,20 +1397,24 @@ class BotApiEmulator:
     async def _m_setmycommands(self, params: dict) -> bool:
         commands = self._json(params, "commands", "commands JSON object")
         if not isinstance(commands, list):
-            raise bad_request("parameter \"commands\" must be an Array")
+            raise bad_request('parameter "commands" must be an Array')
         if len(commands) > 100:
             raise bad_request("too many commands specified")
         for cmd in commands:
             name = cmd.get("command", "") if isinstance(cmd, dict) else ""
-            if (not 1 <= len(name) <= 32 or not all(c.islower() or c.isdigit() or c == "_"
-                                                     for c in name) or not name.isascii()):
+            if (
+                not 1 <= len(name) <= 32
+                or not all(c.islower() or c.isdigit() or c == "_" for c in name)
+                or not name.isascii()
+            ):
                 raise bad_request("BOT_COMMAND_INVALID")
             desc = cmd.get("description", "")
             if not isinstance(desc, str) or not 1 <= len(desc) <= 256:
                 raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
         key = self._scope_key(self._json(params, "scope"), params.get("language_code"))
-        self.commands_by_scope[key] = [{"command": c["command"], "description": c["description"]}
-                                       for c in commands]
+        self.commands_by_scope[key] = [
+            {"command": c["command"], "description": c["description"]} for c in commands
+        ]
         return True
 
     async def _m_getmycommands(self, params: dict) -> list[dict]:
@@ -1264,8 +1430,9 @@ class BotApiEmulator:
         chat = self._chat(params)
         text = params.get("text")
         parse_mode = params.get("parse_mode") or None
-        markup = self._check_markup(self._json(params, "reply_markup",
-                                               "reply keyboard markup JSON object"))
+        markup = self._check_markup(
+            self._json(params, "reply_markup", "reply keyboard markup JSON object")
+        )
         if text is None or text == "":
             raise bad_request("message text is empty")
         plain, entities = self._parse(str(text), parse_mode, self._json(params, "entities"))
@@ -1286,21 +1453,25 @@ class BotApiEmulator:
             payload["link_preview_options"] = lpo
         if markup and "inline_keyboard" in markup:
             payload["reply_markup"] = markup
-        self._store_bot_message(chat, "sendMessage", params, payload, plain, str(text),
-                                parse_mode, entities, markup)
+        self._store_bot_message(
+            chat, "sendMessage", params, payload, plain, str(text), parse_mode, entities, markup
+        )
         return payload
 
-    async def _send_media(self, params: dict, method: str, field_name: str,
-                          build: Callable[[Any], Any]) -> dict:
+    async def _send_media(
+        self, params: dict, method: str, field_name: str, build: Callable[[Any], Any]
+    ) -> dict:
         chat = self._chat(params)
-        markup = self._check_markup(self._json(params, "reply_markup",
-                                               "reply keyboard markup JSON object"))
+        markup = self._check_markup(
+            self._json(params, "reply_markup", "reply keyboard markup JSON object")
+        )
         caption = params.get("caption")
         parse_mode = params.get("parse_mode") or None
         plain, entities = (None, [])
         if caption:
-            plain, entities = self._parse(str(caption), parse_mode,
-                                          self._json(params, "caption_entities"))
+            plain, entities = self._parse(
+                str(caption), parse_mode, self._json(params, "caption_entities")
+            )
             if len(plain) > MAX_CAPTION:
                 raise bad_request("message caption is too long")
         if field_name and params.get(field_name) in (None, ""):
@@ -1315,35 +1486,71 @@ class BotApiEmulator:
                 payload["caption_entities"] = entities
         if markup and "inline_keyboard" in markup:
             payload["reply_markup"] = markup
-        self._store_bot_message(chat, method, params, payload, plain,
-                                str(caption) if caption else None, parse_mode, entities, markup)
+        self._store_bot_message(
+            chat,
+            method,
+            params,
+            payload,
+            plain,
+            str(caption) if caption else None,
+            parse_mode,
+            entities,
+            markup,
+        )
         return payload
 
     def _file_obj(self, value: Any, kind: str, **extra: Any) -> dict:
         if isinstance(value, str) and value in self.files:
             info = self.files[value]
-            return {"file_id": info["file_id"], "file_unique_id": info["file_unique_id"],
-                    **extra}
+            return {"file_id": info["file_id"], "file_unique_id": info["file_unique_id"], **extra}
         info = self.new_file(kind)
         return {**info, **extra}
 
     async def _m_sendphoto(self, params: dict) -> dict:
-        return await self._send_media(params, "sendPhoto", "photo", lambda v: [
-            self._file_obj(v, "photo", width=1280, height=960, file_size=120000)])
+        return await self._send_media(
+            params,
+            "sendPhoto",
+            "photo",
+            lambda v: [self._file_obj(v, "photo", width=1280, height=960, file_size=120000)],
+        )
 
     async def _m_senddocument(self, params: dict) -> dict:
-        return await self._send_media(params, "sendDocument", "document", lambda v: self._file_obj(
-            v, "document", file_name=(v or {}).get("filename", "file.bin")
-            if isinstance(v, dict) else "file.bin"))
+        return await self._send_media(
+            params,
+            "sendDocument",
+            "document",
+            lambda v: self._file_obj(
+                v,
+                "document",
+                file_name=(v or {}).get("filename", "file.bin")
+                if isinstance(v, dict)
+                else "file.bin",
+            ),
+        )
 
     async def _m_sendsticker(self, params: dict) -> dict:
-        return await self._send_media(params, "sendSticker", "sticker", lambda v: self._file_obj(
-            v, "sticker", type="regular", width=512, height=512, is_animated=False,
-            is_video=False))
+        return await self._send_media(
+            params,
+            "sendSticker",
+            "sticker",
+            lambda v: self._file_obj(
+                v,
+                "sticker",
+                type="regular",
+                width=512,
+                height=512,
+                is_animated=False,
+                is_video=False,
+            ),
+        )
 
     async def _m_sendvoice(self, params: dict) -> dict:
-        return await self._send_media(params, "sendVoice", "voice", lambda v: self._file_obj(
-            v, "voice", duration=self._int(params, "duration", 1)))
+        return await self._send_media(
+            params,
+            "sendVoice",
+            "voice",
+            lambda v: self._file_obj(v, "voice", duration=self._int(params, "duration", 1)),
+        )
 
     async def _m_getfile(self, params: dict) -> dict:
         info = self.files.get(params.get("file_id", ""))
@@ -1364,8 +1571,14 @@ class BotApiEmulator:
         return msg
 
     def _apply_edit(self, msg: BotMessage, method: str, params: dict, **changes: Any) -> dict:
-        msg.edits.append({"method": method, "params": params, "at": time.monotonic(),
-                          "before": {"text": msg.text, "reply_markup": msg.reply_markup}})
+        msg.edits.append(
+            {
+                "method": method,
+                "params": params,
+                "at": time.monotonic(),
+                "before": {"text": msg.text, "reply_markup": msg.reply_markup},
+            }
+        )
         for key, value in changes.items():
             setattr(msg, key, value)
         payload = dict(msg.payload)
@@ -1376,8 +1589,9 @@ class BotApiEmulator:
             payload["caption"] = msg.text
         payload.pop("entities" if msg.method == "sendMessage" else "caption_entities", None)
         if msg.entities:
-            payload["entities" if msg.method == "sendMessage" else "caption_entities"] = \
+            payload["entities" if msg.method == "sendMessage" else "caption_entities"] = (
                 msg.entities
+            )
         payload.pop("reply_markup", None)
         if msg.reply_markup and "inline_keyboard" in msg.reply_markup:
             payload["reply_markup"] = msg.reply_markup
@@ -1390,8 +1604,9 @@ class BotApiEmulator:
             raise bad_request("there is no text in the message to edit")
         text = params.get("text")
         parse_mode = params.get("parse_mode") or None
-        markup = self._check_markup(self._json(params, "reply_markup",
-                                               "reply keyboard markup JSON object"))
+        markup = self._check_markup(
+            self._json(params, "reply_markup", "reply keyboard markup JSON object")
+        )
         if markup is not None and "inline_keyboard" not in markup:
             raise bad_request("inline keyboard expected")
         if text is None or text == "":
@@ -1403,13 +1618,22 @@ class BotApiEmulator:
             raise bad_request("message is too long")
         if plain == msg.text and entities == msg.entities and markup == _inline(msg.reply_markup):
             raise bad_request(NOT_MODIFIED.removeprefix("Bad Request: "))
-        return self._apply_edit(msg, "editMessageText", params, text=plain, raw_text=str(text),
-                                parse_mode=parse_mode, entities=entities, reply_markup=markup)
+        return self._apply_edit(
+            msg,
+            "editMessageText",
+            params,
+            text=plain,
+            raw_text=str(text),
+            parse_mode=parse_mode,
+            entities=entities,
+            reply_markup=markup,
+        )
 
     async def _m_editmessagereplymarkup(self, params: dict) -> dict:
         msg = self._editable(params)
-        markup = self._check_markup(self._json(params, "reply_markup",
-                                               "reply keyboard markup JSON object"))
+        markup = self._check_markup(
+            self._json(params, "reply_markup", "reply keyboard markup JSON object")
+        )
         if markup is not None and "inline_keyboard" not in markup:
             raise bad_request("inline keyboard expected")
         if markup == _inline(msg.reply_markup):
@@ -1431,20 +1655,23 @@ class BotApiEmulator:
         qid = str(params.get("callback_query_id") or "")
         query = self._open_callbacks.pop(qid, None)
         if query is None:
-            raise bad_request("query is too old and response timeout expired or query ID is "
-                              "invalid")
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
         text = params.get("text")
         if text is not None and len(text) > 200:
             raise bad_request("MESSAGE_TOO_LONG")
-        self.callback_answers.append({
-            "callback_query_id": qid,
-            "text": text,
-            "show_alert": self._bool(params, "show_alert"),
-            "url": params.get("url"),
-            "cache_time": self._int(params, "cache_time", 0),
-            "data": query.get("data"),
-            "at": time.monotonic(),
-        })
+        self.callback_answers.append(
+            {
+                "callback_query_id": qid,
+                "text": text,
+                "show_alert": self._bool(params, "show_alert"),
+                "url": params.get("url"),
+                "cache_time": self._int(params, "cache_time", 0),
+                "data": query.get("data"),
+                "at": time.monotonic(),
+            }
+        )
         return True
 
     async def _m_sendchataction(self, params: dict) -> bool:
@@ -1453,8 +1680,7 @@ class BotApiEmulator:
         if action not in CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
         self._check_not_blocked(chat)
-        self.chat_actions.append({"chat_id": chat["id"], "action": action,
-                                  "at": time.monotonic()})
+        self.chat_actions.append({"chat_id": chat["id"], "action": action, "at": time.monotonic()})
         return True
 
     async def _m_leavechat(self, params: dict) -> bool:
@@ -1466,10 +1692,18 @@ class BotApiEmulator:
 
     async def _m_getchat(self, params: dict) -> dict:
         chat = self._chat(params)
-        return {**chat, "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                        "unique_gifts": False, "premium_subscription": False,
-                                        "gifts_from_channels": False}}
+        return {
+            **chat,
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
 
     # ----------------------------------------------------------------- control API
 
@@ -1481,8 +1715,12 @@ class BotApiEmulator:
 
     async def _ctl_user(self, request: web.Request) -> web.Response:
         body = await self._ctl_json(request)
-        user = self.user(int(body["user_id"]), body.get("first_name", "Test"),
-                         last_name=body.get("last_name"), username=body.get("username"))
+        user = self.user(
+            int(body["user_id"]),
+            body.get("first_name", "Test"),
+            last_name=body.get("last_name"),
+            username=body.get("username"),
+        )
         return web.json_response(user.data)
 
     async def _ctl_send(self, request: web.Request) -> web.Response:
@@ -1529,17 +1767,24 @@ class BotApiEmulator:
         if "rate_limit" in body:
             rl = body["rate_limit"]
             if rl:
-                self.set_rate_limit(int(rl.get("max_calls", 30)), float(rl.get("window", 1.0)),
-                                    per_chat=bool(rl.get("per_chat")),
-                                    retry_after=rl.get("retry_after"))
+                self.set_rate_limit(
+                    int(rl.get("max_calls", 30)),
+                    float(rl.get("window", 1.0)),
+                    per_chat=bool(rl.get("per_chat")),
+                    retry_after=rl.get("retry_after"),
+                )
             else:
                 self.clear_rate_limit()
         if body.get("fail_next"):
             fn = body["fail_next"]
-            self.fail_next(fn.get("method", "sendMessage"), int(fn.get("count", 1)),
-                           status=int(fn.get("status", 500)),
-                           description=fn.get("description", "Internal Server Error"),
-                           drop=bool(fn.get("drop")), retry_after=fn.get("retry_after"))
+            self.fail_next(
+                fn.get("method", "sendMessage"),
+                int(fn.get("count", 1)),
+                status=int(fn.get("status", 500)),
+                description=fn.get("description", "Internal Server Error"),
+                drop=bool(fn.get("drop")),
+                retry_after=fn.get("retry_after"),
+            )
         if "response_delay" in body:
             self.response_delay = float(body["response_delay"])
         if "strict_html" in body:
@@ -1559,12 +1804,18 @@ class BotApiEmulator:
             "updates_pending": len(self._pending),
             "bot_messages": sum(len(v) for v in self._bot_messages.values()),
             "calls": dict(Counter(c.method for c in self.call_log)),
-            "errors": dict(Counter(f"{c.method}:{c.status}" for c in self.call_log
-                                   if c.status != 200)),
+            "errors": dict(
+                Counter(f"{c.method}:{c.status}" for c in self.call_log if c.status != 200)
+            ),
             "unknown_methods": sorted(set(self.unknown_methods)),
-            "latency": {"count": len(lat), "p50": pct(50), "p95": pct(95), "p99": pct(99),
-                        "max": lat[-1] if lat else None,
-                        "mean": sum(lat) / len(lat) if lat else None},
+            "latency": {
+                "count": len(lat),
+                "p50": pct(50),
+                "p95": pct(95),
+                "p99": pct(99),
+                "max": lat[-1] if lat else None,
+                "mean": sum(lat) / len(lat) if lat else None,
+            },
         }
 
     async def _ctl_stats(self, request: web.Request) -> web.Response:

@@ -122,8 +122,9 @@ async def test_message_keyboard_press_answer_and_edit(emu: BotApiEmulator, bot: 
     with pytest.raises(BadRequest, match="(?i)query is too old"):
         await bot.answer_callback_query(query.id)
 
-    edited = await bot.edit_message_reply_markup(1001, sent.message_id,
-                                                 reply_markup=keyboard("Thanks"))
+    edited = await bot.edit_message_reply_markup(
+        1001, sent.message_id, reply_markup=keyboard("Thanks")
+    )
     assert edited.reply_markup.inline_keyboard[0][0].text == "Thanks"
     assert emu.sent(1001)[0].buttons == [["Thanks"]]
     with pytest.raises(BadRequest, match="(?i)message is not modified"):
@@ -157,10 +158,12 @@ async def test_message_keyboard_press_answer_and_edit(emu: BotApiEmulator, bot: 
 async def test_send_message_options_and_chat_actions(emu: BotApiEmulator, bot: Bot) -> None:
     emu.user(7)
     msg = await bot.send_message(
-        7, "see https://example.org",
+        7,
+        "see https://example.org",
         link_preview_options=LinkPreviewOptions(is_disabled=True),
-        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Site",
-                                                                 url="https://example.org")]]),
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Site", url="https://example.org")]]
+        ),
     )
     assert msg.link_preview_options.is_disabled is True
     assert msg.reply_markup.inline_keyboard[0][0].url == "https://example.org"
@@ -185,23 +188,39 @@ async def test_send_message_options_and_chat_actions(emu: BotApiEmulator, bot: B
         ({"text": "<b></b>" + "x" * 4096, "parse_mode": "HTML"}, None),
         ({"text": "<b>  </b>", "parse_mode": "HTML"}, "message text is empty"),
         (
-            {"text": "pick", "reply_markup": InlineKeyboardMarkup(
-                [[InlineKeyboardButton("A", callback_data="x" * 65)]])},
+            {
+                "text": "pick",
+                "reply_markup": InlineKeyboardMarkup(
+                    [[InlineKeyboardButton("A", callback_data="x" * 65)]]
+                ),
+            },
             "BUTTON_DATA_INVALID",
         ),
         (
-            {"text": "pick", "reply_markup": InlineKeyboardMarkup(
-                [[InlineKeyboardButton("A", callback_data="ü" * 33)]])},
+            {
+                "text": "pick",
+                "reply_markup": InlineKeyboardMarkup(
+                    [[InlineKeyboardButton("A", callback_data="ü" * 33)]]
+                ),
+            },
             "BUTTON_DATA_INVALID",
         ),
         (
-            {"text": "pick", "reply_markup": InlineKeyboardMarkup(
-                [[InlineKeyboardButton("A", url="javascript:alert(1)")]])},
+            {
+                "text": "pick",
+                "reply_markup": InlineKeyboardMarkup(
+                    [[InlineKeyboardButton("A", url="javascript:alert(1)")]]
+                ),
+            },
             "is invalid",
         ),
         (
-            {"text": "pick", "reply_markup": InlineKeyboardMarkup(
-                [[InlineKeyboardButton("A", url="tg://resolve?domain=x")]])},
+            {
+                "text": "pick",
+                "reply_markup": InlineKeyboardMarkup(
+                    [[InlineKeyboardButton("A", url="tg://resolve?domain=x")]]
+                ),
+            },
             None,
         ),
     ],
@@ -331,8 +350,9 @@ async def test_real_application_polling(emu: BotApiEmulator) -> None:
         query = update.callback_query
         await query.answer("Got it")
         await query.edit_message_text(f"You chose {query.data}")
-        await context.bot.send_message(update.effective_chat.id, "<i>Next step</i>",
-                                       parse_mode="HTML")
+        await context.bot.send_message(
+            update.effective_chat.id, "<i>Next step</i>", parse_mode="HTML"
+        )
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.message.reply_text(f"echo: {update.message.text}")
@@ -394,8 +414,9 @@ async def test_webhook_delivery_with_secret(emu: BotApiEmulator, bot: Bot) -> No
     try:
         user = emu.user(42)
         await user.send("queued before webhook")
-        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret",
-                              drop_pending_updates=True)
+        await bot.set_webhook(
+            f"http://127.0.0.1:{port}/hook", secret_token="s3cret", drop_pending_updates=True
+        )
         with pytest.raises(Conflict, match="(?i)webhook is active"):
             await bot.get_updates()
         upd = await user.send("via webhook")
@@ -457,8 +478,11 @@ async def test_real_application_webhook(emu: BotApiEmulator) -> None:
     async with app:
         await app.start()
         await app.updater.start_webhook(
-            listen="127.0.0.1", port=port, url_path="tg",
-            webhook_url=f"http://127.0.0.1:{port}/tg", secret_token="abc-123",
+            listen="127.0.0.1",
+            port=port,
+            url_path="tg",
+            webhook_url=f"http://127.0.0.1:{port}/tg",
+            secret_token="abc-123",
         )
         try:
             assert emu.webhook["secret_token"] == "abc-123"
@@ -492,7 +516,9 @@ async def test_groups_channels_and_edits(emu: BotApiEmulator, bot: Bot) -> None:
     assert msg.from_user.first_name == "Ann"
     assert ups[1].my_chat_member.new_chat_member.user.id == 123
     assert ups[2].message.new_chat_members[0].is_bot
-    assert ups[3].channel_post.text == "announcement" and ups[3].channel_post.sender_chat.id == -1005
+    assert (
+        ups[3].channel_post.text == "announcement" and ups[3].channel_post.sender_chat.id == -1005
+    )
     assert ups[4].message.text == "tpyo"
     assert ups[5].edited_message.text == "typo"
     assert ups[5].edited_message.message_id == original.message_id
@@ -528,8 +554,9 @@ async def test_media_messages_deserialise(emu: BotApiEmulator, bot: Bot) -> None
     data = await file.download_as_bytearray()
     assert len(data) == msgs[1].photo[-1].file_size
 
-    photo = await bot.send_photo(11, msgs[1].photo[-1].file_id, caption="<b>nice</b>",
-                                 parse_mode="HTML")
+    photo = await bot.send_photo(
+        11, msgs[1].photo[-1].file_id, caption="<b>nice</b>", parse_mode="HTML"
+    )
     assert photo.caption == "nice" and photo.photo
     assert emu.sent(11)[-1].method == "sendPhoto"
 
@@ -576,7 +603,13 @@ async def test_control_api(emu: BotApiEmulator, bot: Bot) -> None:
 
 async def test_standalone_process() -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.tg_emulator", "--port", "0", "--token", TOKEN,
+        sys.executable,
+        "-m",
+        "tests.tg_emulator",
+        "--port",
+        "0",
+        "--token",
+        TOKEN,
         stdout=asyncio.subprocess.PIPE,
     )
     try:
@@ -595,8 +628,9 @@ async def test_standalone_process() -> None:
 
 
 def test_formatting_parsers() -> None:
-    text, entities = parse_html('<a href="https://x.org">😀 link</a> <pre><code '
-                                'class="language-python">x = 1</code></pre>')
+    text, entities = parse_html(
+        '<a href="https://x.org">😀 link</a> <pre><code class="language-python">x = 1</code></pre>'
+    )
     assert text == "😀 link x = 1"
     assert entities == [
         {"type": "text_link", "offset": 0, "length": 7, "url": "https://x.org"},

@@ -1,0 +1,60 @@
+"""Build the parts of the coach from settings: nothing happens at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from bot.coach.current import CurrentEngine
+from bot.coach.service import CoachService
+from bot.config import Settings
+from bot.db.migrate import upgrade_to_head
+from bot.db.session import Database
+from bot.flow.engine import Engine
+from bot.flow.library import FlowLibrary, load_library
+
+
+def build_library(settings: Settings) -> FlowLibrary:
+    return load_library(Path(settings.flows_dir), Path(settings.content_dir))
+
+
+def build_engine(settings: Settings, library: FlowLibrary) -> Engine:
+    from bot.coach.screening import CrisisScreener  # reads content/crisis.yaml: only when built
+
+    screener = CrisisScreener.from_content(Path(settings.content_dir), settings.booking_url)
+    return Engine(library, screener=screener, booking_url=settings.booking_url)
+
+
+@dataclass
+class Coach:
+    """Everything a channel needs, built and migrated. ``current`` holds the engine."""
+
+    current: CurrentEngine
+    database: Database
+    service: CoachService
+
+    @property
+    def engine(self) -> Engine:
+        return self.current.engine
+
+    async def close(self) -> None:
+        await self.database.dispose()
+
+
+async def build_coach(
+    settings: Settings, channel: str, library: FlowLibrary | None = None
+) -> Coach:
+    library = library or build_library(settings)
+    current = CurrentEngine(build_engine(settings, library))
+    database = Database(settings.database_url)
+    await upgrade_to_head(database)
+    quiet = (
+        timedelta(minutes=settings.oncall_quiet_minutes)
+        if settings.oncall_chat_id is not None
+        else None
+    )
+    service = CoachService(
+        current, database, channel, oncall_quiet=quiet, default_timezone=settings.default_timezone
+    )
+    return Coach(current, database, service)

@@ -1,0 +1,103 @@
+"""What a patient can ask of their own data: a copy of all of it, or its deletion.
+
+Also the one rule of the safety plan: a section the patient skips while editing keeps what
+they wrote before, so editing one part never erases the others.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import replace
+
+from sqlalchemy.engine import Connection
+
+from bot.coach.reply import Reply
+from bot.db import store
+from bot.shared import tokens
+from bot.shared.content import Content, render
+from bot.shared.messages import Button, JournalRecord, OutboundMessage
+
+DELETE_TOKEN = tokens.encode(tokens.SystemButton.DELETE_EVERYTHING)
+SAFETY_PLAN = "safety_plan"
+#: The safety-plan flow's own summary text, reused so /sos shows the plan as the patient saw it.
+PLAN_SUMMARY_KEY = "safety_plan.summary"
+EXPORT_CHUNK = 3500  # characters of JSON per message, under Telegram's 4,096 with the tags
+
+
+def export_messages(connection: Connection, patient: store.PatientRecord) -> list[OutboundMessage]:
+    """The profile and every journal entry as JSON, in messages that fit a chat."""
+    entries = store.journal(connection, patient_id=patient.id)
+    document = {
+        "profile": {
+            "name": patient.display_name,
+            "timezone": patient.timezone,
+            "checkin_time": patient.checkin_time,
+            "checkins": patient.checkins,
+            "consent": patient.consent,
+            "crisis_alerts": patient.crisis_alerts,
+        },
+        "journal": [
+            {
+                "kind": e.kind,
+                "flow": e.flow_id,
+                "flow_version": e.flow_version,
+                "created_at": e.created_at.isoformat(),
+                "data": e.data,
+            }
+            for e in entries
+        ],
+    }
+    text = json.dumps(document, ensure_ascii=False, indent=1, default=str)
+    return [
+        OutboundMessage(f"<pre>{html.escape(text[i : i + EXPORT_CHUNK], quote=False)}</pre>")
+        for i in range(0, len(text), EXPORT_CHUNK)
+    ]
+
+
+def keep_earlier_plan(
+    connection: Connection, patient_id: int, record: JournalRecord
+) -> JournalRecord:
+    """Fill the sections skipped in a new safety plan from the previous plan."""
+    if record.kind != SAFETY_PLAN or all(v is not None for v in record.data.values()):
+        return record
+    earlier = store.journal(connection, patient_id=patient_id, kind=SAFETY_PLAN)
+    if not earlier:
+        return record
+    previous = earlier[-1].data
+    data = {k: (v if v is not None else previous.get(k)) for k, v in record.data.items()}
+    return replace(record, data=data)
+
+
+def safety_plan_html(connection: Connection, patient_id: int, content: Content) -> str | None:
+    """The patient's latest safety plan, written out for /sos; None when they have none."""
+    plans = store.journal(connection, patient_id=patient_id, kind=SAFETY_PLAN)
+    if not plans or PLAN_SUMMARY_KEY not in content:
+        return None
+    data = {k: v for k, v in plans[-1].data.items() if v not in (None, "")}
+    return render(content.get(PLAN_SUMMARY_KEY), data) if data else None
+
+
+def privacy_command(
+    connection: Connection, channel: str, external_id: str, command: str | None, content: Content
+) -> Reply:
+    """/export and /delete: everything the patient gave, to keep or to erase."""
+    text = content.get
+    patient = store.find_patient(connection, channel=channel, external_id=external_id)
+    if command == "export":
+        if patient is None:
+            return Reply(messages=[OutboundMessage(text("system.export_empty"))])
+        intro = OutboundMessage(text("system.export_intro"))
+        return Reply(messages=[intro, *export_messages(connection, patient)], patient_id=patient.id)
+    button = Button(text("system.delete_button"), token=DELETE_TOKEN)
+    return Reply(messages=[OutboundMessage(text("system.delete_confirm"), buttons=((button,),))])
+
+
+def delete_everything(
+    connection: Connection, channel: str, external_id: str, content: Content
+) -> Reply:
+    """The patient confirmed /delete: erase them and everything they gave."""
+    patient = store.find_patient(connection, channel=channel, external_id=external_id)
+    if patient is not None:
+        store.delete_patient(connection, patient_id=patient.id)
+    return Reply(messages=[OutboundMessage(content.get("system.deleted"))], pressed="answered")

@@ -1,0 +1,333 @@
+"""One inbound event, one transaction: the glue between a channel, the engine and storage.
+
+Every channel (Telegram, the terminal, the tests) calls ``CoachService``, and nothing
+else: ``handle`` loads the conversation, lets the engine advance it, and commits the new
+step with its journal records, profile changes, safety events, notes, the patient's
+active flag and the processed update id together. Every command is answered from here:
+/reload (for admins) and /export and /delete here, the rest by the engine.
+
+If the database is briefly gone it retries; if it stays gone the patient still gets the
+crisis response or the help lines (which need no database) and a kind word, never a crash.
+A conversation that keeps changing underneath (another process) is tried
+``CONFLICT_RETRIES`` times, then logged and answered the same way.
+
+Over 300 lines: the one place an event meets the database, with its retries and the
+answers it still gives without one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.coach.current import CurrentEngine
+from bot.coach.notes import add_building_risk_note, oncall_notice_for
+from bot.coach.privacy import (
+    DELETE_TOKEN,
+    delete_everything,
+    keep_earlier_plan,
+    privacy_command,
+    safety_plan_html,
+)
+from bot.coach.profile import update_profile
+from bot.coach.reply import Reply, reply_of
+from bot.db import store
+from bot.db.models import utcnow
+from bot.db.session import Database
+from bot.flow.engine import Engine
+from bot.safety.oncall import OncallNotice
+from bot.shared import tokens
+from bot.shared.messages import Inbound, OutboundMessage, SafetyEvent, Turn
+
+__all__ = ["CONFLICT_RETRIES", "DB_RETRY_DELAYS", "CoachService", "PatientBusy", "Reply"]
+
+log = logging.getLogger(__name__)
+
+DB_RETRY_DELAYS = (0.2, 0.5, 1.0)
+CONFLICT_RETRIES = 5
+
+
+class PatientBusy(Exception):
+    """The flow was not opened: the patient is gone or in the middle of a crisis answer."""
+
+
+class CoachService:
+    """Handles events for one channel (``telegram``, ``terminal``) against one database."""
+
+    def __init__(
+        self,
+        engine: Engine | CurrentEngine,
+        database: Database,
+        channel: str,
+        *,
+        oncall_quiet: timedelta | None = None,
+        default_timezone: str = "America/New_York",
+        reload_flows: Callable[[], Awaitable[str]] | None = None,
+    ) -> None:
+        """``oncall_quiet``: the quiet window of on-call notices; None when no on-call chat is set.
+        ``reload_flows``: reloads flows and texts and says how it went (/reload, for admins)."""
+        self.current = engine if isinstance(engine, CurrentEngine) else CurrentEngine(engine)
+        self.database = database
+        self.channel = channel
+        self.oncall_quiet = oncall_quiet
+        self.default_timezone = default_timezone
+        self.reload_flows = reload_flows
+
+    @property
+    def engine(self) -> Engine:
+        """The running engine (read it once per event: a reload may swap it)."""
+        return self.current.engine
+
+    async def handle(
+        self,
+        external_id: str,
+        event: Inbound,
+        update_id: int | None = None,
+        *,
+        reactivate: bool = False,
+        from_admin: bool = False,
+    ) -> Reply:
+        """Answer one event. ``reactivate``: the channel has not yet seen this patient active
+        (first word since a start, or since they blocked the bot): store them active if they
+        were not. ``from_admin``: the sender may /reload."""
+        if from_admin and self.reload_flows is not None and _is_command(event, "reload"):
+            log.info("reload requested")
+            summary = await self.reload_flows()
+            return Reply(messages=[OutboundMessage(html.escape(summary))], stored=False)
+        conflicts = failures = 0
+        while True:
+            try:
+                return await self._handle_once(external_id, event, update_id, reactivate)
+            except store.ConcurrentUpdate:
+                conflicts += 1
+                if conflicts < CONFLICT_RETRIES:
+                    continue
+                log.error(
+                    "conversation kept changing underneath kind=%s attempts=%d",
+                    event.kind,
+                    conflicts,
+                )
+                return self._without_database(event, "system.error")
+            except (SQLAlchemyError, OSError, TimeoutError) as exc:
+                failures += 1
+                log.warning("database error kind=%s attempt=%d", type(exc).__name__, failures)
+                if failures > len(DB_RETRY_DELAYS):
+                    return self._without_database(event)
+                await asyncio.sleep(DB_RETRY_DELAYS[failures - 1])
+
+    async def set_active(self, external_id: str, active: bool) -> None:
+        """The channel learnt the patient blocked (False) or unblocked (True) the bot."""
+        await self.database.transaction(
+            lambda connection: store.set_active(
+                connection, channel=self.channel, external_id=external_id, active=active
+            )
+        )
+        log.info("patient active=%s", active)
+
+    async def reactivate(self, external_id: str) -> None:
+        """A patient wrote something the coach cannot read (a sticker): they are active."""
+        await self.database.transaction(
+            lambda connection: self._reactivate(connection, external_id)
+        )
+
+    def _reactivate(self, connection: Connection, external_id: str) -> None:
+        patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
+        if patient is not None and not patient.active:
+            store.set_active(connection, channel=self.channel, external_id=external_id, active=True)
+            log.info("patient active=True patient=%d", patient.id)
+
+    async def start_flow(
+        self,
+        external_id: str,
+        flow_id: str,
+        *,
+        at_step: str | None = None,
+        variables: dict[str, Any] | None = None,
+        unless_busy: timedelta | None = None,
+    ) -> Reply:
+        """Open a flow for a patient without a message from them (a reminder, or a try-out
+        of one step with given answers in `coach chat --from`).
+
+        ``unless_busy`` (reminders): raise PatientBusy instead when the patient is gone (a
+        /delete since the reminder was claimed) or was held, less than this long ago, after
+        a crisis answer or the direct question; checked in the transaction that would open it.
+        """
+
+        def step(connection: Connection) -> Reply:
+            loaded = store.load_conversation(
+                connection,
+                channel=self.channel,
+                external_id=external_id,
+                create=unless_busy is None,
+            )
+            if loaded is None:
+                raise PatientBusy
+            if unless_busy is not None and loaded.state.hold:
+                since = store.conversation_updated_at(connection, patient_id=loaded.patient.id)
+                if since is None or utcnow() - since < unless_busy:
+                    raise PatientBusy
+            engine = self.engine
+            if at_step is None:
+                turn = engine.start(loaded.state, loaded.patient.view(), flow_id)
+            else:
+                turn = engine.start_at(
+                    loaded.state, loaded.patient.view(), flow_id, at_step, variables or {}
+                )
+            self._store_turn(connection, loaded, turn)
+            return reply_of(turn, loaded.patient.id)
+
+        return await self.database.transaction(step)
+
+    async def prune(self) -> int:
+        """Forget update ids too old to be redelivered (the table would grow forever)."""
+        return await self.database.transaction(lambda c: store.prune_processed_updates(c))
+
+    async def _handle_once(
+        self, external_id: str, event: Inbound, update_id: int | None, reactivate: bool
+    ) -> Reply:
+        engine = self.engine  # one engine for the whole event, even if a reload swaps it
+
+        def step(connection: Connection) -> Reply:
+            if reactivate:
+                self._reactivate(connection, external_id)
+            if update_id is not None and not store.claim_update(
+                connection, channel=self.channel, update_id=update_id
+            ):
+                return Reply(duplicate=True)
+            if _is_command(event, "export") or _is_command(event, "delete"):
+                content = engine.library.content
+                return privacy_command(
+                    connection, self.channel, external_id, event.command, content
+                )
+            if event.kind == "button" and event.button == DELETE_TOKEN:
+                return delete_everything(
+                    connection, self.channel, external_id, engine.library.content
+                )
+            loaded = store.load_conversation(
+                connection, channel=self.channel, external_id=external_id
+            )
+            assert loaded is not None
+            patient = loaded.patient.view()
+            if _asks_for_sos(event):
+                plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
+                patient = replace(patient, safety_plan_html=plan)
+            turn = engine.handle(loaded.state, patient, event)
+            if turn.profile_updates.get("consent") in ("no", False):
+                # Declining consent means nothing is stored, not even the conversation.
+                store.delete_patient(connection, patient_id=loaded.patient.id)
+                return reply_of(turn, loaded.patient.id)
+            notice = oncall_notice_for(
+                connection, loaded.patient, turn.safety_events, self.oncall_quiet, _asking(engine)
+            )
+            self._store_turn(connection, loaded, turn)
+            add_building_risk_note(
+                connection,
+                loaded.patient,
+                turn,
+                content=engine.library.content,
+                booking_url=engine.booking_url,
+                default_timezone=self.default_timezone,
+            )
+            return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice)
+
+        reply = await self.database.transaction(step)
+        if not reply.duplicate:
+            log.info(
+                "event handled patient=%s kind=%s messages=%d records=%d safety=%d",
+                reply.patient_id,
+                event.kind,
+                len(reply.messages),
+                len(reply.records),
+                len(reply.safety_events),
+            )
+        return reply
+
+    def crisis_in_edit(self, text: str) -> tuple[SafetyEvent, list[OutboundMessage]] | None:
+        """An edited message is screened only (a step is never re-answered): its detection
+        and the help lines to send at once, needing no database; then record_safety_event."""
+        engine = self.engine
+        event = Inbound.message(text)
+        detection = engine.screen(event)
+        if detection is None or engine.screener is None:
+            return None
+        return detection, engine.stateless_crisis_messages(event) or []
+
+    async def record_safety_event(
+        self, external_id: str, event: SafetyEvent
+    ) -> OncallNotice | None:
+        """Log a detection that advances no step (an edited message); the notice it earns.
+
+        A chat with no stored patient (never wrote, or declined consent) gets nothing stored.
+        A database failure is logged and swallowed: the crisis answer was already sent.
+        """
+
+        def step(connection: Connection) -> OncallNotice | None:
+            patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
+            if patient is None:
+                return None
+            notice = oncall_notice_for(
+                connection, patient, [event], self.oncall_quiet, _asking(self.engine)
+            )
+            store.add_safety_events(connection, patient_id=patient.id, events=[event])
+            return notice
+
+        try:
+            return await self.database.transaction(step)
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            log.error(
+                "safety event not stored category=%s error=%s", event.category, type(exc).__name__
+            )
+            return None
+
+    def _store_turn(
+        self, connection: Connection, loaded: store.LoadedConversation, turn: Turn
+    ) -> None:
+        patient_id = loaded.patient.id
+        turn.records = [keep_earlier_plan(connection, patient_id, r) for r in turn.records]
+        store.save_conversation(
+            connection, patient_id=patient_id, state=loaded.state, revision=loaded.revision
+        )
+        store.add_journal_records(connection, patient_id=patient_id, records=turn.records)
+        update_profile(connection, patient_id=patient_id, updates=turn.profile_updates)
+        store.add_safety_events(connection, patient_id=patient_id, events=turn.safety_events)
+
+    def _without_database(self, event: Inbound, key: str = "system.unavailable") -> Reply:
+        """The step could not be stored: still answer a crisis and /sos; never lose them.
+
+        ``key``: what to say otherwise (the database is away, or a conflict persisted)."""
+        engine = self.engine
+        messages: list[OutboundMessage] = []
+        crisis = engine.stateless_crisis_messages(event)
+        if crisis is not None:
+            messages.extend(crisis)
+            log.error("crisis answered without storing it kind=%s", event.kind)
+        elif _is_command(event, "sos"):
+            messages.extend(engine.sos_messages(in_exercise=False))
+        else:
+            messages.append(OutboundMessage(engine.library.content.get(key)))
+        return Reply(messages=messages, stored=False)
+
+
+_SOS_TOKEN = tokens.encode(tokens.SystemButton.SOS)
+
+
+def _is_command(event: Inbound, name: str) -> bool:
+    return event.kind == "command" and event.command == name
+
+
+def _asks_for_sos(event: Inbound) -> bool:
+    return _is_command(event, "sos") or (event.kind == "button" and event.button == _SOS_TOKEN)
+
+
+def _asking(engine: Engine) -> tuple[str, ...]:
+    """Categories that ask the patient first: only the answer reaches the on-call chat."""
+    screener = engine.screener
+    return tuple(screener.asking_categories()) if screener is not None else ()

@@ -1,0 +1,103 @@
+"""Conversations: one JSON document per patient, versioned by a revision (optimistic).
+
+Like every function in bot.db: a connection in, plain values out, never a commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from bot.db.models import (
+    Conversation,
+    Patient,
+    as_utc,
+    utcnow,
+)
+from bot.db.patients import PATIENT_COLUMNS, PatientRecord, create_patient, record_of
+from bot.shared.conversation import ConversationState
+
+
+class ConcurrentUpdate(Exception):
+    """Another process advanced the same conversation first; handle the event again."""
+
+
+@dataclass(frozen=True)
+class LoadedConversation:
+    patient: PatientRecord
+    state: ConversationState
+    revision: int
+
+
+# The statements of every step are built once: building them costs more than running them.
+_LOAD = (
+    select(*PATIENT_COLUMNS, Conversation.state, Conversation.revision)
+    .outerjoin(Conversation, Conversation.patient_id == Patient.id)
+    .where(Patient.channel == bindparam("channel"), Patient.external_id == bindparam("external_id"))
+)
+_SAVE = (
+    update(Conversation)
+    .where(Conversation.patient_id == bindparam("pid"), Conversation.revision == bindparam("rev"))
+    .values(state=bindparam("doc"), revision=bindparam("new_rev"), updated_at=bindparam("now"))
+)
+
+
+def load_conversation(
+    session: Connection, *, channel: str, external_id: str, create: bool = True
+) -> LoadedConversation | None:
+    """The patient and their conversation in one query; creates both on first contact."""
+    params = {"channel": channel, "external_id": external_id}
+    row = session.execute(_LOAD, params).first()
+    if row is None:
+        if not create:
+            return None
+        create_patient(session, channel=channel, external_id=external_id)
+        row = session.execute(_LOAD, params).first()
+        assert row is not None
+    patient = record_of(row[: len(PATIENT_COLUMNS)])
+    state = cast(dict[str, Any] | None, row[-2])
+    revision = cast(int | None, row[-1])
+    return LoadedConversation(patient, ConversationState.from_json(state), revision or 0)
+
+
+def save_conversation(
+    session: Connection, *, patient_id: int, state: ConversationState, revision: int
+) -> int:
+    """Store the new state if nobody else did in between; returns the new revision."""
+    document = state.to_json()
+    if revision == 0:
+        try:
+            with session.begin_nested():
+                session.execute(
+                    insert(Conversation).values(
+                        patient_id=patient_id, state=document, revision=1, updated_at=utcnow()
+                    )
+                )
+            return 1
+        except IntegrityError as exc:
+            raise ConcurrentUpdate from exc
+    result = session.execute(
+        _SAVE,
+        {
+            "pid": patient_id,
+            "rev": revision,
+            "doc": document,
+            "new_rev": revision + 1,
+            "now": utcnow(),
+        },
+    )
+    if result.rowcount != 1:
+        raise ConcurrentUpdate
+    return revision + 1
+
+
+def conversation_updated_at(session: Connection, *, patient_id: int) -> datetime | None:
+    """When the patient's conversation last moved (None: it has none)."""
+    found = session.execute(
+        select(Conversation.updated_at).where(Conversation.patient_id == patient_id)
+    ).scalar_one_or_none()
+    return as_utc(found) if found is not None else None

@@ -1,0 +1,122 @@
+"""The journal and the safety events: what a step records, and reading it back.
+
+Like every function in bot.db: a connection in, plain values out, never a commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Connection
+
+from bot.db.models import (
+    JournalEntry,
+    SafetyEventRow,
+    as_utc,
+    utcnow,
+)
+from bot.shared.messages import JournalRecord, SafetyEvent
+
+
+def add_journal_records(
+    session: Connection, *, patient_id: int, records: list[JournalRecord]
+) -> None:
+    if records:
+        now = utcnow()
+        session.execute(
+            insert(JournalEntry),
+            [
+                {
+                    "patient_id": patient_id,
+                    "kind": r.kind,
+                    "flow_id": r.flow_id,
+                    "flow_version": r.flow_version,
+                    "data": r.data,
+                    "created_at": now,
+                }
+                for r in records
+            ],
+        )
+
+
+def add_safety_events(
+    session: Connection, *, patient_id: int | None, events: list[SafetyEvent]
+) -> None:
+    if events:
+        now = utcnow()
+        session.execute(
+            insert(SafetyEventRow),
+            [
+                {
+                    "patient_id": patient_id,
+                    "category": e.category,
+                    "rule_id": e.rule_id,
+                    "created_at": now,
+                }
+                for e in events
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class JournalItem:
+    kind: str
+    flow_id: str
+    flow_version: int
+    data: dict[str, Any]
+    created_at: datetime
+
+
+def journal(session: Connection, *, patient_id: int, kind: str | None = None) -> list[JournalItem]:
+    query = select(
+        JournalEntry.kind,
+        JournalEntry.flow_id,
+        JournalEntry.flow_version,
+        JournalEntry.data,
+        JournalEntry.created_at,
+    ).where(JournalEntry.patient_id == patient_id)
+    if kind:
+        query = query.where(JournalEntry.kind == kind)
+    rows = session.execute(query.order_by(JournalEntry.created_at, JournalEntry.id))
+    return [JournalItem(*row) for row in rows]
+
+
+def latest_safety_event_at(
+    session: Connection, *, patient_id: int, excluding: tuple[str, ...] = ()
+) -> datetime | None:
+    """When the patient's latest stored safety event happened (for the on-call quiet window);
+    ``excluding`` names categories that do not count."""
+    query = select(func.max(SafetyEventRow.created_at)).where(
+        SafetyEventRow.patient_id == patient_id
+    )
+    if excluding:
+        query = query.where(SafetyEventRow.category.not_in(excluding))
+    found = session.execute(query).scalar_one_or_none()
+    return as_utc(found) if found is not None else None
+
+
+def journal_since(
+    session: Connection, *, patient_id: int, kinds: tuple[str, ...], since: datetime
+) -> list[JournalItem]:
+    """The patient's entries of ``kinds`` written at or after ``since``, oldest first."""
+    rows = session.execute(
+        select(
+            JournalEntry.kind,
+            JournalEntry.flow_id,
+            JournalEntry.flow_version,
+            JournalEntry.data,
+            JournalEntry.created_at,
+        )
+        .where(
+            JournalEntry.patient_id == patient_id,
+            JournalEntry.kind.in_(kinds),
+            JournalEntry.created_at >= since,
+        )
+        .order_by(JournalEntry.created_at, JournalEntry.id)
+    )
+    return [
+        JournalItem(kind, flow_id, version, data, as_utc(created))
+        for kind, flow_id, version, data, created in rows
+    ]

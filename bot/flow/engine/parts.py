@@ -1,0 +1,103 @@
+"""What every part of the engine shares: the context of one event, and saying things.
+
+The engine is one class put together from parts (``crisis``, ``commands``, ``runner``)
+that call each other through ``self``; this base holds their common state and helpers and
+declares, for the type checker, the methods one part calls on another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.flow.library import FlowLibrary
+from bot.flow.questions import Questions
+from bot.flow.schema import SayKey, SayText
+from bot.shared import tokens
+from bot.shared.content import render
+from bot.shared.conversation import ConversationState, Frame, PatientView
+from bot.shared.messages import Button, OutboundMessage, Turn
+
+if TYPE_CHECKING:
+    from bot.flow.engine.screening import Screener
+
+Rows = tuple[tuple[Button, ...], ...]
+
+
+@dataclass
+class Context:
+    """What one call of handle works with."""
+
+    state: ConversationState
+    patient: PatientView
+    turn: Turn
+    pending_pause: float = 0.0
+
+
+class EngineParts:
+    """State and output helpers shared by the engine's parts."""
+
+    def __init__(
+        self,
+        library: FlowLibrary,
+        screener: Screener | None = None,
+        booking_url: str | None = None,
+    ) -> None:
+        self.library = library
+        self.questions = Questions(library.content)
+        self.screener = screener
+        self.booking_url = booking_url
+
+    if TYPE_CHECKING:
+        # Defined by the other parts; declared here so each part type-checks alone.
+        def _reask(self, ctx: Context) -> None: ...
+        def _reconcile(self, ctx: Context) -> bool: ...
+        def _start_flow(self, ctx: Context, flow_id: str) -> None: ...
+        def _answer(self, ctx: Context, button: str | None, text: str | None) -> None: ...
+        def _crisis(self, ctx: Context, detection: Any) -> None: ...
+        def _asked_answer(self, ctx: Context, category: str, answer: str) -> None: ...
+        def _asked_category(self, ctx: Context) -> str | None: ...
+        def _asks(self, category: str) -> bool: ...
+        def sos_messages(
+            self, in_exercise: bool, safety_plan_html: str | None = None
+        ) -> list[OutboundMessage]: ...
+
+    def _variables(self, ctx: Context, frame: Frame) -> dict[str, Any]:
+        return {**ctx.patient.variables(), **frame.variables}
+
+    def _template_of(self, item: SayText | SayKey | str) -> str:
+        """The words of one say: item, before saved answers are filled in."""
+        if isinstance(item, SayText):
+            return item.text
+        return self._text_of(item.say if isinstance(item, SayKey) else item)
+
+    def _text_of(self, key: str) -> str:
+        return self.library.content.get(key)
+
+    def _menu_button(self) -> Button:
+        return Button(
+            self._text_of("system.menu_button"), token=tokens.encode(tokens.SystemButton.MENU)
+        )
+
+    def _say_key(self, ctx: Context, key: str, buttons: Rows = ()) -> None:
+        text = render(self._text_of(key), ctx.patient.variables())
+        ctx.turn.messages.append(OutboundMessage(text, buttons=buttons))
+
+    def _send(self, ctx: Context, text: str) -> None:
+        ctx.turn.messages.append(OutboundMessage(text, pause_before=ctx.pending_pause))
+        ctx.pending_pause = 0.0
+
+    def _last_buttons(self, ctx: Context) -> Rows:
+        return ctx.turn.messages[-1].buttons if ctx.turn.messages else ()
+
+    def _add_buttons(self, ctx: Context, rows: Rows) -> None:
+        """Put buttons under the last message sent in this turn (or a fresh one)."""
+        if not rows:
+            return
+        if ctx.turn.messages and ctx.turn.messages[-1].kind == "normal":
+            last = ctx.turn.messages[-1]
+            ctx.turn.messages[-1] = OutboundMessage(
+                last.text, buttons=last.buttons + rows, pause_before=last.pause_before
+            )
+        else:
+            ctx.turn.messages.append(OutboundMessage(self._text_of("system.choose"), buttons=rows))

@@ -1,0 +1,95 @@
+"""The engine: one inbound event and a conversation in, one turn out.
+
+It is pure: it reads a ConversationState and a PatientView, changes the state in place
+and returns a Turn with the messages to send and the records to store. Loading and
+saving (in one transaction) is the caller's job; see bot.coach.service. Every text is
+screened for crisis language before anything else looks at it.
+
+This module routes an event; the parts it is made of do the work: ``crisis`` (the hold
+and the direct question), ``commands`` (commands and the coach's own buttons) and
+``runner`` (the flow stack, answers, re-asks, flow versions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.flow.engine.commands import CommandsPart
+from bot.flow.engine.crisis import CrisisPart
+from bot.flow.engine.parts import Context
+from bot.flow.engine.runner import RunnerPart
+from bot.shared import tokens
+from bot.shared.conversation import ConversationState, Frame, PatientView
+from bot.shared.messages import Inbound, Turn
+
+
+class Engine(CrisisPart, CommandsPart, RunnerPart):
+    """Runs flows from a FlowLibrary. One instance serves every conversation."""
+
+    def handle(self, state: ConversationState, patient: PatientView, event: Inbound) -> Turn:
+        """Advance ``state`` by ``event``; the returned turn says what to send and store."""
+        ctx = Context(state=state, patient=patient, turn=Turn())
+        # Whatever comes in stops the rest of a paced sequence on the channel.
+        paced_until, state.paced_until = state.paced_until, None
+        self._dispatch(ctx, event, typed_too_soon=_before(event.at, paced_until))
+        if event.at is not None:
+            paced = sum(m.pause_before for m in ctx.turn.messages)
+            state.paced_until = event.at + paced if paced else None
+        return ctx.turn
+
+    def start(self, state: ConversationState, patient: PatientView, flow_id: str) -> Turn:
+        """Start a flow without a patient message (a reminder opening the check-in)."""
+        ctx = Context(state=state, patient=patient, turn=Turn())
+        self._start_flow(ctx, flow_id)
+        return ctx.turn
+
+    def start_at(
+        self,
+        state: ConversationState,
+        patient: PatientView,
+        flow_id: str,
+        step: str,
+        variables: dict[str, Any],
+    ) -> Turn:
+        """Start a flow at any step with given answers, to try a change (`coach chat --from`)."""
+        ctx = Context(state=state, patient=patient, turn=Turn())
+        compiled = self.library.flows[flow_id]
+        state.frames = [Frame(compiled.id, compiled.version, step, dict(variables))]
+        state.hold = None
+        self._run(ctx)
+        return ctx.turn
+
+    def _dispatch(self, ctx: Context, event: Inbound, typed_too_soon: bool) -> None:
+        detection = self.screen(event)
+        asked = self._asked_category(ctx)
+        if detection is not None:
+            self._crisis(ctx, detection)
+        elif asked is not None and event.kind == "text":
+            # The answer to the direct question comes before anything else, even a flow change.
+            self._answer_to_direct_question(ctx, asked, event.text)
+        elif event.kind == "button" and _is_safety_button(event.button or ""):
+            self._button(ctx, event.button or "")
+        elif self._reconcile(ctx) and event.kind != "command":
+            return  # the answer was for a question that no longer exists
+        elif event.kind == "command":
+            self._command(ctx, event.command or "", event.text)
+        elif event.kind == "button":
+            self._button(ctx, event.button or "")
+        elif typed_too_soon and ctx.state.frames and ctx.state.hold is None:
+            # The question at the end of the cues was never shown: show it, don't fill it.
+            self._say_key(ctx, "system.paced_interrupted")
+            self._reask(ctx)
+        else:
+            self._text(ctx, event.text)
+
+
+def _is_safety_button(raw: str) -> bool:
+    """The help-lines and direct-question buttons: handled before a flow change is noticed."""
+    token = tokens.parse(raw)
+    return isinstance(token, tokens.AskedAnswer) or token == tokens.SystemAction(
+        tokens.SystemButton.SOS.value
+    )
+
+
+def _before(at: float | None, until: float | None) -> bool:
+    return at is not None and until is not None and at < until

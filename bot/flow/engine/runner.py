@@ -1,0 +1,187 @@
+"""Running flows: the frame stack, answers, re-asks and bringing old versions up to date.
+
+Steps are entered one after another until one waits for an answer (its buttons carry the
+next question number) or the conversation ends; ``call`` pushes a frame, ``end`` pops it.
+"""
+
+from __future__ import annotations
+
+from bot.flow.answers import NotAnAnswer
+from bot.flow.engine.parts import Context, EngineParts
+from bot.flow.library import CompiledFlow
+from bot.flow.machine import advance
+from bot.flow.questions import StillChoosing
+from bot.flow.rules import say_items
+from bot.flow.schema import Pause, Step
+from bot.flow.versions import meaning, reconcile_frames
+from bot.shared import tokens
+from bot.shared.content import format_value, render
+from bot.shared.conversation import Frame
+from bot.shared.messages import Button, JournalRecord, OutboundMessage
+
+MAX_STEPS_PER_EVENT = 200
+_MENU_TOKEN = tokens.encode(tokens.SystemButton.MENU)
+
+
+class RunnerPart(EngineParts):
+    def _start_flow(self, ctx: Context, flow_id: str) -> None:
+        compiled = self.library.flows[flow_id]
+        if ctx.state.frames:
+            ctx.state.paused = ctx.state.frames
+        ctx.state.frames = [Frame(compiled.id, compiled.version, compiled.flow.first_step)]
+        ctx.state.hold = None
+        self._run(ctx)
+
+    def _answer(self, ctx: Context, button: str | None, text: str | None) -> None:
+        frame = ctx.state.frames[-1]
+        compiled = self.library.flows[frame.flow_id]
+        step = compiled.flow.steps[frame.step]
+        if not step.ask:
+            self._reask(ctx)
+            return
+        try:
+            answer = self.questions.read(step, frame, button, text)
+        except NotAnAnswer as problem:
+            self._retry(ctx, step, frame, problem)
+            return
+        if isinstance(answer, StillChoosing):
+            ctx.turn.pressed = "replace"
+            ctx.turn.keyboard = self.questions.buttons(ctx.state.question_number, step, frame)
+            return
+        if step.save:
+            frame.variables[step.save] = answer.value
+            if answer.label is not None:
+                frame.labels[step.save] = answer.label
+            else:
+                frame.labels.pop(step.save, None)
+        frame.selection = []
+        if button is not None:
+            ctx.turn.pressed = "answered"
+            ctx.turn.pressed_label = answer.label
+            if answer.label is None:
+                skipped = answer.value is None
+                ctx.turn.pressed_label = (
+                    self._text_of("system.skip") if skipped else format_value(answer.value)
+                )
+        choice = answer.choice
+        frame.step = advance(compiled.machine, frame.step, frame.variables, choice)
+        self._run(ctx)
+
+    def _run(self, ctx: Context) -> None:
+        """Enter steps until one waits for an answer or the conversation ends."""
+        for _ in range(MAX_STEPS_PER_EVENT):
+            if not ctx.state.frames:
+                return
+            frame = ctx.state.frames[-1]
+            compiled = self.library.flows[frame.flow_id]
+            step = compiled.flow.steps[frame.step]
+            self._enter(ctx, compiled, frame, step)
+            if step.ask:
+                frame.asks = meaning(step)
+                ctx.state.question_number += 1
+                self._add_buttons(
+                    ctx, self.questions.buttons(ctx.state.question_number, step, frame)
+                )
+                return
+            if step.call:
+                frame.asks = meaning(step)
+                callee = self.library.flows[step.call]
+                ctx.state.frames.append(Frame(callee.id, callee.version, callee.flow.first_step))
+                continue
+            if step.start_flow:
+                target = self.library.flows[step.start_flow]
+                ctx.state.frames = [Frame(target.id, target.version, target.flow.first_step)]
+                continue
+            if step.end:
+                ctx.state.frames.pop()
+                if not ctx.state.frames:
+                    self._finish(ctx)
+                    return
+                caller = ctx.state.frames[-1]
+                caller_flow = self.library.flows[caller.flow_id]
+                caller.step = advance(caller_flow.machine, caller.step, caller.variables, None)
+                continue
+            frame.step = advance(compiled.machine, frame.step, frame.variables, None)
+        raise RuntimeError("a flow went round without waiting for the patient")
+
+    def _enter(self, ctx: Context, compiled: CompiledFlow, frame: Frame, step: Step) -> None:
+        for name, value in (step.set or {}).items():
+            frame.variables[name] = value
+        variables = self._variables(ctx, frame)
+        for item in say_items(step):
+            if isinstance(item, Pause):
+                ctx.pending_pause += item.pause
+                continue
+            self._send(ctx, render(self._template_of(item), variables, frame.labels))
+        if step.text:
+            self._send(ctx, render(step.text, variables, frame.labels))
+        if step.record:
+            fields = step.record.fields
+            pairs = fields.items() if isinstance(fields, dict) else ((f, f) for f in fields)
+            data = {out: frame.variables.get(var) for out, var in pairs}
+            ctx.turn.records.append(
+                JournalRecord(step.record.kind, compiled.id, compiled.version, data)
+            )
+        for profile_field, var in (step.profile or {}).items():
+            ctx.turn.profile_updates[profile_field] = frame.variables.get(var)
+        extra: list[tuple[Button, ...]] = []
+        if step.booking_button and self.booking_url:
+            extra.append((Button(self._text_of("system.book_button"), url=self.booking_url),))
+        if step.menu_button and not step.end:
+            extra.append((self._menu_button(),))
+        if extra:
+            self._add_buttons(ctx, tuple(extra))
+
+    def _finish(self, ctx: Context) -> None:
+        """A top-level flow ended: always offer the way back to the menu."""
+        if not any(b.token == _MENU_TOKEN for row in self._last_buttons(ctx) for b in row):
+            self._add_buttons(ctx, ((self._menu_button(),),))
+
+    def _retry(self, ctx: Context, step: Step, frame: Frame, problem: NotAnAnswer) -> None:
+        key = step.retry or problem.key
+        values = {f"limit.{k}": v for k, v in problem.values.items()}
+        text = render(self._text_of(key), {**self._variables(ctx, frame), **values}, frame.labels)
+        buttons = self.questions.buttons(ctx.state.question_number, step, frame)
+        ctx.turn.messages.append(OutboundMessage(text, buttons=buttons))
+
+    def _reask(self, ctx: Context) -> None:
+        """Show the current question again (after a command, a stale button, a crisis)."""
+        frame = ctx.state.frames[-1]
+        compiled = self.library.flows[frame.flow_id]
+        step = compiled.flow.steps[frame.step]
+        variables = self._variables(ctx, frame)
+        texts = [
+            render(self._template_of(item), variables, frame.labels)
+            for item in say_items(step)
+            if not isinstance(item, Pause)
+        ]
+        if step.text:
+            texts.append(render(step.text, variables, frame.labels))
+        question = texts[-1] if texts else self._text_of("system.continue_button")
+        buttons = self.questions.buttons(ctx.state.question_number, step, frame)
+        ctx.turn.messages.append(OutboundMessage(question, buttons=buttons))
+
+    def _reconcile(self, ctx: Context) -> bool:
+        """Bring a conversation started on an older flow version onto the current one.
+
+        Returns True when the current exercise had to restart or stop (the patient was told).
+        """
+        changed = False
+        for frames in (ctx.state.frames, ctx.state.paused):
+            if not frames:
+                continue
+            outcome = reconcile_frames(self.library, frames)
+            if outcome == "ok":
+                continue
+            root = frames[0].flow_id
+            frames.clear()
+            if frames is ctx.state.paused:
+                continue
+            ctx.state.hold = None
+            changed = True
+            if outcome == "gone" or root not in self.library.flows:
+                self._say_key(ctx, "system.flow_gone", buttons=((self._menu_button(),),))
+            else:
+                self._say_key(ctx, "system.flow_changed")
+                self._start_flow(ctx, root)
+        return changed

@@ -1,0 +1,86 @@
+"""Consent, export, deletion and the safety plan's kept sections, on real databases."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.coach.service import CoachService
+from bot.db import store
+from bot.db.models import Conversation, JournalEntry, Patient
+from bot.shared.messages import Inbound
+from tests.db.test_storage import count, walk_example
+
+
+async def test_declining_consent_stores_nothing(service: CoachService) -> None:
+    reply = await service.handle("c1", Inbound.message("/start"))
+    for _ in range(10):
+        labels = {
+            b.label: b.token for m in reply.messages for row in m.buttons for b in row if b.token
+        }
+        if "No" in labels:
+            reply = await service.handle("c1", Inbound.press(labels["No"]))
+            break
+        token = next(iter(labels.values()))
+        reply = await service.handle("c1", Inbound.press(token))
+    assert reply.profile_updates.get("consent") == "no"
+    assert await count(service, Patient) == 0
+    assert await count(service, Conversation) == 0
+
+
+async def test_export_then_delete_everything(service: CoachService) -> None:
+    await walk_example(service, "c2")
+    await service.handle("c2", Inbound.message("Chicago"))
+    export = await service.handle("c2", Inbound.message("/export"))
+    dumped = "\n".join(m.text for m in export.messages)
+    assert "All my fault" in dumped and "example_entry" in dumped
+    confirm = await service.handle("c2", Inbound.message("/delete"))
+    (button,) = [b for m in confirm.messages for row in m.buttons for b in row]
+    assert await count(service, JournalEntry) == 1  # nothing is deleted before the confirmation
+    done = await service.handle("c2", Inbound.press(button.token or ""))
+    assert "deleted" in done.messages[0].text
+    assert await count(service, JournalEntry) == 0 and await count(service, Patient) == 0
+
+
+async def test_safety_plan_keeps_sections_skipped_while_editing(service: CoachService) -> None:
+    from bot.coach.privacy import keep_earlier_plan
+    from bot.shared.messages import JournalRecord
+
+    await service.handle("c3", Inbound.message("/menu"))
+    patient_id = (
+        await service.database.transaction(
+            lambda c: store.find_patient(c, channel="test", external_id="c3")
+        )
+    ).id  # type: ignore[union-attr]
+    first = JournalRecord("safety_plan", "safety_plan", 1, {"reasons": "my kids", "coping": "walk"})
+    await service.database.transaction(
+        lambda c: store.add_journal_records(c, patient_id=patient_id, records=[first])
+    )
+    edited = JournalRecord("safety_plan", "safety_plan", 1, {"reasons": None, "coping": "call Jo"})
+    merged = await service.database.transaction(lambda c: keep_earlier_plan(c, patient_id, edited))
+    assert merged.data == {"reasons": "my kids", "coping": "call Jo"}
+    total = await service.database.transaction(
+        lambda c: c.execute(select(func.count()).select_from(JournalEntry)).scalar_one()
+    )
+    assert total == 1
+
+
+async def test_sos_shows_the_patients_own_plan_first(service: CoachService) -> None:
+    reply = await service.handle("c4", Inbound.message("/plan"))
+    answers = [
+        "Not sleeping",
+        "A long walk",
+        "My sister's place",
+        "Maria, 555-0142",
+        "My counselor",
+        "Give my supply to Jo",
+        "My daughter",
+    ]
+    for answer in answers:
+        reply = await service.handle("c4", Inbound.message(answer))
+    assert any(r.kind == "safety_plan" for r in reply.records), [m.text for m in reply.messages]
+    sos = await service.handle("c4", Inbound.message("/sos"))
+    assert "My daughter" in sos.messages[0].text and "988" in "\n".join(
+        m.text for m in sos.messages[1:]
+    )
+    other = await service.handle("c5", Inbound.message("/sos"))
+    assert "My daughter" not in "\n".join(m.text for m in other.messages)
