@@ -34,8 +34,9 @@ def oncall_notice_for(
     """The notice this detection earns, if any. Call it before the new events are stored.
 
     ``not_alerting``: categories that never reach the on-call chat (a question asked
-    first); they neither earn a notice nor start a quiet window."""
-    events = [e for e in events if e.category not in not_alerting]
+    first); they, and every detection that got the direct question (``event.asked``),
+    neither earn a notice nor start a quiet window: only the answer does."""
+    events = [e for e in events if e.category not in not_alerting and not e.asked]
     if not events or quiet is None:
         return None
     previous = store.latest_safety_event_at(

@@ -220,6 +220,11 @@ class CoachService:
                 plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
                 patient = replace(patient, safety_plan_html=plan)
             turn = engine.handle(loaded.state, patient, event)
+            if turn.safety_plan_at is not None and engine.screener is not None:
+                plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
+                if plan:
+                    message = engine.screener.plan_message(plan, turn.safety_plan_language)
+                    turn.messages.insert(turn.safety_plan_at, message)
             if turn.profile_updates.get("consent") in ("no", False):
                 # Declining consent means nothing is stored, not even the conversation.
                 store.delete_patient(connection, patient_id=loaded.patient.id)

@@ -17,7 +17,7 @@ from bot.db.models import (
     as_utc,
     utcnow,
 )
-from bot.shared.messages import JournalRecord, SafetyEvent
+from bot.shared.messages import ASKED_PREFIX, JournalRecord, SafetyEvent
 
 
 def add_journal_records(
@@ -87,9 +87,10 @@ def latest_safety_event_at(
     session: Connection, *, patient_id: int, excluding: tuple[str, ...] = ()
 ) -> datetime | None:
     """When the patient's latest stored safety event happened (for the on-call quiet window);
-    ``excluding`` names categories that do not count."""
+    ``excluding`` names categories that do not count, and neither do direct questions."""
     query = select(func.max(SafetyEventRow.created_at)).where(
-        SafetyEventRow.patient_id == patient_id
+        SafetyEventRow.patient_id == patient_id,
+        SafetyEventRow.rule_id.not_like(f"{ASKED_PREFIX}%"),
     )
     if excluding:
         query = query.where(SafetyEventRow.category.not_in(excluding))

@@ -24,6 +24,10 @@ ContentKey = Annotated[
 
 AskKind = Literal["text", "choice", "multi", "scale", "yes_no", "number", "time", "timezone"]
 
+#: The crisis categories a flow's ``screen:`` may ask about (their questions are in
+#: content/crisis.yaml, under each category's when_unsure:).
+ScreenCategory = Literal["suicide", "self_harm", "overdose", "harm_to_others", "abuse"]
+
 PROFILE_FIELDS = (
     "name",
     "timezone",
@@ -90,6 +94,18 @@ class Branch(_Strict):
     go: Name = Field(description="The step to go to.")
 
 
+class Screen(_Strict):
+    """A safety check on this step's answer: when it holds, ask the direct question."""
+
+    when: str = Field(
+        description="A condition over saved answers, like mood <= 2 or hopeless >= 7."
+    )
+    ask: ScreenCategory = Field(
+        description="Whose direct question to ask: suicide, self_harm, overdose, "
+        "harm_to_others or abuse."
+    )
+
+
 class Record(_Strict):
     """A journal entry written when this step is reached."""
 
@@ -139,6 +155,11 @@ class Step(_Strict):
     )
     end: bool = Field(default=False, description="This step ends the flow.")
     record: Record | None = Field(default=None, description="Write a journal entry here.")
+    screen: Screen | None = Field(
+        default=None,
+        description="Ask the direct safety question when this step's answer calls for it "
+        "(a very low mood, a hopeless feeling at 7 or more): when: and ask:.",
+    )
     profile: dict[Literal[PROFILE_FIELDS], Name] | None = Field(  # type: ignore[valid-type]
         default=None,
         description="Keep answers in the patient's profile: name, timezone, checkin_time, "

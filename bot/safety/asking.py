@@ -41,6 +41,8 @@ _LEARNED_KEYS = {
     "keep_uncertain_at": True,
     "context_at": True,
     "context_minutes": True,
+    "min_words": True,
+    "exercise_ask_at": True,
 }
 
 
@@ -63,6 +65,11 @@ class LearnedSettings:
     about only when the learned layer gives it at least this; below, it is let go.
     ``context_at`` / ``context_minutes``: the messages of the last minutes are read
     together; their combined probability asks at ``context_at``.
+    ``min_words``: the learned layer alone never asks about a shorter message (a one-word
+    answer such as "relief" or "breathing" says too little to read).
+    ``exercise_ask_at``: the bar for the learned layer alone (and for context) while the
+    patient answers an exercise's question: a warning sign for the safety plan, where an
+    urge sits in the body or a thought for a thought record is meant to sound heavy.
     """
 
     model: str
@@ -70,6 +77,8 @@ class LearnedSettings:
     keep_uncertain_at: float
     context_at: float
     context_minutes: float
+    min_words: int = 3
+    exercise_ask_at: float = 0.9
 
 
 def read_when_unsure(
@@ -95,7 +104,7 @@ def read_learned(r: Reader, raw: Any) -> LearnedSettings | None:
     if not block or any(k not in block for k in _LEARNED_KEYS):
         return None
     numbers: dict[str, float] = {}
-    for key in ("ask_at", "keep_uncertain_at", "context_at"):
+    for key in ("ask_at", "keep_uncertain_at", "context_at", "exercise_ask_at"):
         value = block[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
             r.problem(("learned", key), f"learned.{key} must be a number between 0 and 1, like 0.5")
@@ -105,10 +114,16 @@ def read_learned(r: Reader, raw: Any) -> LearnedSettings | None:
     if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 <= minutes <= 60:
         r.problem(("learned", "context_minutes"), "learned.context_minutes must be 0 to 60 minutes")
         minutes = 10
+    words = block["min_words"]
+    if isinstance(words, bool) or not isinstance(words, int) or not 1 <= words <= 10:
+        r.problem(("learned", "min_words"), "learned.min_words must be a whole number, 1 to 10")
+        words = 3
     model = r.text(block["model"], ("learned", "model"), "learned.model")
     if model and not model.endswith(".npz"):
         r.problem(("learned", "model"), "learned.model names the weights file, like crisis_model.npz")
-    return LearnedSettings(model=model, context_minutes=float(minutes), **numbers)
+    return LearnedSettings(
+        model=model, context_minutes=float(minutes), min_words=words, **numbers
+    )
 
 
 def read_uncertain(

@@ -101,6 +101,8 @@ class ButtonLabels:
     sos: str
     stop: str
     menu: str
+    #: The button under the patient's plan in a crisis answer (optional: no button).
+    plan: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ _TOP_KEYS = {
 }
 _FUZZY_KEYS = {"words": True, "never": False}
 _MESSAGE_KEYS = {k: True for k in Messages.__dataclass_fields__}
-_BUTTON_KEYS = {k: True for k in ButtonLabels.__dataclass_fields__}
+_BUTTON_KEYS = {k: k != "plan" for k in ButtonLabels.__dataclass_fields__}
 _RESOURCE_KEYS = {"name": True, "how": True, "url": False, "url_label": False}
 _CATEGORY_KEYS = {"intro": False, "resources": False, "when_unsure": False, "rules": True}
 _ASKING_KEYS = {"ask": True, "yes_button": True, "no_button": True, "if_yes": True, "if_no": True, "rules": True}

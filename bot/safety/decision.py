@@ -90,11 +90,17 @@ def decide(
     recent: Sequence[RecentSignal] = (),
     urgency: Sequence[str] = (),
     asks_first: Collection[str] = (),
+    words: int | None = None,
+    in_exercise: bool = False,
 ) -> Decision:
     """Combine the rule hits and the learned layer's prediction into one decision.
 
     ``urgency``: the categories in order, most urgent first (a tie goes to the first).
     ``asks_first``: categories whose phrases always get the question (``concern``).
+    ``words``: how many words the message has (None: enough); the learned layer alone
+    does not ask about one shorter than ``settings.min_words``. ``in_exercise``: the
+    message answers an exercise's question; the learned layer alone (and context) then
+    asks only at ``settings.exercise_ask_at``.
     """
 
     def first(candidates: Sequence[Hit]) -> Hit:
@@ -116,8 +122,13 @@ def decide(
             )
     if settings is None or prediction.category is None:
         return LET_THROUGH
-    if prediction.crisis_probability >= settings.ask_at:
+    if words is not None and words < settings.min_words:
+        return LET_THROUGH
+    ask_at = settings.exercise_ask_at if in_exercise else settings.ask_at
+    if prediction.crisis_probability >= ask_at:
         return Decision(Action.ASK, prediction.category, "learned", prediction=prediction)
+    if in_exercise:
+        return LET_THROUGH
     return _with_context(prediction, settings, recent)
 
 

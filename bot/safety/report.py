@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from bot.safety.decision import Action, Decision, decide
 from bot.safety.labelled import LabelledMessage
+from bot.safety.normalize import normalize
 from bot.safety.screen import CrisisScreen
 
 __all__ = ["MODES", "LayeredReport", "measure"]
@@ -100,7 +101,8 @@ def _decision(screen: CrisisScreen, text: str, mode: str) -> Decision:
     if mode == "rules":
         return screen.screen(text, use_learned=False)
     if mode == "learned":
-        return decide([], screen.predict(text), screen.config.learned)
+        words = len(normalize(text).split())
+        return decide([], screen.predict(text), screen.config.learned, words=words)
     return screen.screen(text)
 
 

@@ -12,6 +12,7 @@ import re
 from functools import partial
 
 from bot.safety.config import CrisisConfig, Resource
+from bot.shared import tokens
 from bot.shared.messages import Button, OutboundMessage
 
 __all__ = [
@@ -22,6 +23,9 @@ __all__ = [
     "TOKEN_SOS",
     "TOKEN_STOP",
     "PLAN_FIRST",
+    "PLAN_FLOW",
+    "safety_plan_message",
+    "shows_plan",
     "asked_question",
     "crisis_messages",
     "unsure_question",
@@ -29,6 +33,8 @@ __all__ = [
 
 #: Categories whose answer shows the patient's own safety plan first, as /sos does.
 PLAN_FIRST = frozenset({"suicide", "self_harm"})
+#: The flow the plan's button opens.
+PLAN_FLOW = "safety_plan"
 
 TOKEN_RESUME = "sys:resume"
 TOKEN_SOS = "sys:sos"
@@ -67,12 +73,8 @@ def crisis_messages(
         resources = [cfg.resource(rid) for rid in cat.resources]
 
     messages: list[OutboundMessage] = []
-    plan_first = category is None or category in PLAN_FIRST
-    if plan_first and safety_plan_html and safety_plan_html.strip():
-        heading = f"<b>{_esc(cfg.messages.safety_plan_heading)}</b>"
-        messages.append(
-            OutboundMessage(f"{heading}\n\n{_safe_html(safety_plan_html)}", kind="crisis")
-        )
+    if shows_plan(category) and safety_plan_html and safety_plan_html.strip():
+        messages.append(safety_plan_message(cfg, safety_plan_html))
 
     lines = [_esc(intro), ""]
     lines += [_resource_line(r) for r in resources]
@@ -95,6 +97,22 @@ def crisis_messages(
         choices = ((Button(b.sos, token=TOKEN_SOS),), (Button(b.menu, token=TOKEN_MENU),))
     messages.append(OutboundMessage(_esc(text), buttons=choices, kind="crisis"))
     return messages
+
+
+def shows_plan(category: str | None) -> bool:
+    """Whether the answer for ``category`` shows the patient's own safety plan first."""
+    return category is None or category in PLAN_FIRST
+
+
+def safety_plan_message(cfg: CrisisConfig, safety_plan_html: str) -> OutboundMessage:
+    """The patient's own safety plan (Telegram HTML, made safe), with a button to open it."""
+    heading = f"<b>{_esc(cfg.messages.safety_plan_heading)}</b>"
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if cfg.buttons.plan:
+        buttons = ((Button(cfg.buttons.plan, token=tokens.encode(tokens.OpenFlow(PLAN_FLOW))),),)
+    return OutboundMessage(
+        f"{heading}\n\n{_safe_html(safety_plan_html)}", buttons=buttons, kind="crisis"
+    )
 
 
 def asked_question(cfg: CrisisConfig, category: str) -> OutboundMessage:

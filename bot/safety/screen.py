@@ -80,11 +80,17 @@ class CrisisScreen:
         return self.learned.predict(text, normalized)
 
     def screen(
-        self, text: str, recent: Sequence[RecentSignal] = (), *, use_learned: bool = True
+        self,
+        text: str,
+        recent: Sequence[RecentSignal] = (),
+        *,
+        use_learned: bool = True,
+        in_exercise: bool = False,
     ) -> Decision:
         """What to do with ``text``, read with the patient's recent messages.
 
         ``use_learned=False`` gives the rules' decision alone (for reports).
+        ``in_exercise``: ``text`` answers an exercise's question (a higher bar for asking).
         """
         normalized = normalize(text)
         hits = self.detector.hits(text, normalized)
@@ -97,6 +103,8 @@ class CrisisScreen:
             recent,
             urgency=[c.name for c in self.config.categories],
             asks_first=self.asks_first,
+            words=normalized.count(" ") + 1 if normalized else 0,
+            in_exercise=in_exercise,
         )
         if decision.action is Action.NONE:
             return decision

@@ -94,7 +94,9 @@ def train(data: TrainingSet, c: float = C) -> ModelArrays:
     total = len(counted)
     idf = np.array([math.log((1 + total) / (1 + seen_in[n])) + 1.0 for n in names])
 
-    indptr, indices, values = [0], [], []
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    values: list[float] = []
     for counts in counted:
         row = sorted((index[n], 1.0 + math.log(k)) for n, k in counts.items() if n in index)
         weights = [v * idf[i] for i, v in row]

@@ -16,6 +16,7 @@ __all__ = [
     "Frame",
     "Hold",
     "PatientView",
+    "RecentRisk",
     "hold_from_json",
     "hold_to_json",
 ]
@@ -30,9 +31,13 @@ class Crisis:
 
 @dataclass(frozen=True)
 class Asked:
-    """Held while the direct question about ending their life (``category``) waits."""
+    """Held while the direct question of ``category`` waits for its answer.
+
+    ``language``: the language the question was asked in; the answer's help comes in it.
+    """
 
     category: str
+    language: str | None = None
 
 
 #: Why the conversation waits before the exercise goes on; None: it does not.
@@ -44,7 +49,8 @@ def hold_to_json(hold: Hold) -> str | None:
     if isinstance(hold, Crisis):
         return "crisis"
     if isinstance(hold, Asked):
-        return _ASKED + hold.category
+        suffix = f":{hold.language}" if hold.language else ""
+        return _ASKED + hold.category + suffix
     return None
 
 
@@ -52,8 +58,22 @@ def hold_from_json(value: object) -> Hold:
     if value == "crisis":
         return Crisis()
     if isinstance(value, str) and value.startswith(_ASKED):
-        return Asked(value[len(_ASKED) :])
+        category, _, language = value[len(_ASKED) :].partition(":")
+        return Asked(category, language or None)
     return None
+
+
+@dataclass(frozen=True)
+class RecentRisk:
+    """What the crisis screen's learned layer read in one recent message: numbers only.
+
+    ``at`` is when it came (seconds since the epoch), ``probability`` how likely it was a
+    crisis, ``category`` of which kind. Kept a few minutes, never the words.
+    """
+
+    at: float
+    probability: float
+    category: str | None = None
 
 
 @dataclass
@@ -92,6 +112,8 @@ class ConversationState:
     question_number: int = 0
     hold: Hold = None
     paced_until: float | None = None
+    #: The crisis screen's reading of the last few messages (numbers, never words).
+    recent_risk: list[RecentRisk] = field(default_factory=list)
 
     @property
     def current(self) -> Frame | None:
@@ -106,6 +128,10 @@ class ConversationState:
             "turn": self.question_number,
             "hold": hold_to_json(self.hold),
             "paced_until": self.paced_until,
+            "recent_risk": [
+                {"at": r.at, "probability": r.probability, "category": r.category}
+                for r in self.recent_risk
+            ],
         }
 
     @classmethod
@@ -118,6 +144,7 @@ class ConversationState:
             question_number=int(data.get("turn", 0)),
             hold=hold_from_json(data.get("hold")),
             paced_until=data.get("paced_until"),
+            recent_risk=[RecentRisk(**r) for r in data.get("recent_risk", [])],
         )
 
 

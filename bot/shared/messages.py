@@ -76,12 +76,43 @@ class JournalRecord:
     data: dict[str, Any]
 
 
+#: The rule id of a detection that was asked about first starts with this: only the
+#: answer to the question, never the question, reaches the on-call chat.
+ASKED_PREFIX = "ask:"
+
+
 @dataclass(frozen=True)
 class SafetyEvent:
-    """A crisis detection: what kind and which rule, never the words that matched."""
+    """A crisis detection: what kind and which rule, never the words that matched.
+
+    ``rule_id`` is the rule's id, or the learned layer's score band (``learned:0.6-0.7``),
+    and starts with ``ask:`` when the coach asked the patient directly first.
+    """
 
     category: str
     rule_id: str
+
+    @property
+    def asked(self) -> bool:
+        """Whether this detection got the direct question rather than the crisis answer."""
+        return self.rule_id.startswith(ASKED_PREFIX)
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What the crisis screen made of one text: plain values the engine can act on.
+
+    ``event`` is None when the text goes through. ``asks``: the patient is asked directly
+    first. ``language``: the language to answer in (None: the default). ``probability``
+    and ``category``: the learned layer's reading, kept (numbers only) so the next few
+    messages can be read together with this one.
+    """
+
+    event: SafetyEvent | None = None
+    asks: bool = False
+    language: str | None = None
+    probability: float = 0.0
+    category: str | None = None
 
 
 @dataclass
@@ -100,3 +131,7 @@ class Turn:
     pressed: Literal["answered", "replace", "stale"] | None = None
     pressed_label: str | None = None
     keyboard: tuple[tuple[Button, ...], ...] = ()
+    #: Where the patient's own safety plan goes (an index into ``messages``) when a crisis
+    #: answer should show it first and the engine did not have it: the caller loads it.
+    safety_plan_at: int | None = None
+    safety_plan_language: str | None = None

@@ -43,8 +43,12 @@ def clock() -> Iterator[time_machine.Coordinates]:
 
 
 async def checkin(coach: CoachService, who: str, mood: int, craving: int) -> Reply:
-    """A whole check-in by typed answers; the reply to the last answer."""
-    for answer in ("/checkin", str(mood), "3", str(craving), "5", "3", "none", "skip"):
+    """A whole check-in by typed answers; the reply to the last answer.
+
+    A mood of 0-2 first gets the direct safety question (flows/checkin.yaml ``screen:``),
+    answered "no" here."""
+    asked = ("no",) if mood <= 2 else ()
+    for answer in ("/checkin", str(mood), *asked, "3", str(craving), "5", "3", "none", "skip"):
         await coach.handle(who, Inbound.message(answer))
     return await coach.handle(who, Inbound.message("skip"))
 

@@ -5,7 +5,7 @@ from bot.safety.decision import Action, RecentSignal, decide, flow_signal
 from bot.safety.detector import Hit
 from bot.safety.learned import NOTHING, Prediction
 
-SETTINGS = LearnedSettings("m.npz", ask_at=0.5, keep_uncertain_at=0.2, context_at=0.6, context_minutes=10)
+SETTINGS = LearnedSettings("m.npz", ask_at=0.5, keep_uncertain_at=0.2, context_at=0.6, context_minutes=10, min_words=3, exercise_ask_at=0.9)
 URGENCY = ["overdose", "suicide", "self_harm", "harm_to_others", "abuse", "concern"]
 
 

@@ -1,9 +1,10 @@
 """The crisis hold: a detection, the direct question and its answer, and help without a
 conversation (an edited message, the database gone).
 
-Every text is screened before anything else looks at it; a detection answers with the
-help lines and holds the exercise (``Crisis``), or, for worrying but unclear words, asks
-the patient directly first (``Asked``). Only a clear "no" goes without the help lines.
+Every text is screened before anything else looks at it, together with the screen's
+reading of the patient's last few messages. A clear detection answers with the help lines
+and holds the exercise (``Crisis``); an uncertain one asks the patient directly first, in
+the words of its category (``Asked``). Only a clear "no" goes without the help lines.
 """
 
 from __future__ import annotations
@@ -11,22 +12,57 @@ from __future__ import annotations
 from bot.flow import answers
 from bot.flow.engine.parts import Context, EngineParts
 from bot.shared import tokens
-from bot.shared.conversation import Asked, Crisis
-from bot.shared.messages import Inbound, OutboundMessage, SafetyEvent
+from bot.shared.conversation import Asked, Crisis, RecentRisk
+from bot.shared.messages import ASKED_PREFIX, Inbound, OutboundMessage, SafetyEvent, Screening
+
+#: How many earlier readings are kept for the next messages (with their time window).
+RECENT_KEPT = 3
+
+
+def _screened_text(event: Inbound) -> str | None:
+    if event.kind == "button":
+        return None
+    return event.text if event.kind == "text" else f"/{event.command} {event.text}"
 
 
 class CrisisPart(EngineParts):
     def screen(self, event: Inbound) -> SafetyEvent | None:
         """The crisis check alone, for when the conversation cannot be loaded."""
-        if self.screener is None or event.kind == "button":
+        text = _screened_text(event)
+        if self.screener is None or text is None:
             return None
-        text = event.text if event.kind == "text" else f"/{event.command} {event.text}"
-        return self.screener.screen(text)
+        return self.screener.screen(text).event
 
-    def _crisis(self, ctx: Context, detection: SafetyEvent) -> None:
+    def _screen_in_context(self, ctx: Context, event: Inbound) -> Screening | None:
+        """Screen ``event`` with the patient's last readings; keep this one's for the next."""
+        text = _screened_text(event)
+        if self.screener is None or text is None:
+            return None
+        now = event.at or 0.0
+        state = ctx.state
+        answering = event.kind == "text" and bool(state.frames) and state.hold is None
+        screening = self.screener.screen(text, state.recent_risk, now, answering)
+        if now:
+            window = self.screener.context_seconds
+            kept = [r for r in state.recent_risk if 0 <= now - r.at <= window]
+            if screening.probability and screening.event is None:
+                kept.append(RecentRisk(now, round(screening.probability, 3), screening.category))
+            state.recent_risk = kept[-RECENT_KEPT:]
+        return screening
+
+    def _crisis(
+        self,
+        ctx: Context,
+        detection: SafetyEvent,
+        asks: bool | None = None,
+        language: str | None = None,
+    ) -> None:
+        """Answer ``detection``: the direct question when ``asks`` (default: the category
+        asks first), otherwise the help lines; in ``language`` when one is given."""
         assert self.screener is not None
         in_exercise = bool(ctx.state.frames)
-        asks = self.screener.asks_first(detection.category)
+        if asks is None:
+            asks = self.screener.asks_first(detection.category)
         if asks and isinstance(ctx.state.hold, Crisis):
             # Already past a crisis answer: give the help lines again rather than asking.
             detection = SafetyEvent(
@@ -34,30 +70,45 @@ class CrisisPart(EngineParts):
             )
             asks = False
         ctx.turn.safety_events.append(detection)
-        ctx.turn.messages.extend(self.screener.crisis_messages(detection.category, in_exercise))
         if asks:
-            ctx.state.hold = Asked(detection.category)
-        else:
-            ctx.state.hold = Crisis() if in_exercise else None
+            ctx.turn.messages.append(self.screener.question(detection.category, language))
+            ctx.state.hold = Asked(detection.category, language)
+            return
+        plan = ctx.patient.safety_plan_html
+        if plan is None and self.screener.shows_plan(detection.category):
+            # The plan is loaded only for /sos; the caller puts it here when there is one.
+            ctx.turn.safety_plan_at = len(ctx.turn.messages)
+            ctx.turn.safety_plan_language = language
+        ctx.turn.messages.extend(
+            self.screener.crisis_messages(detection.category, in_exercise, plan, language)
+        )
+        ctx.state.hold = Crisis() if in_exercise else None
 
     def _answer_to_direct_question(self, ctx: Context, category: str, text: str) -> None:
         self._asked_answer(ctx, category, answers.answer_to_direct_question(text))
 
     def _asked_answer(self, ctx: Context, category: str, answer: str) -> None:
         """The patient answered (``yes``, ``no``) or sidestepped (``unclear``) the direct
-        question about ending their life. Only a clear "no" goes without the help lines."""
+        question. Only a clear "no" goes without the help lines."""
         assert self.screener is not None
+        hold = ctx.state.hold
+        language = hold.language if isinstance(hold, Asked) else None
         if answer != "no":
-            self._crisis(ctx, SafetyEvent(self.screener.if_yes(category), f"{category}.{answer}"))
+            target = self.screener.if_yes(category)
+            self._crisis(ctx, SafetyEvent(target, f"{category}.{answer}"), False, language)
             return
         ctx.state.hold = None
-        ctx.turn.messages.append(OutboundMessage(self.screener.if_no(category)))
+        ctx.turn.messages.append(OutboundMessage(self.screener.if_no(category, language)))
         if self._reconcile(ctx):
             return  # the exercise changed meanwhile; the patient was told and it restarted
         if ctx.state.frames:
             self._reask(ctx)
         else:
             self._add_buttons(ctx, ((self._menu_button(),),))
+
+    def _flow_asks(self, ctx: Context, category: str, source: str) -> None:
+        """A flow's answer asks for the direct question (``screen:`` in the flow file)."""
+        self._crisis(ctx, SafetyEvent(category, f"{ASKED_PREFIX}flow:{source}"), True)
 
     def stateless_crisis_messages(self, event: Inbound) -> list[OutboundMessage] | None:
         """The crisis answer for ``event`` where no conversation can be kept (the database is
@@ -66,9 +117,12 @@ class CrisisPart(EngineParts):
         if self.screener is None:
             return None
         category: str | None = None
-        detection = self.screen(event)
-        if detection is not None:
-            category = detection.category
+        language: str | None = None
+        text = _screened_text(event)
+        if text is not None:
+            screening = self.screener.screen(text)
+            if screening.event is not None:
+                category, language = screening.event.category, screening.language
         elif event.kind == "button":
             token = tokens.parse(event.button or "")
             if isinstance(token, tokens.AskedAnswer) and token.yes:
@@ -77,9 +131,9 @@ class CrisisPart(EngineParts):
                     return None
         if category is None:
             return None
-        if self.screener.asks_first(category):
-            category = self.screener.if_yes(category)
-        return self.screener.crisis_messages(category, False)
+        return self.screener.crisis_messages(
+            self.screener.if_yes(category), False, None, language
+        )
 
     def sos_messages(
         self, in_exercise: bool, safety_plan_html: str | None = None
@@ -97,8 +151,5 @@ class CrisisPart(EngineParts):
         return None
 
     def _asks(self, category: str) -> bool:
-        """Is ``category`` (from a button or the stored hold) one that asks first, still?"""
-        try:
-            return self.screener is not None and self.screener.asks_first(category)
-        except KeyError:
-            return False
+        """Is ``category`` (from a button or the stored hold) one that can still ask?"""
+        return self.screener is not None and self.screener.can_ask(category)

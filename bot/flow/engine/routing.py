@@ -60,10 +60,16 @@ class Engine(CrisisPart, CommandsPart, RunnerPart):
         return ctx.turn
 
     def _dispatch(self, ctx: Context, event: Inbound, typed_too_soon: bool) -> None:
-        detection = self.screen(event)
+        screening = self._screen_in_context(ctx, event)
         asked = self._asked_category(ctx)
-        if detection is not None:
-            self._crisis(ctx, detection)
+        if (
+            screening is not None
+            and screening.event is not None
+            and not (screening.asks and asked is not None)
+        ):
+            # A reply to the direct question that would only earn a question again is
+            # read as the answer (below): anything but a clear "no" gets the help lines.
+            self._crisis(ctx, screening.event, screening.asks, screening.language)
         elif asked is not None and event.kind == "text":
             # The answer to the direct question comes before anything else, even a flow change.
             self._answer_to_direct_question(ctx, asked, event.text)

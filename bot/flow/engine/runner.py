@@ -64,8 +64,24 @@ class RunnerPart(EngineParts):
                     self._text_of("system.skip") if skipped else format_value(answer.value)
                 )
         choice = answer.choice
+        answered = frame.step
         frame.step = advance(compiled.machine, frame.step, frame.variables, choice)
+        screen = compiled.facts.screens.get(answered)
+        if (
+            step.screen is None
+            or screen is None
+            or not self._asks(step.screen.ask)
+            or not screen(frame.variables)
+        ):
+            self._run(ctx)
+            return
+        # The answer calls for the direct question: it comes first. The flow moves on to
+        # its next question silently (its entries are kept); a "no" shows that question.
+        shown = len(ctx.turn.messages)
         self._run(ctx)
+        del ctx.turn.messages[shown:]
+        ctx.pending_pause = 0.0
+        self._flow_asks(ctx, step.screen.ask, f"{compiled.id}.{answered}")
 
     def _run(self, ctx: Context) -> None:
         """Enter steps until one waits for an answer or the conversation ends."""

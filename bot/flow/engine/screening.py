@@ -1,13 +1,16 @@
 """The crisis seam: the one protocol through which the engine screens and answers a crisis.
 
-``bot.coach.screening.CrisisScreener`` fills it from ``content/crisis.yaml``.
+``bot.coach.screening.CrisisScreener`` fills it from ``content/crisis.yaml`` and the
+learned layer. Everything crosses it as plain values (``Screening``, ``OutboundMessage``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
-from bot.shared.messages import OutboundMessage, SafetyEvent
+from bot.shared.conversation import RecentRisk
+from bot.shared.messages import OutboundMessage, Screening
 
 __all__ = ["Screener"]
 
@@ -15,11 +18,41 @@ __all__ = ["Screener"]
 class Screener(Protocol):
     """The crisis check every text passes first (filled by bot.safety)."""
 
-    def screen(self, text: str) -> SafetyEvent | None: ...
+    @property
+    def context_seconds(self) -> float:
+        """How long an earlier message's reading is kept to be read with the next ones."""
+        ...
+
+    def screen(
+        self,
+        text: str,
+        recent: Sequence[RecentRisk] = (),
+        now: float = 0.0,
+        in_exercise: bool = False,
+    ) -> Screening:
+        """What to do with ``text``; ``recent`` and ``now`` read it with the last messages;
+        ``in_exercise``: it answers an exercise's question."""
+        ...
 
     def crisis_messages(
-        self, category: str | None, in_exercise: bool, safety_plan_html: str | None = None
+        self,
+        category: str | None,
+        in_exercise: bool,
+        safety_plan_html: str | None = None,
+        language: str | None = None,
     ) -> list[OutboundMessage]: ...
+
+    def question(self, category: str, language: str | None = None) -> OutboundMessage:
+        """The direct question ``category`` asks when the coach is unsure, with Yes/No."""
+        ...
+
+    def shows_plan(self, category: str) -> bool:
+        """Whether the answer for ``category`` shows the patient's own safety plan first."""
+        ...
+
+    def plan_message(self, safety_plan_html: str, language: str | None = None) -> OutboundMessage:
+        """The patient's plan as shown before the help lines, with a button to open it."""
+        ...
 
     def asking_categories(self) -> list[str]:
         """The categories for worrying but unclear words: the patient is asked first."""
@@ -27,10 +60,14 @@ class Screener(Protocol):
 
     def asks_first(self, category: str) -> bool: ...
 
+    def can_ask(self, category: str) -> bool:
+        """Whether ``category`` (from a button or a stored hold) still has a question."""
+        ...
+
     def if_yes(self, category: str) -> str:
         """The category whose help a "yes" to the direct question gets."""
         ...
 
-    def if_no(self, category: str) -> str:
+    def if_no(self, category: str, language: str | None = None) -> str:
         """What the coach says to a "no" (HTML-safe)."""
         ...

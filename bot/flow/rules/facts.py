@@ -93,6 +93,8 @@ class FlowFacts:
 
     saved: dict[str, SavedAnswer] = field(default_factory=dict)
     conditions: dict[tuple[str, int], Condition] = field(default_factory=dict)
+    #: Each step's ``screen:`` condition, parsed.
+    screens: dict[str, Condition] = field(default_factory=dict)
 
 
 def step_targets(step: Step) -> list[str]:
