@@ -151,13 +151,17 @@ def main() -> None:
     print(f"  (the whole screen flags {asked}/{len(messages)} of these messages)")
     text = long_message()
     longs = sorted(measure_screen(screen, [text], rounds=50))
-    print(f"4,096 characters: mean={statistics.fmean(longs) / 1000:.2f} ms  max={longs[-1] / 1000:.2f} ms")
+    print(
+        f"4,096 characters: mean={statistics.fmean(longs) / 1000:.2f} ms  max={longs[-1] / 1000:.2f} ms"
+    )
     gc.collect()
     tracemalloc.start()
     LearnedLayer.load(CRISIS_FILE.parent / screen.config.learned.model)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"load both layers: {load_s:.2f} s; model memory (peak while loading): {peak / 2**20:.1f} MB")
+    print(
+        f"load both layers: {load_s:.2f} s; model memory (peak while loading): {peak / 2**20:.1f} MB"
+    )
     means = []
     for name, config in (("shipped", cfg), ("tenfold", grown_tenfold(cfg))):
         start = time.perf_counter()

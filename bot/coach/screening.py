@@ -70,7 +70,9 @@ class CrisisScreener:
         if decision.action is Action.NONE:
             if prediction.crisis_probability < _KEEP_AT:
                 return Screening()
-            return Screening(probability=prediction.crisis_probability, category=prediction.category)
+            return Screening(
+                probability=prediction.crisis_probability, category=prediction.category
+            )
         log.info("crisis screen %s", " ".join(f"{k}={v}" for k, v in decision.log_fields().items()))
         return Screening(
             event=_event(decision, self.screen_.asks_first),

@@ -43,6 +43,7 @@ _LEARNED_KEYS = {
     "context_minutes": True,
     "min_words": True,
     "exercise_ask_at": True,
+    "veto_below": True,
 }
 
 
@@ -70,6 +71,8 @@ class LearnedSettings:
     ``exercise_ask_at``: the bar for the learned layer alone (and for context) while the
     patient answers an exercise's question: a warning sign for the safety plan, where an
     urge sits in the body or a thought for a thought record is meant to sound heavy.
+    ``veto_below``: a phrase hit in a message of ``min_words`` or more is let go when the
+    learned layer is this sure it is no crisis (a figure of speech the lists did not know).
     """
 
     model: str
@@ -79,6 +82,7 @@ class LearnedSettings:
     context_minutes: float
     min_words: int = 3
     exercise_ask_at: float = 0.9
+    veto_below: float = 0.0
 
 
 def read_when_unsure(
@@ -104,7 +108,7 @@ def read_learned(r: Reader, raw: Any) -> LearnedSettings | None:
     if not block or any(k not in block for k in _LEARNED_KEYS):
         return None
     numbers: dict[str, float] = {}
-    for key in ("ask_at", "keep_uncertain_at", "context_at", "exercise_ask_at"):
+    for key in ("ask_at", "keep_uncertain_at", "context_at", "exercise_ask_at", "veto_below"):
         value = block[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
             r.problem(("learned", key), f"learned.{key} must be a number between 0 and 1, like 0.5")
@@ -120,10 +124,10 @@ def read_learned(r: Reader, raw: Any) -> LearnedSettings | None:
         words = 3
     model = r.text(block["model"], ("learned", "model"), "learned.model")
     if model and not model.endswith(".npz"):
-        r.problem(("learned", "model"), "learned.model names the weights file, like crisis_model.npz")
-    return LearnedSettings(
-        model=model, context_minutes=float(minutes), min_words=words, **numbers
-    )
+        r.problem(
+            ("learned", "model"), "learned.model names the weights file, like crisis_model.npz"
+        )
+    return LearnedSettings(model=model, context_minutes=float(minutes), min_words=words, **numbers)
 
 
 def read_uncertain(
@@ -136,7 +140,13 @@ def read_uncertain(
     rules = []
     for i, raw_rule in enumerate(raw):
         rule = read_rule(
-            r, raw_rule, ("uncertain", i), "uncertain", {"id": True, "match": True}, word_lists, seen_ids
+            r,
+            raw_rule,
+            ("uncertain", i),
+            "uncertain",
+            {"id": True, "match": True},
+            word_lists,
+            seen_ids,
         )
         if rule is None:
             continue

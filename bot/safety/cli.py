@@ -30,6 +30,7 @@ from bot.shared.problems import ProblemsFound
 
 __all__ = ["EvalReport", "LabelledMessage", "evaluate", "read_labelled", "run_safety_command"]
 
+
 @dataclass
 class EvalReport:
     """What the detector made of a labelled file."""

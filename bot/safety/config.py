@@ -51,6 +51,7 @@ __all__ = [
     "parse_phrase",
 ]
 
+
 @dataclass(frozen=True)
 class Resource:
     """A place to get help: ``how`` carries the number to call or text."""
@@ -174,7 +175,14 @@ _MESSAGE_KEYS = {k: True for k in Messages.__dataclass_fields__}
 _BUTTON_KEYS = {k: k != "plan" for k in ButtonLabels.__dataclass_fields__}
 _RESOURCE_KEYS = {"name": True, "how": True, "url": False, "url_label": False}
 _CATEGORY_KEYS = {"intro": False, "resources": False, "when_unsure": False, "rules": True}
-_ASKING_KEYS = {"ask": True, "yes_button": True, "no_button": True, "if_yes": True, "if_no": True, "rules": True}
+_ASKING_KEYS = {
+    "ask": True,
+    "yes_button": True,
+    "no_button": True,
+    "if_yes": True,
+    "if_no": True,
+    "rules": True,
+}
 _RULE_KEYS = {"id": True, "match": True, "unless": False}
 _EXCLUSION_KEYS = {"id": True, "match": True}
 _LIST_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -296,7 +304,9 @@ def _read(r: Reader) -> CrisisConfig | None:
         cat = r.mapping(raw, path, _CATEGORY_KEYS, f"category {name}")
         for key in ("intro", "resources"):
             if isinstance(raw, dict) and key not in cat:
-                r.problem(path, f'category {name} needs a "{key}:" key (or ask: to ask a question first)')
+                r.problem(
+                    path, f'category {name} needs a "{key}:" key (or ask: to ask a question first)'
+                )
         intro = (
             r.text(cat["intro"], (*path, "intro"), f"the intro of {name}") if "intro" in cat else ""
         )
@@ -344,18 +354,24 @@ def _read(r: Reader) -> CrisisConfig | None:
         )
 
     names = {c.name: c for c in categories}
-    for i, cat in enumerate(categories):
-        if cat.ask is None:
+    for i, asking_cat in enumerate(categories):
+        if asking_cat.ask is None:
             continue
-        path = ("categories", cat.name, "if_yes")
-        target = names.get(cat.if_yes)
+        target = names.get(asking_cat.if_yes)
         if target is None or target.ask is not None:
             others = [c.name for c in categories if c.ask is None]
-            r.problem(path, f'if_yes must name a category with resources{did_you_mean(cat.if_yes, others)}; '
-                      f"the categories are: {', '.join(others)}")
-        if i != len(categories) - 1 and any(c.ask is None for c in categories[i + 1:]):
-            r.problem(("categories", cat.name), f"category {cat.name} asks first, so it must come last "
-                      "(categories are listed most urgent first)")
+            r.problem(
+                ("categories", asking_cat.name, "if_yes"),
+                f"if_yes must name a category with resources"
+                f"{did_you_mean(asking_cat.if_yes, others)}; "
+                f"the categories are: {', '.join(others)}",
+            )
+        if i != len(categories) - 1 and any(c.ask is None for c in categories[i + 1 :]):
+            r.problem(
+                ("categories", asking_cat.name),
+                f"category {asking_cat.name} asks first, so it must come last "
+                "(categories are listed most urgent first)",
+            )
 
     uncertain = (
         read_uncertain(r, data["uncertain"], word_lists, seen_ids) if "uncertain" in data else ()
@@ -400,7 +416,11 @@ def _read_asking_category(
 ) -> Category | None:
     """A category that asks the patient directly before showing any help."""
     cat = r.mapping(raw, path, _ASKING_KEYS, f"category {name} (it asks first)")
-    texts = {k: r.text(cat[k], (*path, k), f"{k} of {name}") if k in cat else "" for k in _ASKING_KEYS if k != "rules"}
+    texts = {
+        k: r.text(cat[k], (*path, k), f"{k} of {name}") if k in cat else ""
+        for k in _ASKING_KEYS
+        if k != "rules"
+    }
     for key in ("yes_button", "no_button"):
         if len(texts[key]) > 40:
             r.problem((*path, key), "a button label must fit a phone screen: 40 characters at most")
@@ -413,8 +433,17 @@ def _read_asking_category(
         rule = read_rule(r, raw_rule, (*path, "rules", i), name, _RULE_KEYS, word_lists, seen_ids)
         if rule:
             rules.append(rule)
-    return Category(name, "", (), tuple(rules), ask=texts["ask"], yes_button=texts["yes_button"],
-                    no_button=texts["no_button"], if_yes=texts["if_yes"], if_no=texts["if_no"])
+    return Category(
+        name,
+        "",
+        (),
+        tuple(rules),
+        ask=texts["ask"],
+        yes_button=texts["yes_button"],
+        no_button=texts["no_button"],
+        if_yes=texts["if_yes"],
+        if_no=texts["if_no"],
+    )
 
 
 def _read_resources(r: Reader, raw: Any) -> list[Resource]:

@@ -4,7 +4,9 @@ The rules are precise and categorised; the learned layer generalises. They are r
 together, most certain first:
 
 1. A phrase hit with nothing uncertain before it: the category's crisis answer at once.
-   (A category that asks first, ``concern``, gets its question instead.)
+   (A category that asks first, ``concern``, gets its question instead.) Only when the
+   learned layer is all but sure there is no crisis (under ``veto_below``, in a message
+   long enough to read) is a phrase hit let go: a figure of speech no list foresaw.
 2. A phrase hit that reads as the past, a hypothetical, someone else's words, a question
    about risk or a negation (an ``uncertain:`` phrase just before it): the category's
    direct question, unless the learned layer scores the message below
@@ -81,6 +83,8 @@ class Decision:
 
 
 LET_THROUGH = Decision(Action.NONE)
+#: A message read together with the last ones must itself carry at least this much.
+CONTEXT_FLOOR = 0.15
 
 
 def decide(
@@ -108,6 +112,14 @@ def decide(
         return min(candidates, key=lambda h: (order.get(h.category, len(order)), h.start))
 
     certain = [h for h in hits if h.uncertain is None]
+    vetoed = (
+        settings is not None
+        and prediction.category is not None
+        and (words is None or words >= settings.min_words)
+        and prediction.crisis_probability < settings.veto_below
+    )
+    if vetoed and not any(h.category in asks_first for h in certain):
+        return LET_THROUGH
     if certain:
         hit = first(certain)
         layer = "both" if prediction.crisis_probability >= _ask_at(settings) else "rules"
@@ -136,7 +148,7 @@ def _with_context(
     prediction: Prediction, settings: LearnedSettings, recent: Sequence[RecentSignal]
 ) -> Decision:
     window = [r for r in recent if r.minutes_ago <= settings.context_minutes]
-    if not window or prediction.crisis_probability < settings.keep_uncertain_at:
+    if not window or prediction.crisis_probability < CONTEXT_FLOOR:
         return LET_THROUGH
     calm = 1.0 - prediction.crisis_probability
     for signal in window:

@@ -224,7 +224,9 @@ class CrisisDetector:
             return []
         before = self._uncertain_spans(key)
         return [
-            Hit(start, end, t.category, t.rule_id, _uncertain_before(start, end, before, f" {key} "))
+            Hit(
+                start, end, t.category, t.rule_id, _uncertain_before(start, end, before, f" {key} ")
+            )
             for start, end, t in sorted(found, key=lambda h: h[0])
         ]
 
@@ -270,7 +272,6 @@ class CrisisDetector:
                 for g_start, g_end, scope in guards
             )
         ]
-
 
 
 def _uncertain_before(

@@ -40,7 +40,7 @@ def matching_words(text: str, normalized: str | None = None) -> list[str]:
     """
     if normalized is None:
         normalized = normalize(text[:MAX_CHARS])
-    return _DOUBLES.sub(r"\1", normalized[: MAX_CHARS]).split()
+    return _DOUBLES.sub(r"\1", normalized[:MAX_CHARS]).split()
 
 
 @lru_cache(maxsize=65_536)

@@ -80,7 +80,10 @@ def summary_text(content: Content, held: Sequence[OncallNotice]) -> str:
     head = render(content.get("system.oncall_summary"), {"count": len(held)})
     no_name = content.get("system.oncall_no_name")
     lines = [
-        render("• {name}: {category}", {"name": (n.name or "").strip() or no_name, "category": _label(n.category)})
+        render(
+            "• {name}: {category}",
+            {"name": (n.name or "").strip() or no_name, "category": _label(n.category)},
+        )
         for n in held[:SUMMARY_NAMES]
     ]
     if len(held) > SUMMARY_NAMES:

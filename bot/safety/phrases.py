@@ -18,7 +18,16 @@ from dataclasses import dataclass
 from bot.safety.normalize import normalize
 from bot.shared.problems import did_you_mean
 
-__all__ = ["GAP_WORDS", "Choice", "Gap", "PhraseError", "PhrasePart", "PhraseSpec", "Rule", "parse_phrase"]
+__all__ = [
+    "GAP_WORDS",
+    "Choice",
+    "Gap",
+    "PhraseError",
+    "PhrasePart",
+    "PhraseSpec",
+    "Rule",
+    "parse_phrase",
+]
 
 _LIST_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _REGEX_LOOKING = re.compile(r"[(){}\\+?^$]")

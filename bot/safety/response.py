@@ -16,8 +16,6 @@ from bot.shared import tokens
 from bot.shared.messages import Button, OutboundMessage
 
 __all__ = [
-    "TOKEN_ASKED_NO",
-    "TOKEN_ASKED_YES",
     "TOKEN_MENU",
     "TOKEN_RESUME",
     "TOKEN_SOS",
@@ -36,12 +34,10 @@ PLAN_FIRST = frozenset({"suicide", "self_harm"})
 #: The flow the plan's button opens.
 PLAN_FLOW = "safety_plan"
 
-TOKEN_RESUME = "sys:resume"
-TOKEN_SOS = "sys:sos"
-TOKEN_STOP = "sys:stop"
-TOKEN_MENU = "sys:menu"
-TOKEN_ASKED_YES = "sys:asked_yes"
-TOKEN_ASKED_NO = "sys:asked_no"
+TOKEN_RESUME = tokens.encode(tokens.SystemButton.RESUME)
+TOKEN_SOS = tokens.encode(tokens.SystemButton.SOS)
+TOKEN_STOP = tokens.encode(tokens.SystemButton.STOP)
+TOKEN_MENU = tokens.encode(tokens.SystemButton.MENU)
 
 _esc = partial(html.escape, quote=False)
 _ALLOWED_TAG = re.compile(r"</?(?:b|i)>")
@@ -85,6 +81,7 @@ def crisis_messages(
     messages.append(OutboundMessage("\n".join(lines), buttons=tuple(links), kind="crisis"))
 
     b = cfg.buttons
+    choices: tuple[tuple[Button, ...], ...]
     if in_exercise:
         text = cfg.messages.next_step_exercise
         choices = (
@@ -120,8 +117,8 @@ def asked_question(cfg: CrisisConfig, category: str) -> OutboundMessage:
     cat = cfg.category(category)
     assert cat.ask is not None
     buttons = (
-        (Button(cat.yes_button, token=f"{TOKEN_ASKED_YES}:{category}"),),
-        (Button(cat.no_button, token=f"{TOKEN_ASKED_NO}:{category}"),),
+        (Button(cat.yes_button, token=tokens.encode(tokens.AskedAnswer(True, category))),),
+        (Button(cat.no_button, token=tokens.encode(tokens.AskedAnswer(False, category))),),
     )
     return OutboundMessage(_esc(cat.ask), buttons=buttons, kind="crisis")
 
@@ -138,8 +135,8 @@ def unsure_question(cfg: CrisisConfig, category: str) -> OutboundMessage:
     owner, question = found
     target = category if owner == category else owner
     buttons = (
-        (Button(question.yes_button, token=f"{TOKEN_ASKED_YES}:{target}"),),
-        (Button(question.no_button, token=f"{TOKEN_ASKED_NO}:{target}"),),
+        (Button(question.yes_button, token=tokens.encode(tokens.AskedAnswer(True, target))),),
+        (Button(question.no_button, token=tokens.encode(tokens.AskedAnswer(False, target))),),
     )
     return OutboundMessage(_esc(question.ask), buttons=buttons, kind="crisis")
 
@@ -155,7 +152,9 @@ def _is_web(url: str | None) -> bool:
 def _safe_html(text: str) -> str:
     """Keep <b>, <i> and entities; escape everything else; drop tags if unbalanced."""
     pieces = _SAFE_PIECE.split(text)
-    out, stack, balanced = [], [], True
+    out: list[str] = []
+    stack: list[str] = []
+    balanced = True
     for i, piece in enumerate(pieces):
         if i % 2 == 0:
             out.append(_esc(piece))

@@ -107,6 +107,7 @@ class CrisisScreen:
             in_exercise=in_exercise,
         )
         if decision.action is Action.NONE:
-            return decision
+            # The reading is kept (numbers only) to be read with the next messages.
+            return dataclasses.replace(decision, prediction=prediction)
         language = detect_language(normalized.split(), self.config.translations)
         return dataclasses.replace(decision, language=language)

@@ -62,7 +62,9 @@ def run_train(crisis_file: Path, corpus: Path, check: bool, suggest: bool, out: 
         for recall in (0.9, 0.95, 0.97, 0.99):
             threshold = suggest_threshold(scores, data.labels, recall)
             flagged = sum(
-                1 for s, lab in zip(scores, data.labels, strict=True) if lab == "none" and s >= threshold
+                1
+                for s, lab in zip(scores, data.labels, strict=True)
+                if lab == "none" and s >= threshold
             )
             negatives = data.labels.count("none")
             print(

@@ -66,7 +66,11 @@ def read_corpus(corpus_dir: Path) -> TrainingSet:
     files = corpus_files(corpus_dir)
     if not files:
         raise ProblemsFound(
-            [Problem(str(corpus_dir), 1, "no corpus files (*.tsv) here; run from the project folder")]
+            [
+                Problem(
+                    str(corpus_dir), 1, "no corpus files (*.tsv) here; run from the project folder"
+                )
+            ]
         )
     texts, labels = [], []
     digest = hashlib.sha256()

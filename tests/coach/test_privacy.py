@@ -84,3 +84,17 @@ async def test_sos_shows_the_patients_own_plan_first(service: CoachService) -> N
     )
     other = await service.handle("c5", Inbound.message("/sos"))
     assert "My daughter" not in "\n".join(m.text for m in other.messages)
+
+
+async def test_a_suicide_answer_shows_the_plan_first_with_a_button_to_it(
+    service: CoachService,
+) -> None:
+    await service.handle("c6", Inbound.message("/plan"))
+    for answer in ("Not sleeping", "A long walk", "Home", "Maria", "My counselor", "Jo", "My son"):
+        await service.handle("c6", Inbound.message(answer))
+    reply = await service.handle("c6", Inbound.message("I want to kill myself"))
+    first = reply.messages[0]
+    assert "My son" in first.text and first.buttons[0][0].token == "flow:safety_plan"
+    assert "988" in "\n".join(m.text for m in reply.messages[1:])
+    overdose = await service.handle("c6", Inbound.message("i took too many pills and cant breathe"))
+    assert "My son" not in "\n".join(m.text for m in overdose.messages)

@@ -58,7 +58,9 @@ def test_report_lists_false_positives_with_lines(tmp_path: Path) -> None:
 
 
 def test_shipped_eval_set_report() -> None:
-    code, out = run(["check", "--report", str(ROOT / "data" / "safety" / "corpus" / "eval_set.tsv")])
+    code, out = run(
+        ["check", "--report", str(ROOT / "data" / "safety" / "corpus" / "eval_set.tsv")]
+    )
     assert code == 0
     assert "missed positives: 0" in out
 

@@ -187,10 +187,15 @@ def test_a_category_that_asks_first_loads_last_with_its_answers(tmp_path: Path) 
 
 
 def test_a_category_that_asks_first_must_name_a_real_if_yes_and_come_last(tmp_path: Path) -> None:
-    text = MINIMAL.replace("categories:\n", "categories:\n" + ASKING.replace("if_yes: suicide", "if_yes: suicid"))
+    text = MINIMAL.replace(
+        "categories:\n", "categories:\n" + ASKING.replace("if_yes: suicide", "if_yes: suicid")
+    )
     path = write(tmp_path, text)
     problems = problems_of(path)
-    assert any(f":{line_of(text, 'if_yes: suicid')}: " in p and 'did you mean "suicide"' in p for p in problems)
+    assert any(
+        f":{line_of(text, 'if_yes: suicid')}: " in p and 'did you mean "suicide"' in p
+        for p in problems
+    )
     assert any("must come last" in p for p in problems)
 
 

@@ -5,7 +5,15 @@ from bot.safety.decision import Action, RecentSignal, decide, flow_signal
 from bot.safety.detector import Hit
 from bot.safety.learned import NOTHING, Prediction
 
-SETTINGS = LearnedSettings("m.npz", ask_at=0.5, keep_uncertain_at=0.2, context_at=0.6, context_minutes=10, min_words=3, exercise_ask_at=0.9)
+SETTINGS = LearnedSettings(
+    "m.npz",
+    ask_at=0.5,
+    keep_uncertain_at=0.2,
+    context_at=0.6,
+    context_minutes=10,
+    min_words=3,
+    exercise_ask_at=0.9,
+)
 URGENCY = ["overdose", "suicide", "self_harm", "harm_to_others", "abuse", "concern"]
 
 
@@ -19,7 +27,12 @@ def hit(category: str, rule: str, uncertain: str | None = None, start: int = 0) 
 
 def test_a_clear_hit_is_answered_at_once_whatever_the_model_says() -> None:
     d = decide([hit("suicide", "suicide.kms")], predicted(0.01), SETTINGS, urgency=URGENCY)
-    assert (d.action, d.category, d.rule_id, d.layer) == (Action.RESPOND, "suicide", "suicide.kms", "rules")
+    assert (d.action, d.category, d.rule_id, d.layer) == (
+        Action.RESPOND,
+        "suicide",
+        "suicide.kms",
+        "rules",
+    )
     d = decide([hit("suicide", "suicide.kms")], predicted(0.9), SETTINGS, urgency=URGENCY)
     assert d.layer == "both"
 
@@ -30,7 +43,9 @@ def test_the_most_urgent_clear_hit_wins() -> None:
 
 
 def test_an_asking_category_asks_even_when_clear() -> None:
-    d = decide([hit("concern", "concern.cant")], NOTHING, SETTINGS, urgency=URGENCY, asks_first={"concern"})
+    d = decide(
+        [hit("concern", "concern.cant")], NOTHING, SETTINGS, urgency=URGENCY, asks_first={"concern"}
+    )
     assert (d.action, d.category) == (Action.ASK, "concern")
 
 
@@ -58,7 +73,10 @@ def test_recent_messages_are_read_together_within_the_window() -> None:
     recent = [RecentSignal(2.0, 0.4, "suicide")]
     d = decide([], predicted(0.4, "overdose"), SETTINGS, recent)
     assert (d.action, d.layer) == (Action.ASK, "context")  # 1 - 0.6 * 0.6 = 0.64
-    assert decide([], predicted(0.4), SETTINGS, [RecentSignal(11.0, 0.4, "suicide")]).action is Action.NONE
+    assert (
+        decide([], predicted(0.4), SETTINGS, [RecentSignal(11.0, 0.4, "suicide")]).action
+        is Action.NONE
+    )
     assert decide([], predicted(0.1), SETTINGS, recent).action is Action.NONE  # this one is calm
 
 
@@ -69,5 +87,31 @@ def test_context_takes_the_category_of_the_stronger_message() -> None:
 
 def test_logged_fields_carry_no_words_only_kinds_ids_and_bands() -> None:
     d = decide([], predicted(0.93, "abuse"), SETTINGS)
-    assert d.log_fields() == {"action": "ask", "category": "abuse", "layer": "learned", "band": "0.9-1.0"}
-    assert flow_signal("suicide").log_fields() == {"action": "ask", "category": "suicide", "layer": "flow"}
+    assert d.log_fields() == {
+        "action": "ask",
+        "category": "abuse",
+        "layer": "learned",
+        "band": "0.9-1.0",
+    }
+    assert flow_signal("suicide").log_fields() == {
+        "action": "ask",
+        "category": "suicide",
+        "layer": "flow",
+    }
+
+
+def test_a_clear_hit_is_let_go_only_when_the_model_is_all_but_sure_in_a_long_message() -> None:
+    settings = LearnedSettings(
+        "m.npz", 0.5, 0.2, 0.6, 10, min_words=3, exercise_ask_at=0.9, veto_below=0.05
+    )
+    sure_not = predicted(0.01)
+    h = [hit("suicide", "suicide.want_to_die")]
+    assert decide(h, sure_not, settings, urgency=URGENCY, words=8).action is Action.NONE
+    assert decide(h, sure_not, settings, urgency=URGENCY, words=2).action is Action.RESPOND
+    assert decide(h, predicted(0.06), settings, urgency=URGENCY, words=8).action is Action.RESPOND
+
+
+def test_inside_an_exercise_the_learned_layer_alone_needs_a_higher_score() -> None:
+    assert decide([], predicted(0.7), SETTINGS, in_exercise=True).action is Action.NONE
+    assert decide([], predicted(0.95), SETTINGS, in_exercise=True).action is Action.ASK
+    assert decide([], predicted(0.7), SETTINGS, words=2).action is Action.NONE

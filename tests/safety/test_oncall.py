@@ -13,7 +13,11 @@ QUIET = timedelta(minutes=15)
 
 def due(**overrides: object) -> bool:
     args: dict[str, object] = {
-        "configured": True, "consented": True, "previous_event_at": None, "now": NOW, "quiet": QUIET,
+        "configured": True,
+        "consented": True,
+        "previous_event_at": None,
+        "now": NOW,
+        "quiet": QUIET,
     }
     args.update(overrides)
     return notice_due(**args)  # type: ignore[arg-type]

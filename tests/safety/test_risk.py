@@ -53,7 +53,9 @@ def test_not_twice_the_same_day_but_again_the_next_day_if_still_low() -> None:
     checkins = [(at(22), LOW), (at(23), LOW), (at(24), LOW)]
     assert risk_building(checkins, now=at(24, 20), zone=NY, last_said=date(2026, 11, 24)) is None
     checkins.append((at(25), LOW))
-    assert risk_building(checkins, now=at(25), zone=NY, last_said=date(2026, 11, 24)) == date(2026, 11, 25)
+    assert risk_building(checkins, now=at(25), zone=NY, last_said=date(2026, 11, 24)) == date(
+        2026, 11, 25
+    )
 
 
 def test_a_good_day_after_hard_ones_is_not_met_with_worry() -> None:

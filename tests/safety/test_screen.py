@@ -23,7 +23,11 @@ def test_a_clear_present_statement_is_answered_at_once(screen: CrisisScreen) -> 
 
 @pytest.mark.parametrize(
     "text",
-    ["I used to cut myself", "years ago i tried to kill myself", "is it dangerous to mix kratom and xanax"],
+    [
+        "I used to cut myself",
+        "years ago i tried to kill myself",
+        "is it dangerous to mix kratom and xanax",
+    ],
 )
 def test_a_hit_that_reads_as_past_or_a_question_is_never_answered_as_a_crisis_now(
     screen: CrisisScreen, text: str
@@ -34,7 +38,9 @@ def test_a_hit_that_reads_as_past_or_a_question_is_never_answered_as_a_crisis_no
 def test_a_spanish_message_gets_the_spanish_answer(screen: CrisisScreen) -> None:
     d = screen.screen("ya no quiero vivir, me quiero morir")
     assert d.action is not Action.NONE and d.language == "es"
-    text = "\n".join(m.text for m in crisis_messages("suicide", screen.config.in_language("es"), None))
+    text = "\n".join(
+        m.text for m in crisis_messages("suicide", screen.config.in_language("es"), None)
+    )
     assert "marca 2" in text and "AYUDA" in text and "741741" in text and "442-AYUDAME" in text
 
 

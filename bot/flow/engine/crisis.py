@@ -131,9 +131,7 @@ class CrisisPart(EngineParts):
                     return None
         if category is None:
             return None
-        return self.screener.crisis_messages(
-            self.screener.if_yes(category), False, None, language
-        )
+        return self.screener.crisis_messages(self.screener.if_yes(category), False, None, language)
 
     def sos_messages(
         self, in_exercise: bool, safety_plan_html: str | None = None

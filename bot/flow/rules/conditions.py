@@ -28,9 +28,7 @@ def check_conditions(name: str, step: Step, facts: FlowFacts, at: At, report: Re
             facts.screens[name] = condition
 
 
-def _check(
-    name: str, source: str, facts: FlowFacts, line: int, report: Report
-) -> Condition | None:
+def _check(name: str, source: str, facts: FlowFacts, line: int, report: Report) -> Condition | None:
     try:
         condition = parse_condition(source)
     except ConditionError as exc:

@@ -1,0 +1,105 @@
+"""The engine and the two-layer crisis screen together, as a patient meets them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.flow.engine import Engine
+from bot.shared.conversation import Asked, ConversationState, PatientView, RecentRisk
+from bot.shared.messages import Inbound
+from tests.flow.test_engine import Chat, said
+
+
+@pytest.fixture
+def chat(engine: Engine) -> Chat:
+    return Chat(engine)
+
+
+def test_an_uncertain_message_gets_its_categorys_question_and_a_no_returns(chat: Chat) -> None:
+    chat.send("/reframe")
+    question = said(chat.send("my boss yelled at me in front of everyone"))
+    turn = chat.send("my heart is racing and skipping since i took the extra shot")
+    assert "happening right now" in said(turn) and "911" in said(turn)
+    assert isinstance(chat.state.hold, Asked) and chat.state.hold.category == "overdose"
+    assert turn.safety_events[0].asked
+    back = said(chat.press("No, not right now"))
+    assert question.splitlines()[-1] in back
+
+
+def test_a_yes_to_a_category_question_gets_that_categorys_help(chat: Chat) -> None:
+    chat.state.hold = Asked("abuse")
+    chat.buttons = {"Yes, I'm not safe": "sys:asked_yes:abuse"}
+    help_lines = said(chat.press("Yes, I'm not safe"))
+    assert "1-800-799-7233" in help_lines and "911" in help_lines
+    assert chat.state.hold is None
+
+
+def test_a_message_in_spanish_is_answered_in_spanish(chat: Chat) -> None:
+    turn = chat.send("ya no quiero vivir, me quiero matar")
+    text = said(turn)
+    assert "988" in text and "marca 2" in text and "AYUDA" in text
+
+
+def test_a_spanish_question_keeps_its_language_for_the_answer(chat: Chat) -> None:
+    chat.send("a veces siento que ya no tiene caso nada")
+    assert isinstance(chat.state.hold, Asked) and chat.state.hold.language == "es"
+    assert "marca 2" in said(chat.send("si"))
+
+
+WORN_DOWN = "i am really worn down today"  # a little heavy on its own (about 0.2)
+
+
+def test_a_message_read_alone_is_kept_as_numbers_for_the_next(engine: Engine) -> None:
+    state = ConversationState()
+    turn = engine.handle(state, PatientView(), Inbound("text", text=WORN_DOWN, at=1000.0))
+    assert not turn.safety_events
+    (kept,) = state.recent_risk
+    assert kept.at == 1000.0 and 0.15 <= kept.probability < 0.65 and kept.category
+    assert "worn" not in str(state.to_json())
+
+
+def test_messages_minutes_apart_are_read_together(engine: Engine) -> None:
+    state = ConversationState(recent_risk=[RecentRisk(1000.0, 0.64, "suicide")])
+    turn = engine.handle(state, PatientView(), Inbound("text", text=WORN_DOWN, at=1120.0))
+    assert turn.safety_events and turn.safety_events[0].rule_id.startswith("ask:context")
+    assert "wished you were dead" in said(turn)
+
+
+def test_the_same_messages_an_hour_apart_are_read_alone(engine: Engine) -> None:
+    state = ConversationState(recent_risk=[RecentRisk(1000.0, 0.64, "suicide")])
+    turn = engine.handle(state, PatientView(), Inbound("text", text=WORN_DOWN, at=4600.0))
+    assert not turn.safety_events
+    assert [r.at for r in state.recent_risk] == [4600.0]
+
+
+def test_a_very_low_mood_in_the_checkin_asks_directly_then_goes_on(chat: Chat) -> None:
+    chat.send("/checkin")
+    turn = chat.press("1")
+    assert "wished you were dead" in said(turn) and turn.safety_events[0].rule_id == (
+        "ask:flow:checkin.mood"
+    )
+    assert "How anxious" in said(chat.press("No"))
+
+
+def test_a_hopeless_thought_at_seven_asks_directly_in_the_thought_record(chat: Chat) -> None:
+    chat.send("/reframe")
+    chat.send("alone again on a friday")
+    chat.send("it will never get better")
+    chat.send("80")
+    chat.press("Hopeless")
+    turn = chat.press("7")
+    assert "wished you were dead" in said(turn)
+    assert "988" in said(chat.press("Yes"))
+
+
+def test_suicide_answers_ask_the_caller_for_the_plan(engine: Engine) -> None:
+    turn = engine.handle(
+        ConversationState(), PatientView(), Inbound.message("I want to kill myself")
+    )
+    assert turn.safety_plan_at == 0
+    turn = engine.handle(
+        ConversationState(),
+        PatientView(safety_plan_html="Call Sam"),
+        Inbound.message("I want to kill myself"),
+    )
+    assert turn.safety_plan_at is None and "Call Sam" in turn.messages[0].text
