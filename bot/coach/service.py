@@ -232,6 +232,10 @@ class CoachService:
             notice = oncall_notice_for(
                 connection, loaded.patient, turn.safety_events, self.oncall_quiet, _asking(engine)
             )
+            if notice is not None:
+                # The patient agreed to this at onboarding; they are told it happened.
+                told = engine.library.content.get("system.oncall_told")
+                turn.messages.append(OutboundMessage(told, kind="crisis"))
             self._store_turn(connection, loaded, turn)
             add_building_risk_note(
                 connection,

@@ -123,6 +123,7 @@ async def test_oncall_notice_once_per_quiet_window_and_only_with_consent(
     assert first.oncall_notice is not None
     assert (first.oncall_notice.patient_id, first.oncall_notice.name) == (pid, "Sam")
     assert first.oncall_notice.category == first.safety_events[0].category
+    assert "on-call team know" in first.messages[-1].text  # the patient is told
     clock.shift(timedelta(minutes=1))
     again = await coach.handle("ok", Inbound.message("i want to die"))
     assert again.safety_events and again.oncall_notice is None
@@ -133,6 +134,7 @@ async def test_oncall_notice_once_per_quiet_window_and_only_with_consent(
     await profile(coach, "no", name="Kim", crisis_alerts=False)
     refused = await coach.handle("no", Inbound.message("I want to kill myself"))
     assert refused.safety_events and refused.oncall_notice is None
+    assert not any("on-call team know" in m.text for m in refused.messages)
 
 
 async def test_no_notice_when_no_oncall_chat_is_set(service: CoachService) -> None:

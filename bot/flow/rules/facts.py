@@ -68,6 +68,7 @@ SYSTEM_KEYS = (
     # Used by the service and the Telegram channel (bot/safety/risk.py, bot/safety/oncall.py).
     "system.building_risk",
     "system.oncall_notice",
+    "system.oncall_told",
     "system.oncall_no_name",
     "system.oncall_summary",
 )
