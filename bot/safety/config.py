@@ -1,5 +1,8 @@
 """Load ``content/crisis.yaml`` into typed, frozen objects, reporting every problem at once.
 
+Over 300 lines: every structural check of the crisis file, each with its line and what to
+write instead, lives here until the file is read through pydantic models like the flows.
+
 The crisis file is edited by clinicians. A mistake in it must never mean that a patient
 in danger gets no answer, so the bot refuses to start on a broken file and says, for each
 problem, the file, the line and what to write instead.

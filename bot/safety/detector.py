@@ -21,14 +21,12 @@ How a message is checked:
 from __future__ import annotations
 
 import re
-import string
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.safety.asking import AFTER_KINDS
 from bot.safety.config import CrisisConfig
 from bot.safety.normalize import normalize
-from bot.safety.phrases import GAP_WORDS, Choice, Gap, PhraseSpec
+from bot.safety.trie import DOUBLES, Target, Trie, add_phrase, fuzzy_variants
 from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["CrisisDetector", "Detection", "Hit", "UNCERTAIN_WINDOW_WORDS"]
@@ -37,14 +35,6 @@ __all__ = ["CrisisDetector", "Detection", "Hit", "UNCERTAIN_WINDOW_WORDS"]
 #: before the hit starts (or overlaps it): "i used to | cut myself", "years ago i | overdosed";
 #: a past or joke phrase also when it starts at most this many words after the hit.
 UNCERTAIN_WINDOW_WORDS = 6
-
-_DOUBLES = re.compile(r"([^\W\d_])\1+")
-_GAP = rf"(?: [^ ]+){{0,{GAP_WORDS}}}"
-_MAX_EXPANSION = 20_000
-# Words of a phrase are spelled out into the trie while that gives at most this many
-# variants; later words are matched by a small regex after the trie (same result).
-_HEAD_LIMIT = 32
-_LETTERS = string.ascii_lowercase
 
 
 @dataclass(frozen=True)
@@ -69,75 +59,19 @@ class Hit:
     uncertain: str | None = None
 
 
-@dataclass(frozen=True)
-class _Target:
-    rank: int  # category urgency (0 = most urgent); exclusions: 0 = global
-    category: str
-    rule_id: str
-    scope: str | None = None  # for exclusions: the rule id it protects, None = every rule
-
-
-class _Trie:
-    """Phrases -> one regex whose alternation is a character trie with end markers."""
-
-    def __init__(self) -> None:
-        self.root: dict[str, object] = {}
-        self.targets: dict[str, _Target] = {}
-        self._ends: dict[tuple[int, str], str] = {}
-
-    def add(self, head: str, tail: str, target: _Target) -> None:
-        node = self.root
-        for ch in head:
-            node = node.setdefault(ch, {})  # type: ignore[assignment]
-        ends: dict[str, tuple[int, str]] = node.setdefault("", {})  # type: ignore[assignment]
-        best = ends.get(tail)
-        if best is None or target.rank < best[0]:
-            name = best[1] if best else f"g{len(self.targets)}"
-            ends[tail] = (target.rank, name)
-            self.targets[name] = target
-
-    def pattern(self) -> str:
-        if not self.root:
-            return r"(?!)"
-        return self._emit(self.root)[1]
-
-    def _emit(self, node: dict[str, object]) -> tuple[int, str]:
-        options: list[tuple[int, int, str]] = []
-        for ch, child in node.items():
-            if ch == "":
-                for tail, (rank, name) in child.items():  # type: ignore[attr-defined]
-                    options.append((rank, 1, rf"{tail}\b(?P<{name}>)"))
-            else:
-                rank, sub = self._emit(child)  # type: ignore[arg-type]
-                options.append((rank, 0, _char(ch) + sub))
-        options.sort()
-        best = options[0][0]
-        if len(options) == 1:
-            return best, options[0][2]
-        return best, "(?:" + "|".join(o[2] for o in options) + ")"
-
-
-def _char(ch: str) -> str:
-    return " ?" if ch == " " else re.escape(ch)
-
-
-def _literal(text: str) -> str:
-    return "".join(_char(c) for c in text)
-
-
 class CrisisDetector:
     """Checks messages for crisis language; build it once with :meth:`from_config`."""
 
     def __init__(
         self,
         positive: re.Pattern[str],
-        positive_targets: dict[str, _Target],
+        positive_targets: dict[str, Target],
         exclusions: re.Pattern[str],
-        exclusion_targets: dict[str, _Target],
+        exclusion_targets: dict[str, Target],
         fuzzy: re.Pattern[str] | None,
         fuzzy_map: dict[str, str],
         uncertain: re.Pattern[str] | None = None,
-        uncertain_targets: dict[str, _Target] | None = None,
+        uncertain_targets: dict[str, Target] | None = None,
     ) -> None:
         self._uncertain = uncertain
         self._uncertain_targets = uncertain_targets or {}
@@ -151,36 +85,36 @@ class CrisisDetector:
     @classmethod
     def from_config(cls, cfg: CrisisConfig) -> CrisisDetector:
         """Compile every phrase of ``cfg``; raise ProblemsFound if a phrase cannot be built."""
-        fuzzy_map = _fuzzy_variants(cfg.fuzzy_words, cfg.fuzzy_never)
+        fuzzy_map = fuzzy_variants(cfg.fuzzy_words, cfg.fuzzy_never)
         fuzzy = None  # near-misses are corrected word by word from fuzzy_map
 
         def fix(literal: str, star: bool = False) -> str:
             # A word before "*" is a beginning, not a misspelling: never correct it.
-            words = _DOUBLES.sub(r"\1", literal).split(" ")
+            words = DOUBLES.sub(r"\1", literal).split(" ")
             last = len(words) - 1
             return " ".join(
                 w if star and i == last else fuzzy_map.get(w, w) for i, w in enumerate(words) if w
             )
 
         problems: list[Problem] = []
-        positive, exclusions = _Trie(), _Trie()
+        positive, exclusions = Trie(), Trie()
         for rank, category in enumerate(cfg.categories):
             for rule in category.rules:
-                target = _Target(rank, category.name, rule.id)
+                target = Target(rank, category.name, rule.id)
                 for phrase in rule.match:
-                    _add_phrase(positive, phrase, target, fix, cfg.file, problems)
-                guard = _Target(1, category.name, rule.id, scope=rule.id)
+                    add_phrase(positive, phrase, target, fix, cfg.file, problems)
+                guard = Target(1, category.name, rule.id, scope=rule.id)
                 for phrase in rule.unless:
-                    _add_phrase(exclusions, phrase, guard, fix, cfg.file, problems)
+                    add_phrase(exclusions, phrase, guard, fix, cfg.file, problems)
         for rule in cfg.not_crisis:
-            target = _Target(0, "not_crisis", rule.id)
+            target = Target(0, "not_crisis", rule.id)
             for phrase in rule.match:
-                _add_phrase(exclusions, phrase, target, fix, cfg.file, problems)
-        uncertain = _Trie()
+                add_phrase(exclusions, phrase, target, fix, cfg.file, problems)
+        uncertain = Trie()
         for rule in cfg.uncertain:
-            target = _Target(0, "uncertain", rule.id)
+            target = Target(0, "uncertain", rule.id)
             for phrase in rule.match:
-                _add_phrase(uncertain, phrase, target, fix, cfg.file, problems)
+                add_phrase(uncertain, phrase, target, fix, cfg.file, problems)
         if problems:
             raise ProblemsFound(problems)
         try:
@@ -207,7 +141,7 @@ class CrisisDetector:
 
         ``normalized``: ``normalize(text)`` when the caller has it already.
         """
-        key = _DOUBLES.sub(r"\1", normalize(text) if normalized is None else normalized)
+        key = DOUBLES.sub(r"\1", normalize(text) if normalized is None else normalized)
         if self._fuzzy_map and key:
             get = self._fuzzy_map.get
             key = " ".join([get(w, w) for w in key.split(" ")])
@@ -248,7 +182,7 @@ class CrisisDetector:
         _, _, target = min(found, key=lambda h: (h[2].rank, h[0]))
         return Detection(target.category, target.rule_id)
 
-    def _hits(self, key: str) -> list[tuple[int, int, _Target]]:
+    def _hits(self, key: str) -> list[tuple[int, int, Target]]:
         if not key:
             return []
         padded = f" {key} "
@@ -290,91 +224,3 @@ def _uncertain_before(
         if u_end >= start or padded[u_end:start].count(" ") <= UNCERTAIN_WINDOW_WORDS:
             return rule_id
     return None
-
-
-def _add_phrase(
-    trie: _Trie,
-    phrase: PhraseSpec,
-    target: _Target,
-    fix: Callable[[str, bool], str],
-    file: str,
-    problems: list[Problem],
-) -> None:
-    entries: list[tuple[str, str]] = [("", "")]
-    for part in phrase.parts:
-        if isinstance(part, Gap):
-            entries = [(head, tail + _GAP) for head, tail in entries]
-            continue
-        assert isinstance(part, Choice)
-        options = [(fix(lit, star), star) for lit, star in part.options]
-        piece = _tail_piece(options)
-        grown: list[tuple[str, str]] = []
-        to_tail = len(entries) * len(options) > _HEAD_LIMIT and entries != [("", "")]
-        for head, tail in entries:
-            if tail or to_tail:
-                grown.append((head, tail + piece))
-                continue
-            for lit, star in options:
-                joined = f"{head} {lit}" if head and lit else head or lit
-                grown.append((joined, r"\w*" if star else ""))
-        entries = grown
-        if len(entries) > _MAX_EXPANSION:
-            problems.append(
-                Problem(
-                    file,
-                    phrase.line,
-                    f'the phrase "{phrase.source}" has too many combinations '
-                    f"(more than {_MAX_EXPANSION}); split it into a few shorter phrases",
-                )
-            )
-            return
-    for head, tail in entries:
-        trie.add(head, tail, target)
-
-
-def _tail_piece(options: list[tuple[str, bool]]) -> str:
-    trie = _Trie()
-    for lit, star in options:
-        if lit:
-            trie.add(lit, r"\w*" if star else "", _Target(0, "", ""))
-    body = "(?: ?" + _strip_markers(trie.pattern()) + ")"
-    return body + "?" if any(not lit for lit, _ in options) else body
-
-
-def _strip_markers(pattern: str) -> str:
-    return _MARKER.sub("", pattern)
-
-
-_MARKER = re.compile(r"\\b\(\?P<g\d+>\)")
-
-
-def _fuzzy_variants(words: Iterable[str], never: Iterable[str]) -> dict[str, str]:
-    """Map each one-edit misspelling of a key word to the word (folded forms)."""
-    keys = {_DOUBLES.sub(r"\1", w) for w in words}
-    blocked = {_DOUBLES.sub(r"\1", w) for w in never} | keys
-    out: dict[str, str] = {}
-    clashes: set[str] = set()
-    for word in sorted(keys):
-        if len(word) < 5:
-            continue
-        for variant in _edits(word, full=len(word) >= 6):
-            variant = _DOUBLES.sub(r"\1", variant)
-            if variant in blocked or len(variant) < 4:
-                continue
-            if variant in out and out[variant] != word:
-                clashes.add(variant)
-            out[variant] = word
-    for variant in clashes:
-        del out[variant]
-    return out
-
-
-def _edits(word: str, full: bool) -> set[str]:
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    out = {a + b[1:] for a, b in splits if b}
-    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    if full:
-        out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
-        out |= {a + c + b for a, b in splits for c in _LETTERS}
-    out.discard(word)
-    return out

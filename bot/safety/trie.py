@@ -1,0 +1,171 @@
+"""Phrases compiled into one regular expression: a character trie with end markers.
+
+Every phrase of every category goes into one trie, spelled out character by character, so
+the alternation costs what the words cost, not what the number of phrases costs. Each
+phrase ends in an empty named group: ``match.lastgroup`` says which rule matched. Also
+here: the one-edit misspellings of the ``fuzzy:`` words.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.safety.phrases import GAP_WORDS, Choice, Gap, PhraseSpec
+from bot.shared.problems import Problem
+
+__all__ = ["DOUBLES", "Target", "Trie", "add_phrase", "fuzzy_variants", "strip_markers"]
+
+DOUBLES = re.compile(r"([^\W\d_])\1+")
+_GAP = rf"(?: [^ ]+){{0,{GAP_WORDS}}}"
+_MAX_EXPANSION = 20_000
+# Words of a phrase are spelled out into the trie while that gives at most this many
+# variants; later words are matched by a small regex after the trie (same result).
+_HEAD_LIMIT = 32
+_LETTERS = string.ascii_lowercase
+
+
+@dataclass(frozen=True)
+class Target:
+    rank: int  # category urgency (0 = most urgent); exclusions: 0 = global
+    category: str
+    rule_id: str
+    scope: str | None = None  # for exclusions: the rule id it protects, None = every rule
+
+
+class Trie:
+    """Phrases -> one regex whose alternation is a character trie with end markers."""
+
+    def __init__(self) -> None:
+        self.root: dict[str, object] = {}
+        self.targets: dict[str, Target] = {}
+        self._ends: dict[tuple[int, str], str] = {}
+
+    def add(self, head: str, tail: str, target: Target) -> None:
+        node = self.root
+        for ch in head:
+            node = node.setdefault(ch, {})  # type: ignore[assignment]
+        ends: dict[str, tuple[int, str]] = node.setdefault("", {})  # type: ignore[assignment]
+        best = ends.get(tail)
+        if best is None or target.rank < best[0]:
+            name = best[1] if best else f"g{len(self.targets)}"
+            ends[tail] = (target.rank, name)
+            self.targets[name] = target
+
+    def pattern(self) -> str:
+        if not self.root:
+            return r"(?!)"
+        return self._emit(self.root)[1]
+
+    def _emit(self, node: dict[str, object]) -> tuple[int, str]:
+        options: list[tuple[int, int, str]] = []
+        for ch, child in node.items():
+            if ch == "":
+                for tail, (rank, name) in child.items():  # type: ignore[attr-defined]
+                    options.append((rank, 1, rf"{tail}\b(?P<{name}>)"))
+            else:
+                rank, sub = self._emit(child)  # type: ignore[arg-type]
+                options.append((rank, 0, _char(ch) + sub))
+        options.sort()
+        best = options[0][0]
+        if len(options) == 1:
+            return best, options[0][2]
+        return best, "(?:" + "|".join(o[2] for o in options) + ")"
+
+
+def _char(ch: str) -> str:
+    return " ?" if ch == " " else re.escape(ch)
+
+
+def _literal(text: str) -> str:
+    return "".join(_char(c) for c in text)
+
+
+def add_phrase(
+    trie: Trie,
+    phrase: PhraseSpec,
+    target: Target,
+    fix: Callable[[str, bool], str],
+    file: str,
+    problems: list[Problem],
+) -> None:
+    entries: list[tuple[str, str]] = [("", "")]
+    for part in phrase.parts:
+        if isinstance(part, Gap):
+            entries = [(head, tail + _GAP) for head, tail in entries]
+            continue
+        assert isinstance(part, Choice)
+        options = [(fix(lit, star), star) for lit, star in part.options]
+        piece = _tail_piece(options)
+        grown: list[tuple[str, str]] = []
+        to_tail = len(entries) * len(options) > _HEAD_LIMIT and entries != [("", "")]
+        for head, tail in entries:
+            if tail or to_tail:
+                grown.append((head, tail + piece))
+                continue
+            for lit, star in options:
+                joined = f"{head} {lit}" if head and lit else head or lit
+                grown.append((joined, r"\w*" if star else ""))
+        entries = grown
+        if len(entries) > _MAX_EXPANSION:
+            problems.append(
+                Problem(
+                    file,
+                    phrase.line,
+                    f'the phrase "{phrase.source}" has too many combinations '
+                    f"(more than {_MAX_EXPANSION}); split it into a few shorter phrases",
+                )
+            )
+            return
+    for head, tail in entries:
+        trie.add(head, tail, target)
+
+
+def _tail_piece(options: list[tuple[str, bool]]) -> str:
+    trie = Trie()
+    for lit, star in options:
+        if lit:
+            trie.add(lit, r"\w*" if star else "", Target(0, "", ""))
+    body = "(?: ?" + strip_markers(trie.pattern()) + ")"
+    return body + "?" if any(not lit for lit, _ in options) else body
+
+
+def strip_markers(pattern: str) -> str:
+    return _MARKER.sub("", pattern)
+
+
+_MARKER = re.compile(r"\\b\(\?P<g\d+>\)")
+
+
+def fuzzy_variants(words: Iterable[str], never: Iterable[str]) -> dict[str, str]:
+    """Map each one-edit misspelling of a key word to the word (folded forms)."""
+    keys = {DOUBLES.sub(r"\1", w) for w in words}
+    blocked = {DOUBLES.sub(r"\1", w) for w in never} | keys
+    out: dict[str, str] = {}
+    clashes: set[str] = set()
+    for word in sorted(keys):
+        if len(word) < 5:
+            continue
+        for variant in _edits(word, full=len(word) >= 6):
+            variant = DOUBLES.sub(r"\1", variant)
+            if variant in blocked or len(variant) < 4:
+                continue
+            if variant in out and out[variant] != word:
+                clashes.add(variant)
+            out[variant] = word
+    for variant in clashes:
+        del out[variant]
+    return out
+
+
+def _edits(word: str, full: bool) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    if full:
+        out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+        out |= {a + c + b for a, b in splits for c in _LETTERS}
+    out.discard(word)
+    return out
