@@ -39,6 +39,7 @@ class Coach:
         return self.current.engine
 
     async def close(self) -> None:
+        await self.service.close()
         await self.database.dispose()
 
 

@@ -6,8 +6,11 @@ step with its journal records, profile changes, safety events, notes, the patien
 active flag and the processed update id together. Every command is answered from here:
 /reload (for admins) and /export and /delete here, the rest by the engine.
 
-If the database is briefly gone it retries; if it stays gone the patient still gets the
-crisis response or the help lines (which need no database) and a kind word, never a crash.
+Crisis help never waits for the database. The event is screened before any database
+call; a crisis or /sos gets ``URGENT_DEADLINE`` seconds for its step, after which it is
+answered with the stateless help lines and its safety event is stored afterwards, in the
+background. Any other event gets ``EVENT_DEADLINE`` seconds, retries included, then the
+kind "try again in a minute". Every database call has a deadline, so nothing queues.
 A conversation that keeps changing underneath (another process) is tried
 ``CONFLICT_RETRIES`` times, then logged and answered the same way.
 
@@ -41,18 +44,33 @@ from bot.coach.profile import update_profile
 from bot.coach.reply import Reply, reply_of
 from bot.db import store
 from bot.db.models import utcnow
-from bot.db.session import Database
+from bot.db.session import Database, DeadlineExceeded
 from bot.flow.engine import Engine
 from bot.safety.oncall import OncallNotice
 from bot.shared import tokens
 from bot.shared.messages import Inbound, OutboundMessage, SafetyEvent, Turn
 
-__all__ = ["CONFLICT_RETRIES", "DB_RETRY_DELAYS", "CoachService", "PatientBusy", "Reply"]
+__all__ = [
+    "CONFLICT_RETRIES",
+    "DB_RETRY_DELAYS",
+    "EVENT_DEADLINE",
+    "URGENT_DEADLINE",
+    "CoachService",
+    "PatientBusy",
+    "Reply",
+]
 
 log = logging.getLogger(__name__)
 
 DB_RETRY_DELAYS = (0.2, 0.5, 1.0)
 CONFLICT_RETRIES = 5
+#: Seconds an ordinary event may spend on the database, retries included.
+EVENT_DEADLINE = 6.0
+#: Seconds a crisis message or /sos may wait for its step before the stateless help lines.
+URGENT_DEADLINE = 2.0
+#: When a safety event answered without the database is tried again (seconds after).
+SAFETY_EVENT_RETRIES = (5.0, 20.0, 60.0)
+_DATABASE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
 
 
 class PatientBusy(Exception):
@@ -80,6 +98,9 @@ class CoachService:
         self.oncall_quiet = oncall_quiet
         self.default_timezone = default_timezone
         self.reload_flows = reload_flows
+        #: Sends an on-call notice earned after the reply went out (set by the channel).
+        self.notify_oncall: Callable[[OncallNotice], None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     @property
     def engine(self) -> Engine:
@@ -102,41 +123,64 @@ class CoachService:
             log.info("reload requested")
             summary = await self.reload_flows()
             return Reply(messages=[OutboundMessage(html.escape(summary))], stored=False)
+        # Screened before any database call: a crisis or /sos is answered within seconds.
+        urgent = _asks_for_sos(event) or self.engine.stateless_crisis_messages(event) is not None
+        clock = asyncio.get_running_loop().time
+        deadline = clock() + (URGENT_DEADLINE if urgent else EVENT_DEADLINE)
         conflicts = failures = 0
         while True:
             try:
-                return await self._handle_once(external_id, event, update_id, reactivate)
+                return await self._handle_once(
+                    external_id, event, update_id, reactivate, timeout=deadline - clock()
+                )
             except store.ConcurrentUpdate:
                 conflicts += 1
-                if conflicts < CONFLICT_RETRIES:
+                if conflicts < CONFLICT_RETRIES and clock() < deadline:
                     continue
                 log.error(
                     "conversation kept changing underneath kind=%s attempts=%d",
                     event.kind,
                     conflicts,
                 )
-                return self._without_database(event, "system.error")
-            except (SQLAlchemyError, OSError, TimeoutError) as exc:
+                return self._without_database(external_id, event, "system.error")
+            except _DATABASE_ERRORS as exc:
                 failures += 1
                 log.warning("database error kind=%s attempt=%d", type(exc).__name__, failures)
-                if failures > len(DB_RETRY_DELAYS):
-                    return self._without_database(event)
-                await asyncio.sleep(DB_RETRY_DELAYS[failures - 1])
+                if isinstance(exc, DeadlineExceeded) or failures > len(DB_RETRY_DELAYS):
+                    return self._without_database(external_id, event)
+                pause = DB_RETRY_DELAYS[failures - 1]
+                if clock() + pause >= deadline:
+                    return self._without_database(external_id, event)
+                await asyncio.sleep(pause)
 
-    async def set_active(self, external_id: str, active: bool) -> None:
-        """The channel learnt the patient blocked (False) or unblocked (True) the bot."""
-        await self.database.transaction(
-            lambda connection: store.set_active(
-                connection, channel=self.channel, external_id=external_id, active=active
+    async def set_active(self, external_id: str, active: bool) -> bool:
+        """The channel learnt the patient blocked (False) or unblocked (True) the bot.
+        Returns whether it was stored (a database failure is logged, not raised)."""
+        try:
+            await self.database.transaction(
+                lambda connection: store.set_active(
+                    connection, channel=self.channel, external_id=external_id, active=active
+                ),
+                timeout=EVENT_DEADLINE,
             )
-        )
+        except _DATABASE_ERRORS as exc:
+            log.warning("active flag not stored error=%s", type(exc).__name__)
+            return False
         log.info("patient active=%s", active)
+        return True
 
-    async def reactivate(self, external_id: str) -> None:
-        """A patient wrote something the coach cannot read (a sticker): they are active."""
-        await self.database.transaction(
-            lambda connection: self._reactivate(connection, external_id)
-        )
+    async def reactivate(self, external_id: str) -> bool:
+        """A patient wrote something the coach cannot read (a sticker): they are active.
+        Returns whether it was stored (a database failure is logged, not raised)."""
+        try:
+            await self.database.transaction(
+                lambda connection: self._reactivate(connection, external_id),
+                timeout=EVENT_DEADLINE,
+            )
+        except _DATABASE_ERRORS as exc:
+            log.warning("active flag not read error=%s", type(exc).__name__)
+            return False
+        return True
 
     def _reactivate(self, connection: Connection, external_id: str) -> None:
         patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
@@ -191,7 +235,13 @@ class CoachService:
         return await self.database.transaction(lambda c: store.prune_processed_updates(c))
 
     async def _handle_once(
-        self, external_id: str, event: Inbound, update_id: int | None, reactivate: bool
+        self,
+        external_id: str,
+        event: Inbound,
+        update_id: int | None,
+        reactivate: bool,
+        *,
+        timeout: float,
     ) -> Reply:
         engine = self.engine  # one engine for the whole event, even if a reload swaps it
 
@@ -247,7 +297,7 @@ class CoachService:
             )
             return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice)
 
-        reply = await self.database.transaction(step)
+        reply = await self.database.transaction(step, timeout=timeout)
         if not reply.duplicate:
             log.info(
                 "event handled patient=%s kind=%s messages=%d records=%d safety=%d",
@@ -278,23 +328,61 @@ class CoachService:
         A database failure is logged and swallowed: the crisis answer was already sent.
         """
 
-        def step(connection: Connection) -> OncallNotice | None:
-            patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
-            if patient is None:
-                return None
-            notice = oncall_notice_for(
-                connection, patient, [event], self.oncall_quiet, _asking(self.engine)
-            )
-            store.add_safety_events(connection, patient_id=patient.id, events=[event])
-            return notice
-
         try:
-            return await self.database.transaction(step)
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            return await self.database.transaction(
+                lambda c: self._record(c, external_id, event), timeout=EVENT_DEADLINE
+            )
+        except _DATABASE_ERRORS as exc:
             log.error(
                 "safety event not stored category=%s error=%s", event.category, type(exc).__name__
             )
             return None
+
+    def _store_safety_event_later(self, external_id: str, event: SafetyEvent) -> None:
+        """A crisis answered without the database: store its safety event once it is back
+        (tried now and after each of ``SAFETY_EVENT_RETRIES``), and send its notice."""
+
+        async def keep_trying() -> None:
+            for pause in (0.0, *SAFETY_EVENT_RETRIES):
+                await asyncio.sleep(pause)
+                try:
+                    notice = await self.database.transaction(
+                        lambda c: self._record(c, external_id, event), timeout=EVENT_DEADLINE
+                    )
+                except _DATABASE_ERRORS as exc:
+                    log.warning(
+                        "safety event not stored yet category=%s error=%s",
+                        event.category,
+                        type(exc).__name__,
+                    )
+                    continue
+                log.info("safety event stored after its answer category=%s", event.category)
+                if notice is not None and self.notify_oncall is not None:
+                    self.notify_oncall(notice)
+                return
+            log.error("safety event not stored category=%s", event.category)
+
+        task = asyncio.get_running_loop().create_task(keep_trying())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _record(
+        self, connection: Connection, external_id: str, event: SafetyEvent
+    ) -> OncallNotice | None:
+        patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
+        if patient is None:
+            return None
+        notice = oncall_notice_for(
+            connection, patient, [event], self.oncall_quiet, _asking(self.engine)
+        )
+        store.add_safety_events(connection, patient_id=patient.id, events=[event])
+        return notice
+
+    async def close(self) -> None:
+        """Stop the background work (safety events still waiting for the database)."""
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
 
     def _store_turn(
         self, connection: Connection, loaded: store.LoadedConversation, turn: Turn
@@ -308,8 +396,11 @@ class CoachService:
         update_profile(connection, patient_id=patient_id, updates=turn.profile_updates)
         store.add_safety_events(connection, patient_id=patient_id, events=turn.safety_events)
 
-    def _without_database(self, event: Inbound, key: str = "system.unavailable") -> Reply:
+    def _without_database(
+        self, external_id: str, event: Inbound, key: str = "system.unavailable"
+    ) -> Reply:
         """The step could not be stored: still answer a crisis and /sos; never lose them.
+        A crisis's safety event is stored afterwards, when the database answers again.
 
         ``key``: what to say otherwise (the database is away, or a conflict persisted)."""
         engine = self.engine
@@ -317,7 +408,10 @@ class CoachService:
         crisis = engine.stateless_crisis_messages(event)
         if crisis is not None:
             messages.extend(crisis)
-            log.error("crisis answered without storing it kind=%s", event.kind)
+            log.error("crisis answered without storing its step kind=%s", event.kind)
+            detection = engine.screen(event)
+            if detection is not None:
+                self._store_safety_event_later(external_id, detection)
         elif _is_command(event, "sos"):
             messages.extend(engine.sos_messages(in_exercise=False))
         else:

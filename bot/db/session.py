@@ -10,11 +10,21 @@ each inbound event is one call of ``Database.transaction(fn)``:
   a committed step survives the process being killed.
 * PostgreSQL runs it through asyncpg with ``AsyncConnection.run_sync``, so many chats
   proceed concurrently.
+
+Every wait has a bound, so an event whose database is locked, frozen or gone fails within
+seconds instead of queueing for minutes: SQLite's busy timeout is ``SQLITE_BUSY_TIMEOUT``;
+PostgreSQL has connect, command and pool timeouts; and ``transaction(fn, timeout=...)``
+gives up after ``timeout`` seconds (``DeadlineExceeded``) without waiting for the stuck
+work to unwind. A SQLite transaction given up on is rolled back instead of committed.
+
+The SQLite file and its folder are created readable by the owner only (0600, 0700).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,6 +37,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 T = TypeVar("T")
 
+#: Seconds a SQLite statement waits for another connection's lock before failing.
+SQLITE_BUSY_TIMEOUT = 2.0
+#: PostgreSQL: seconds to connect, to run one statement, and to wait for a pooled connection.
+PG_CONNECT_TIMEOUT = 3.0
+PG_COMMAND_TIMEOUT = 5.0
+PG_POOL_TIMEOUT = 3.0
+
+
+class DeadlineExceeded(TimeoutError):
+    """The transaction did not finish within its deadline; it was abandoned (not committed
+    on SQLite; on PostgreSQL a commit already under way may still land)."""
+
 
 class Database:
     """Runs ``fn(connection)`` inside one committed transaction per call."""
@@ -38,38 +60,71 @@ class Database:
         self._sync: Engine | None = None
         self._async: AsyncEngine | None = None
         self._thread: ThreadPoolExecutor | None = None
+        self._disposed = False
         if self.is_sqlite:
             database = parsed.database or ""
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            if database and database != ":memory:" and not database.startswith("file:"):
+                _private_file(Path(database))
             sync_url = parsed.set(drivername="sqlite")
             self._sync = create_sync_engine(
-                sync_url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+                sync_url,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False},
+                **kwargs,
             )
             event.listen(self._sync, "connect", _sqlite_pragmas)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         else:
             kwargs.setdefault("pool_pre_ping", True)
+            kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT)
+            connect_args = kwargs.setdefault("connect_args", {})
+            connect_args.setdefault("timeout", PG_CONNECT_TIMEOUT)
+            connect_args.setdefault("command_timeout", PG_COMMAND_TIMEOUT)
             self._async = create_async_engine(url, **kwargs)
 
-    async def transaction(self, fn: Callable[[Connection], T]) -> T:
+    async def transaction(
+        self, fn: Callable[[Connection], T], *, timeout: float | None = None
+    ) -> T:
+        """Run ``fn`` in one committed transaction. ``timeout``: give up after this many
+        seconds with ``DeadlineExceeded``, leaving the stuck work to unwind on its own."""
+        abandoned = threading.Event()
+        if timeout is None:
+            return await self._transaction(fn, abandoned)
+        work = asyncio.ensure_future(self._transaction(fn, abandoned))
+        try:
+            done, _ = await asyncio.wait({work}, timeout=max(timeout, 0.0))
+        except asyncio.CancelledError:
+            _abandon(work, abandoned)
+            raise
+        if work in done:
+            return work.result()
+        _abandon(work, abandoned)
+        raise DeadlineExceeded(f"database transaction over {timeout:.1f} s")
+
+    async def _transaction(self, fn: Callable[[Connection], T], abandoned: threading.Event) -> T:
         if self._sync is not None:
             assert self._thread is not None
             return await asyncio.get_running_loop().run_in_executor(
-                self._thread, self._run_sync, fn
+                self._thread, self._run_sync, fn, abandoned
             )
         assert self._async is not None
         async with self._async.begin() as connection:
             return await connection.run_sync(fn)
 
-    def _run_sync(self, fn: Callable[[Connection], T]) -> T:
+    def _run_sync(self, fn: Callable[[Connection], T], abandoned: threading.Event) -> T:
         assert self._sync is not None
         with self._sync.begin() as connection:
-            return fn(connection)
+            result = fn(connection)
+            if abandoned.is_set():  # nobody waits for it any more: roll back, never commit
+                raise DeadlineExceeded("database transaction abandoned")
+            return result
 
     async def dispose(self) -> None:
+        """Close every connection; a second call does nothing."""
         if self._sync is not None:
             assert self._thread is not None
+            if self._disposed:
+                return
+            self._disposed = True
             await asyncio.get_running_loop().run_in_executor(self._thread, self._sync.dispose)
             self._thread.shutdown(wait=True)
         if self._async is not None:
@@ -81,12 +136,41 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+def _abandon(work: asyncio.Future[Any], abandoned: threading.Event) -> None:
+    abandoned.set()
+    work.cancel()
+    work.add_done_callback(_forget)
+
+
+def _forget(work: asyncio.Future[Any]) -> None:
+    """Retrieve an abandoned transaction's outcome so asyncio does not log it."""
+    if not work.cancelled():
+        work.exception()
+
+
+def _private_file(path: Path) -> None:
+    """Create the folder (0700) and the database file (0600) readable by the owner only;
+    SQLite gives its -wal and -shm files the database file's mode."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    except OSError:
+        return  # read-only or missing: connecting will say so
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if name.exists() and name.stat().st_mode & 0o077:
+                name.chmod(0o600)
+        except OSError:
+            pass
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
     cursor.close()
 
 

@@ -58,6 +58,8 @@ class TelegramChannel:
             coach.service.reload_flows = reloader.reload_summary
         self.sender = sender
         self.oncall = oncall
+        if oncall is not None:
+            coach.service.notify_oncall = oncall.notify  # a safety event stored afterwards
         self.outbox = Outbox(sender, is_blocked=self.is_blocked, on_forbidden=self.mark_blocked)
         self._blocked: set[int] = set()
         self._known: set[int] = set()  # chats whose stored active flag this process has read
@@ -211,8 +213,10 @@ class TelegramChannel:
 
     async def _reactivate(self, chat_id: int) -> None:
         """For what the coach does not read (a sticker, a rejoin): the same, on its own."""
-        if self._needs_reactivation(chat_id):
-            await self.coach.service.reactivate(str(chat_id))
+        if self._needs_reactivation(chat_id) and not await self.coach.service.reactivate(
+            str(chat_id)
+        ):
+            self._known.discard(chat_id)  # not read: try again next time
 
     async def _membership(self, update: Update, chat: Chat) -> None:
         change = update.my_chat_member
