@@ -146,6 +146,13 @@ def run_safety_command(argv: list[str], crisis_file: Path, stdin: TextIO, stdout
     except _UsageError as exc:
         print(exc, file=stdout)
         return 2
+    if not crisis_file.is_file():
+        print(
+            f"{crisis_file}: the crisis file is not here; run coach from the project folder "
+            "or set CONTENT_DIR",
+            file=stdout,
+        )
+        return 1
     if args.command == "train":
         return run_train(crisis_file, args.corpus, args.check, args.suggest, stdout)
     try:

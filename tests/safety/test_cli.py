@@ -83,3 +83,25 @@ def test_bad_labelled_file_exits_1(tmp_path: Path) -> None:
 def test_usage_error() -> None:
     code, out = run(["frobnicate"])
     assert code == 2 and "usage" in out
+
+
+def test_a_missing_crisis_file_says_where_to_run_from(tmp_path: Path) -> None:
+    code, out = run(["check"], "hi\n", crisis=tmp_path / "crisis.yaml")
+    assert code == 1 and "run coach from the project folder" in out
+    assert "Traceback" not in out
+
+
+def test_check_prints_the_question_for_an_uncertain_message() -> None:
+    code, out = run(["check"], "i used to cut myself but the urge is back and strong tonight\n")
+    assert code == 0 and out.split("\t")[0] in ("ask", "self_harm")
+
+
+def test_report_summary_prints_each_layer_and_no_message_text(tmp_path: Path) -> None:
+    tsv = tmp_path / "set.tsv"
+    tsv.write_text("pos\tsuicide\tI want to die\nneg\t-\tnice walk today\n", encoding="utf-8")
+    code, out = run(["check", "--report", str(tsv), "--summary"])
+    assert code == 0
+    assert [line.split("]")[0] for line in out.splitlines() if "caught" in line and "[" in line][
+        :3
+    ] == ["[rules", "[rules", "[learned"] or "[both]" in out
+    assert "I want to die" not in out and "nice walk" not in out
