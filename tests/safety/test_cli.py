@@ -101,7 +101,7 @@ def test_report_summary_prints_each_layer_and_no_message_text(tmp_path: Path) ->
     tsv.write_text("pos\tsuicide\tI want to die\nneg\t-\tnice walk today\n", encoding="utf-8")
     code, out = run(["check", "--report", str(tsv), "--summary"])
     assert code == 0
-    assert [line.split("]")[0] for line in out.splitlines() if "caught" in line and "[" in line][
-        :3
-    ] == ["[rules", "[rules", "[learned"] or "[both]" in out
+    for layer in ("rules", "learned", "both"):
+        assert f"[{layer}] caught (answer or question): " in out
+        assert f"[{layer}] hard negatives flagged: " in out
     assert "I want to die" not in out and "nice walk" not in out
