@@ -110,6 +110,28 @@ def _run_script(
         return result
     profile = script.get("patient") or {}
     patient = PatientView(name=profile.get("name"), timezone=profile.get("timezone"))
+    # coach: sets what the coach tells the flow (like coach_oncall: "yes") for this script.
+    facts = engine.coach_facts
+    engine.coach_facts = {
+        **facts,
+        **{str(k): str(v) for k, v in (script.get("coach") or {}).items()},
+    }
+    try:
+        return _play(engine, located, flow_id, index, script, name, result, patient)
+    finally:
+        engine.coach_facts = facts
+
+
+def _play(
+    engine: Engine,
+    located: LocatedYaml,
+    flow_id: str,
+    index: int,
+    script: Any,
+    name: str,
+    result: ScriptResult,
+    patient: PatientView,
+) -> ScriptResult:
     state = ConversationState()
     buttons: list[Button] = []
     for n, line in enumerate(script["steps"]):

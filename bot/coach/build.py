@@ -23,7 +23,8 @@ def build_engine(settings: Settings, library: FlowLibrary) -> Engine:
     from bot.coach.screening import CrisisScreener  # reads content/crisis.yaml: only when built
 
     screener = CrisisScreener.from_content(Path(settings.content_dir), settings.booking_url)
-    return Engine(library, screener=screener, booking_url=settings.booking_url)
+    facts = {"coach_oncall": "yes" if settings.oncall_chat_id is not None else "no"}
+    return Engine(library, screener=screener, booking_url=settings.booking_url, coach_facts=facts)
 
 
 @dataclass

@@ -42,11 +42,14 @@ class EngineParts:
         library: FlowLibrary,
         screener: Screener | None = None,
         booking_url: str | None = None,
+        coach_facts: dict[str, str] | None = None,
     ) -> None:
         self.library = library
         self.questions = Questions(library.content)
         self.screener = screener
         self.booking_url = booking_url
+        #: What the coach tells every flow's conditions (COACH_FACTS, e.g. coach_oncall).
+        self.coach_facts = coach_facts or {"coach_oncall": "no"}
 
     if TYPE_CHECKING:
         # Defined by the other parts; declared here so each part type-checks alone.
@@ -62,6 +65,10 @@ class EngineParts:
         def sos_messages(
             self, in_exercise: bool, safety_plan_html: str | None = None
         ) -> list[OutboundMessage]: ...
+
+    def _facts(self, frame: Frame) -> dict[str, Any]:
+        """What a condition reads: the frame's saved answers and the coach's own facts."""
+        return {**frame.variables, **self.coach_facts}
 
     def _variables(self, ctx: Context, frame: Frame) -> dict[str, Any]:
         return {**ctx.patient.variables(), **frame.variables}

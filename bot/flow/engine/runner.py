@@ -65,13 +65,13 @@ class RunnerPart(EngineParts):
                 )
         choice = answer.choice
         answered = frame.step
-        frame.step = advance(compiled.machine, frame.step, frame.variables, choice)
+        frame.step = advance(compiled.machine, frame.step, self._facts(frame), choice)
         screen = compiled.facts.screens.get(answered)
         if (
             step.screen is None
             or screen is None
             or not self._asks(step.screen.ask)
-            or not screen(frame.variables)
+            or not screen(self._facts(frame))
         ):
             self._run(ctx)
             return
@@ -115,9 +115,9 @@ class RunnerPart(EngineParts):
                     return
                 caller = ctx.state.frames[-1]
                 caller_flow = self.library.flows[caller.flow_id]
-                caller.step = advance(caller_flow.machine, caller.step, caller.variables, None)
+                caller.step = advance(caller_flow.machine, caller.step, self._facts(caller), None)
                 continue
-            frame.step = advance(compiled.machine, frame.step, frame.variables, None)
+            frame.step = advance(compiled.machine, frame.step, self._facts(frame), None)
         raise RuntimeError("a flow went round without waiting for the patient")
 
     def _enter(self, ctx: Context, compiled: CompiledFlow, frame: Frame, step: Step) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from bot.flow.rules.conditions import check_conditions
 from bot.flow.rules.facts import (
+    COACH_FACTS,
     FlowFacts,
     Report,
     SavedAnswer,
@@ -41,6 +42,8 @@ def check_flow(
     report = coded("flow.reference")
 
     names = list(flow.steps)
+    for fact, options in COACH_FACTS.items():
+        facts.saved[fact] = SavedAnswer("(the coach)", "yes_no", options)
     for name, step in flow.steps.items():
         if step.save:
             facts.saved[step.save] = SavedAnswer(

@@ -88,6 +88,11 @@ class SavedAnswer:
     options: tuple[str, ...] = ()
 
 
+#: What the coach itself tells every flow, usable in conditions like a saved yes/no answer:
+#: ``coach_oncall`` is yes when the practice has an on-call chat (ONCALL_CHAT_ID).
+COACH_FACTS: dict[str, tuple[str, ...]] = {"coach_oncall": ("yes", "no")}
+
+
 @dataclass
 class FlowFacts:
     """What the rules learn about a flow, kept for the engine after validation."""
