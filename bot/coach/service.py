@@ -412,7 +412,7 @@ class CoachService:
             detection = engine.screen(event)
             if detection is not None:
                 self._store_safety_event_later(external_id, detection)
-        elif _is_command(event, "sos"):
+        elif _asks_for_sos(event):
             messages.extend(engine.sos_messages(in_exercise=False))
         else:
             messages.append(OutboundMessage(engine.library.content.get(key)))

@@ -120,8 +120,6 @@ _CLEAR_NO = {
     "no i am not",
     "im not",
     "i am not",
-    "not really",
-    "no not really",
     "no never",
     "never",
     "no im ok",
@@ -136,6 +134,10 @@ _CLEAR_NO = {
     "no gracias",
     "no estoy",
     "no no estoy",
+    "no estoy bien",
+    "no gracias estoy bien",
+    "nunca",
+    "no nunca",
 }
 
 

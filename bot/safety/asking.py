@@ -14,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.safety.phrases import PhraseSpec, Rule
+from bot.safety.phrases import Rule
 from bot.safety.reader import Reader, read_rule
 
 __all__ = [
     "AFTER_KINDS",
+    "LET_GO_KINDS",
+    "WINDOW_WORDS",
     "UNCERTAIN_KINDS",
     "LearnedSettings",
     "UnsureQuestion",
@@ -30,9 +32,15 @@ __all__ = [
 #: The kinds of words that make a phrase hit uncertain; an ``uncertain:`` rule's id
 #: starts with one of them (``uncertain.past.used_to``).
 UNCERTAIN_KINDS = ("past", "hypothetical", "reported", "question", "negated", "joke")
-#: Kinds that also count when they come just after the hit ("i overdosed | years ago",
-#: "im gonna kms | lol"); the others count only before it.
-AFTER_KINDS = frozenset({"past", "joke"})
+#: Kinds that also count when they come just after the hit ("im gonna kms | lol"); the
+#: others count only before it (a past word after a present crisis changes nothing).
+AFTER_KINDS = frozenset({"joke"})
+#: How many words may stand between an uncertain phrase of this kind and the hit (the
+#: default is the detector's window): a negation only counts right before it.
+WINDOW_WORDS = {"negated": 2}
+#: Kinds whose uncertain hit may be let go when the learned layer finds no crisis; a
+#: negation or a joke is asked about, never dropped.
+LET_GO_KINDS = frozenset({"past", "hypothetical", "reported", "question"})
 
 _QUESTION_KEYS = {"ask": True, "yes_button": True, "no_button": True, "if_no": True}
 _LEARNED_KEYS = {
@@ -160,13 +168,3 @@ def read_uncertain(
             continue
         rules.append(rule)
     return tuple(rules)
-
-
-def kind_of(rule_id: str) -> str:
-    """The uncertainty kind of an ``uncertain:`` rule id."""
-    return rule_id.split(".")[1]
-
-
-def phrases_of(rules: tuple[Rule, ...]) -> list[tuple[Rule, PhraseSpec]]:
-    """Every phrase of ``rules`` with its rule, for compiling."""
-    return [(rule, phrase) for rule in rules for phrase in rule.match]

@@ -3,14 +3,15 @@
 The rules are precise and categorised; the learned layer generalises. They are read
 together, most certain first:
 
-1. A phrase hit with nothing uncertain before it: the category's crisis answer at once.
-   (A category that asks first, ``concern``, gets its question instead.) Only when the
-   learned layer is all but sure there is no crisis (under ``veto_below``, in a message
-   long enough to read) is a phrase hit let go: a figure of speech no list foresaw.
+1. A phrase hit with nothing uncertain next to it: the category's crisis answer at once.
+   (A category that asks first, ``concern``, gets its question instead.) When the learned
+   layer is all but sure there is no crisis (under ``veto_below``, in a message long enough
+   to read) the hit gets the question instead, never nothing; overdose never.
 2. A phrase hit that reads as the past, a hypothetical, someone else's words, a question
-   about risk or a negation (an ``uncertain:`` phrase just before it): the category's
-   direct question, unless the learned layer scores the message below
-   ``keep_uncertain_at``, which lets it go ("I used to mix kratom with alcohol").
+   about risk, a negation or a joke (an ``uncertain:`` phrase next to it): the category's
+   direct question. Only a past, hypothetical, reported or question hit is let go when the
+   learned layer scores the message below ``keep_uncertain_at`` ("I used to mix kratom
+   with alcohol"); a negation or a joke is always asked about.
 3. No phrase hit, but the learned layer's crisis probability is at least ``ask_at``:
    the direct question of the category it finds likeliest.
 4. Read with the patient's last messages of the past few minutes ("I'm so tired of all of
@@ -29,7 +30,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.safety.asking import LearnedSettings
+from bot.safety.asking import LET_GO_KINDS, LearnedSettings
 from bot.safety.detector import Hit
 from bot.safety.learned import NOTHING, Prediction
 
@@ -83,6 +84,9 @@ class Decision:
 
 
 LET_THROUGH = Decision(Action.NONE)
+#: A clear phrase hit in these categories is answered at once whatever the learned layer
+#: says: a medical emergency is never turned into a question.
+NEVER_VETOED = frozenset({"overdose"})
 #: A message read together with the last ones must itself carry at least this much.
 CONTEXT_FLOOR = 0.15
 
@@ -103,8 +107,8 @@ def decide(
     ``asks_first``: categories whose phrases always get the question (``concern``).
     ``words``: how many words the message has (None: enough); the learned layer alone
     does not ask about one shorter than ``settings.min_words``. ``in_exercise``: the
-    message answers an exercise's question; the learned layer alone (and context) then
-    asks only at ``settings.exercise_ask_at``.
+    message answers an exercise's question; the learned layer alone then asks only at
+    ``settings.exercise_ask_at``, and context is not read.
     """
 
     def first(candidates: Sequence[Hit]) -> Hit:
@@ -118,17 +122,18 @@ def decide(
         and (words is None or words >= settings.min_words)
         and prediction.crisis_probability < settings.veto_below
     )
-    if vetoed and not any(h.category in asks_first for h in certain):
-        return LET_THROUGH
     if certain:
         hit = first(certain)
         layer = "both" if prediction.crisis_probability >= _ask_at(settings) else "rules"
-        action = Action.ASK if hit.category in asks_first else Action.RESPOND
+        asks = hit.category in asks_first or (vetoed and hit.category not in NEVER_VETOED)
+        action = Action.ASK if asks else Action.RESPOND
         return Decision(action, hit.category, layer, hit.rule_id, prediction=prediction)
     if hits:
         hit = first(hits)
         keep = settings.keep_uncertain_at if settings else 0.0
-        if prediction.category is None or prediction.crisis_probability >= keep:
+        kind = (hit.uncertain or "..").split(".")[1]
+        let_go = kind in LET_GO_KINDS and prediction.category is not None
+        if not let_go or prediction.crisis_probability >= keep:
             return Decision(
                 Action.ASK, hit.category, "rules", hit.rule_id, hit.uncertain, prediction
             )

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.safety.asking import AFTER_KINDS
+from bot.safety.asking import AFTER_KINDS, WINDOW_WORDS
 from bot.safety.config import CrisisConfig
 from bot.safety.normalize import normalize
 from bot.safety.trie import DOUBLES, Target, Trie, add_phrase, fuzzy_variants
@@ -49,7 +49,7 @@ class Detection:
 class Hit:
     """One phrase found in the matching form of a message (``start``/``end`` index it).
 
-    ``uncertain``: the rule id of the ``uncertain:`` phrase just before it, if any.
+    ``uncertain``: the rule id of the ``uncertain:`` phrase next to it, if any.
     """
 
     start: int
@@ -211,16 +211,18 @@ class CrisisDetector:
 def _uncertain_before(
     start: int, end: int, spans: list[tuple[int, int, str]], padded: str
 ) -> str | None:
-    """The uncertain phrase ending shortly before (or overlapping) the hit at start..end.
+    """The uncertain phrase next to the hit at start..end, if any.
 
-    Positions index ``padded``, the matching form with a space at each end.
+    It counts when it ends shortly before the hit (or runs into it from before), or, for
+    the kinds in AFTER_KINDS, when it starts shortly after it. A phrase inside the hit
+    ("im not safe" holding "im not") never counts. Positions index ``padded``.
     """
     for u_start, u_end, rule_id in spans:
+        kind = rule_id.split(".")[1]
+        window = WINDOW_WORDS.get(kind, UNCERTAIN_WINDOW_WORDS)
         if u_start >= end:
-            after = rule_id.split(".")[1] in AFTER_KINDS
-            if after and padded[end:u_start].count(" ") <= UNCERTAIN_WINDOW_WORDS:
+            if kind in AFTER_KINDS and padded[end:u_start].count(" ") <= window:
                 return rule_id
-            continue
-        if u_end >= start or padded[u_end:start].count(" ") <= UNCERTAIN_WINDOW_WORDS:
+        elif u_start < start and (u_end >= start or padded[u_end:start].count(" ") <= window):
             return rule_id
     return None

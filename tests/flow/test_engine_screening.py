@@ -19,10 +19,10 @@ def test_an_uncertain_message_gets_its_categorys_question_and_a_no_returns(chat:
     chat.send("/reframe")
     question = said(chat.send("my boss yelled at me in front of everyone"))
     turn = chat.send("my heart is racing and skipping since i took the extra shot")
-    assert "happening right now" in said(turn) and "911" in said(turn)
+    assert "take too much in the last few hours" in said(turn) and "911" in said(turn)
     assert isinstance(chat.state.hold, Asked) and chat.state.hold.category == "overdose"
     assert turn.safety_events[0].asked
-    back = said(chat.press("No, not right now"))
+    back = said(chat.press("No, nothing like that"))
     assert question.splitlines()[-1] in back
 
 
@@ -103,3 +103,23 @@ def test_suicide_answers_ask_the_caller_for_the_plan(engine: Engine) -> None:
         Inbound.message("I want to kill myself"),
     )
     assert turn.safety_plan_at is None and "Call Sam" in turn.messages[0].text
+
+
+def test_leaving_an_open_question_gets_the_help_lines_first(chat: Chat) -> None:
+    chat.send("a veces siento que ya no tiene caso nada")
+    assert isinstance(chat.state.hold, Asked)
+    turn = chat.send("/pain")
+    assert "988" in said(turn) and chat.state.hold is None
+    assert turn.safety_events[0].category == "suicide"
+
+
+def test_review_cases_get_the_answer_at_once(chat: Chat) -> None:
+    for text in (
+        "I'm not kidding, I want to kill myself",
+        "I just took all my pills, I used to be able to handle this",
+        "I didn't know what to do, my friend isn't breathing",
+        "I took 30 of my sleeping pills a few minutes ago",
+    ):
+        turn = chat.send(text)
+        assert turn.safety_events and not turn.safety_events[0].asked, text
+        chat.state = ConversationState()

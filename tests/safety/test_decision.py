@@ -100,15 +100,23 @@ def test_logged_fields_carry_no_words_only_kinds_ids_and_bands() -> None:
     }
 
 
-def test_a_clear_hit_is_let_go_only_when_the_model_is_all_but_sure_in_a_long_message() -> None:
+def test_a_clear_hit_gets_a_question_not_nothing_when_the_model_is_all_but_sure() -> None:
     settings = LearnedSettings(
         "m.npz", 0.5, 0.2, 0.6, 10, min_words=3, exercise_ask_at=0.9, veto_below=0.05
     )
     sure_not = predicted(0.01)
     h = [hit("suicide", "suicide.want_to_die")]
-    assert decide(h, sure_not, settings, urgency=URGENCY, words=8).action is Action.NONE
+    assert decide(h, sure_not, settings, urgency=URGENCY, words=8).action is Action.ASK
     assert decide(h, sure_not, settings, urgency=URGENCY, words=2).action is Action.RESPOND
     assert decide(h, predicted(0.06), settings, urgency=URGENCY, words=8).action is Action.RESPOND
+    overdose = [hit("overdose", "overdose.too_much")]
+    assert decide(overdose, sure_not, settings, urgency=URGENCY, words=8).action is Action.RESPOND
+
+
+def test_a_negation_or_a_joke_is_asked_about_never_let_go() -> None:
+    for kind in ("uncertain.negated.never", "uncertain.joke.laughing"):
+        h = [hit("suicide", "suicide.kms", uncertain=kind)]
+        assert decide(h, predicted(0.01), SETTINGS, urgency=URGENCY).action is Action.ASK
 
 
 def test_inside_an_exercise_the_learned_layer_alone_needs_a_higher_score() -> None:

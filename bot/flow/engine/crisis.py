@@ -27,11 +27,19 @@ def _screened_text(event: Inbound) -> str | None:
 
 class CrisisPart(EngineParts):
     def screen(self, event: Inbound) -> SafetyEvent | None:
-        """The crisis check alone, for when the conversation cannot be loaded."""
+        """The crisis check alone, for when the conversation cannot be loaded.
+
+        There the help lines go out at once (no question whose answer could be lost), so
+        the event is stored as the answer it got: the category whose help was sent."""
         text = _screened_text(event)
         if self.screener is None or text is None:
             return None
-        return self.screener.screen(text).event
+        event_ = self.screener.screen(text).event
+        if event_ is None or not event_.asked:
+            return event_
+        return SafetyEvent(
+            self.screener.if_yes(event_.category), event_.rule_id[len(ASKED_PREFIX) :]
+        )
 
     def _screen_in_context(self, ctx: Context, event: Inbound) -> Screening | None:
         """Screen ``event`` with the patient's last readings; keep this one's for the next."""

@@ -73,6 +73,9 @@ class Engine(CrisisPart, CommandsPart, RunnerPart):
         elif asked is not None and event.kind == "text":
             # The answer to the direct question comes before anything else, even a flow change.
             self._answer_to_direct_question(ctx, asked, event.text)
+        elif asked is not None and _leaves_the_question(event):
+            # Going elsewhere with the question open is not a "no": the help lines first.
+            self._asked_answer(ctx, asked, "unclear")
         elif event.kind == "button" and _is_safety_button(event.button or ""):
             self._button(ctx, event.button or "")
         elif self._reconcile(ctx) and event.kind != "command":
@@ -94,6 +97,21 @@ def _is_safety_button(raw: str) -> bool:
     token = tokens.parse(raw)
     return isinstance(token, tokens.AskedAnswer) or token == tokens.SystemAction(
         tokens.SystemButton.SOS.value
+    )
+
+
+def _leaves_the_question(event: Inbound) -> bool:
+    """A command or a menu/flow button while the direct question waits (not /sos)."""
+    if event.kind == "command":
+        return event.command != "sos"
+    if event.kind != "button":
+        return False
+    token = tokens.parse(event.button or "")
+    return isinstance(token, tokens.OpenFlow) or token in (
+        tokens.SystemAction(tokens.SystemButton.MENU.value),
+        tokens.SystemAction(tokens.SystemButton.STOP.value),
+        tokens.SystemAction(tokens.SystemButton.RESUME.value),
+        tokens.SystemAction(tokens.SystemButton.CONTINUE.value),
     )
 
 
