@@ -18,7 +18,7 @@ together, most certain first:
    it" … "I have the pills here"), a combined probability of at least ``context_at``:
    the direct question too.
 5. A flow may ask to be asked about (a check-in with mood 0-2, a hopeless thought at 7
-   or more): that is the caller's signal, :func:`flow_signal`.
+   or more): the engine asks from the flow's ``screen:`` key.
 
 Logs and metrics get :meth:`Decision.log_fields`: the layer, the category, the rule id or
 the score band. Never the words.
@@ -34,7 +34,7 @@ from bot.safety.asking import LET_GO_KINDS, LearnedSettings
 from bot.safety.detector import Hit
 from bot.safety.learned import NOTHING, Prediction
 
-__all__ = ["Action", "Decision", "RecentSignal", "decide", "flow_signal"]
+__all__ = ["Action", "Decision", "RecentSignal", "decide"]
 
 
 class Action(Enum):
@@ -165,11 +165,6 @@ def _with_context(
     if strongest.crisis_probability > prediction.crisis_probability and strongest.category:
         category = strongest.category
     return Decision(Action.ASK, category, "context", prediction=prediction)
-
-
-def flow_signal(category: str) -> Decision:
-    """The decision a flow's ``screen: ask_directly`` answer earns: the direct question."""
-    return Decision(Action.ASK, category, "flow")
 
 
 def _ask_at(settings: LearnedSettings | None) -> float:

@@ -68,7 +68,6 @@ class CrisisDetector:
         positive_targets: dict[str, Target],
         exclusions: re.Pattern[str],
         exclusion_targets: dict[str, Target],
-        fuzzy: re.Pattern[str] | None,
         fuzzy_map: dict[str, str],
         uncertain: re.Pattern[str] | None = None,
         uncertain_targets: dict[str, Target] | None = None,
@@ -79,14 +78,12 @@ class CrisisDetector:
         self._positive_targets = positive_targets
         self._exclusions = exclusions
         self._exclusion_targets = exclusion_targets
-        self._fuzzy = fuzzy
         self._fuzzy_map = fuzzy_map
 
     @classmethod
     def from_config(cls, cfg: CrisisConfig) -> CrisisDetector:
         """Compile every phrase of ``cfg``; raise ProblemsFound if a phrase cannot be built."""
         fuzzy_map = fuzzy_variants(cfg.fuzzy_words, cfg.fuzzy_never)
-        fuzzy = None  # near-misses are corrected word by word from fuzzy_map
 
         def fix(literal: str, star: bool = False) -> str:
             # A word before "*" is a beginning, not a misspelling: never correct it.
@@ -130,7 +127,6 @@ class CrisisDetector:
             positive.targets,
             exc_rx,
             exclusions.targets,
-            fuzzy,
             fuzzy_map,
             unc_rx,
             uncertain.targets,

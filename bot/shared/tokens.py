@@ -8,8 +8,6 @@ A token is what Telegram hands back when a button is pressed (``callback_data``,
 * ``flow:<id>`` opens a flow; ``sys:<action>`` is one of the coach's own buttons.
 * ``sys:asked_yes:<category>`` / ``sys:asked_no:<category>`` answer the direct question.
 * ``noop`` is on a button that does nothing (a pressed answer's marker).
-
-``bot.safety.response`` still spells its own ``sys:`` constants; they equal these.
 """
 
 from __future__ import annotations
