@@ -111,7 +111,7 @@ class TelegramChannel:
     # -- private chats ---------------------------------------------------------------------
 
     async def _message(self, update: Update, chat: Chat, message: Message) -> None:
-        text = message.text if message.text is not None else message.caption
+        text = _text_of(message)
         if not text:
             if _is_service_message(message):
                 return
@@ -168,7 +168,7 @@ class TelegramChannel:
 
     async def _edited(self, chat: Chat, message: Message) -> None:
         """An edited message is screened for crisis language only; a step is never re-answered."""
-        text = message.text if message.text is not None else message.caption
+        text = _text_of(message)
         if not text:
             return
         found = self.coach.service.crisis_in_edit(text)
@@ -267,6 +267,15 @@ async def _answer(query: CallbackQuery, text: str | None = None) -> None:
     except (BadRequest, NetworkError, RetryAfter) as exc:
         # A query older than Telegram's few seconds cannot be answered; nothing to do.
         log.debug("callback not answered error=%s", type(exc).__name__)
+
+
+def _text_of(message: Message) -> str | None:
+    """The text or caption; None when there is none, or when an update (from a forged or
+    broken client) carries something other than a string there."""
+    for value in (message.text, message.caption):
+        if value is not None:
+            return value if isinstance(value, str) else None
+    return None
 
 
 def _button_label(query: CallbackQuery) -> str | None:

@@ -217,3 +217,21 @@ def test_the_redacting_formatter_hides_the_token_in_messages_and_tracebacks(
     err = capsys.readouterr().err
     assert "was rejected" in err and "<redacted>" in err
     _no_token(err)
+
+
+async def test_a_read_only_database_file_is_one_sentence(tmp_path: Path) -> None:
+    from bot.db.migrate import upgrade_to_head
+    from bot.db.session import Database
+    from tests.coach.test_database_faults import _ReadOnly
+
+    env = _env(tmp_path)
+    database = Database(env["DATABASE_URL"])
+    await upgrade_to_head(database)  # an up-to-date schema: the start writes nothing itself
+    await database.dispose()
+    async with BotApiEmulator(token=SECRET) as emu:
+        env["TELEGRAM_API_BASE_URL"] = emu.base_url
+        with _ReadOnly(tmp_path / "data"):
+            code, output = await _coach(env)
+    assert code == ExitCode.DATABASE, output
+    assert "could not be opened and written" in output
+    _one_sentence(output)
