@@ -105,8 +105,27 @@ class TelegramChannel:
             return
         if update.callback_query is not None:
             await _answer(update.callback_query)
+        help_lines = self._help_without_service(update)
         apology = OutboundMessage(self.library.content.get("system.error"))
-        await self.outbox.deliver(chat.id, [apology])
+        await self.outbox.deliver(chat.id, help_lines or [apology])
+
+    def _help_without_service(self, update: Update) -> list[OutboundMessage] | None:
+        """A crisis message or /sos whose handling failed still gets the help lines (they
+        need nothing but the crisis lists), never only an apology."""
+        message = update.effective_message
+        text = _text_of(message) if message is not None else None
+        if not text:
+            return None
+        try:
+            found = self.coach.service.crisis_in_edit(text)
+            if found is not None:
+                return found[1]
+            event = Inbound.message(text)
+            if event.kind == "command" and event.command == "sos":
+                return self.coach.engine.sos_messages(in_exercise=False)
+        except Exception as exc:  # noqa: BLE001 - the apology is still sent
+            log.error("help lines not built error=%s", type(exc).__name__)
+        return None
 
     # -- private chats ---------------------------------------------------------------------
 
