@@ -1,16 +1,20 @@
 """Settings from the environment and ``.env``, checked once at start.
 
 An operator who mistypes a setting gets its name and what to write instead; the bot
-token is a SecretStr so it is never printed, not even in an error.
+token is a SecretStr so it is never printed, not even in an error. Every failure at start
+is one sentence and a distinct exit status (``ExitCode``), never a traceback.
 """
 
 from __future__ import annotations
 
+from enum import IntEnum
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -35,7 +39,29 @@ _HINTS = {
     "ONCALL_MAX_PER_MINUTE": "a whole number from 1 to 30, like 5",
     "REMINDER_GRACE_MINUTES": "how late (minutes) a missed reminder may still be sent, like 120",
     "REMINDER_INTERVAL_SECONDS": "how often (seconds) due reminders are looked for, like 15",
+    "ADMIN_IDS": "Telegram user ids separated by commas, like 123456789,987654321, or nothing",
 }
+
+
+class ExitCode(IntEnum):
+    """The exit status of ``coach``: one per kind of failure, for supervisors and scripts."""
+
+    OK = 0
+    PROBLEMS = 1  # flows or texts with problems (each listed as file:line)
+    SETTINGS = 2  # a setting missing or malformed
+    BOT_API_UNREACHABLE = 3
+    TOKEN_REJECTED = 4
+    DATABASE = 5  # unreachable, or read-only
+    FILES_NOT_FOUND = 6  # content/ or flows/ not where the settings say
+    UNEXPECTED = 70
+
+
+class StartupError(Exception):
+    """Start-up failed for a reason the operator can fix: one sentence, one exit status."""
+
+    def __init__(self, sentence: str, code: ExitCode) -> None:
+        super().__init__(sentence)
+        self.code = code
 
 
 class SettingsError(Exception):
@@ -52,7 +78,24 @@ class Settings(BaseSettings):
     flows_dir: Path = Path("flows")
     content_dir: Path = Path("content")
     default_timezone: str = "America/New_York"
-    admin_ids: list[int] = Field(default_factory=list)
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> object:
+        """``123,456``, ``[123, 456]`` or nothing: Telegram user ids."""
+        if not isinstance(value, str):
+            return value
+        ids = []
+        for part in value.strip().strip("[]").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.lstrip("-").isdigit() or not part.isascii():
+                raise ValueError(f"{part[:20]!r} is not a Telegram user id")
+            ids.append(int(part))
+        return ids
+
     # `coach run --webhook`: Telegram posts updates to webhook_url (public, https); the bot
     # listens on webhook_listen:webhook_port (usually behind a reverse proxy) and refuses
     # requests without webhook_secret in X-Telegram-Bot-Api-Secret-Token.
@@ -87,7 +130,16 @@ class Settings(BaseSettings):
             raise ValueError("may only hold 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
-    @field_validator("telegram_api_base_url", "booking_url", "webhook_url")
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if value.strip() == "":
+            raise ValueError("is empty; remove the line to use Telegram's own")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("booking_url", "webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
@@ -136,6 +188,11 @@ def load_settings(**overrides: object) -> Settings:
     """Read the settings; turn pydantic's errors into one line per setting."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except SourceError as exc:  # a value pydantic-settings could not even decode
+        name = next((n for n in _HINTS if f'"{n.lower()}"' in str(exc)), "SETTINGS")
+        raise SettingsError(
+            f"{name}: could not be read; write {_HINTS.get(name, 'a valid value')}"
+        ) from None
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
@@ -143,3 +200,13 @@ def load_settings(**overrides: object) -> Settings:
             reason = str(error["msg"]).removeprefix("Value error, ")
             lines.append(f"{name}: {reason}; write {_HINTS.get(name, 'a valid value')}")
         raise SettingsError("\n".join(lines)) from None
+
+
+def example_booking_url(settings: Settings) -> bool:
+    """Is BOOKING_URL still the placeholder of .env.example (a link that goes nowhere)?"""
+    from urllib.parse import urlparse
+
+    host = urlparse(settings.booking_url or "").hostname or ""
+    return host in ("example.org", "example.com", "example.net") or host.endswith(
+        (".example.org", ".example.com", ".example.net")
+    )

@@ -207,3 +207,17 @@ def checked_library(settings: Settings) -> FlowLibrary | None:
         )
         return None
     return library
+
+
+def require_folders(settings: Settings) -> None:
+    """The flows and texts are where the settings say, or one sentence saying where to look."""
+    from bot.config import ExitCode, StartupError
+
+    for name, folder in (("FLOWS_DIR", settings.flows_dir), ("CONTENT_DIR", settings.content_dir)):
+        path = Path(folder)
+        if not path.is_dir():
+            raise StartupError(
+                f"The folder {str(path)!r} ({name}) was not found in {Path.cwd()}; run coach "
+                f"from the project folder, or set {name} to where it is.",
+                ExitCode.FILES_NOT_FOUND,
+            )

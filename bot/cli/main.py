@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.cli import flows
-from bot.config import Settings, SettingsError, load_settings
+from bot.cli.logs import redact
+from bot.config import ExitCode, Settings, SettingsError, StartupError, load_settings
 
 log = logging.getLogger("bot")
 
@@ -38,14 +39,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except SettingsError as exc:
         print(f"Settings problem:\n{exc}", file=sys.stderr)
-        return 2
+        return ExitCode.SETTINGS
+    token = settings.telegram_bot_token
+    redact([token.get_secret_value()] if token is not None else [])
     try:
         return int(args.handler(args, settings) or 0)
     except SettingsError as exc:
         print(str(exc), file=sys.stderr)
-        return 2
+        return ExitCode.SETTINGS
+    except StartupError as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - one sentence, the details in the (redacted) log
+        log.error("coach stopped error=%s", type(exc).__name__, exc_info=True)
+        print(
+            f"The coach stopped on an unexpected error ({type(exc).__name__}); "
+            "the log above has the details.",
+            file=sys.stderr,
+        )
+        return ExitCode.UNEXPECTED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,8 +134,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.config import example_booking_url
     from bot.tg.runner import run_bot
 
+    flows.require_folders(settings)
+    if example_booking_url(settings):
+        print(
+            f"Warning: BOOKING_URL is still the example ({settings.booking_url}); crisis "
+            "answers and /book would link to nothing. Set it to the practice's booking page.",
+            file=sys.stderr,
+        )
     library = flows.checked_library(settings)
     if library is None:
         return 1
@@ -133,6 +155,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.coach.build import build_coach
     from bot.sim import run_chat
 
+    flows.require_folders(settings)
     library = flows.load_flows(settings)
     for problem in library.problems:
         print(f"(not loaded) {problem}", file=sys.stderr)

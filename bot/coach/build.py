@@ -6,13 +6,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.coach.current import CurrentEngine
 from bot.coach.service import CoachService
-from bot.config import Settings
-from bot.db.migrate import upgrade_to_head
-from bot.db.session import Database
+from bot.config import ExitCode, Settings, StartupError
+from bot.db.migrate import check_writable, upgrade_to_head
+from bot.db.session import Database, describe
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary, load_library
+
+#: Seconds the start-up check that the database can be written may take.
+DATABASE_CHECK_TIMEOUT = 15.0
 
 
 def build_library(settings: Settings) -> FlowLibrary:
@@ -49,8 +54,20 @@ async def build_coach(
 ) -> Coach:
     library = library or build_library(settings)
     current = CurrentEngine(build_engine(settings, library))
-    database = Database(settings.database_url)
-    await upgrade_to_head(database)
+    database: Database | None = None
+    try:
+        database = Database(settings.database_url)
+        await upgrade_to_head(database)
+        await database.transaction(check_writable, timeout=DATABASE_CHECK_TIMEOUT)
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        if database is not None:
+            await database.dispose()
+        raise StartupError(
+            f"The database {describe(settings.database_url)} could not be opened and written "
+            f"({type(exc).__name__}); check DATABASE_URL, that the server is running, and that "
+            "the file and its folder are writable.",
+            ExitCode.DATABASE,
+        ) from None
     quiet = (
         timedelta(minutes=settings.oncall_quiet_minutes)
         if settings.oncall_chat_id is not None

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -70,6 +71,8 @@ EVENT_DEADLINE = 6.0
 URGENT_DEADLINE = 2.0
 #: When a safety event answered without the database is tried again (seconds after).
 SAFETY_EVENT_RETRIES = (5.0, 20.0, 60.0)
+#: How long the /delete confirmation button stays good (seconds).
+DELETE_CONFIRM_SECONDS = 15 * 60
 _DATABASE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
 
 
@@ -101,6 +104,7 @@ class CoachService:
         #: Sends an on-call notice earned after the reply went out (set by the channel).
         self.notify_oncall: Callable[[OncallNotice], None] | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._delete_asked: dict[str, float] = {}  # external id -> when /delete was answered
 
     @property
     def engine(self) -> Engine:
@@ -244,6 +248,11 @@ class CoachService:
         timeout: float,
     ) -> Reply:
         engine = self.engine  # one engine for the whole event, even if a reload swaps it
+        delete_confirmed = (
+            event.kind == "button"
+            and event.button == DELETE_TOKEN
+            and self._delete_was_asked(external_id)
+        )
 
         def step(connection: Connection) -> Reply:
             if reactivate:
@@ -257,7 +266,13 @@ class CoachService:
                 return privacy_command(
                     connection, self.channel, external_id, event.command, content
                 )
-            if event.kind == "button" and event.button == DELETE_TOKEN:
+            if event.kind == "button" and event.button == DELETE_TOKEN and not delete_confirmed:
+                # A press this process did not ask for (forged, or from before a restart):
+                # ask again rather than delete.
+                return privacy_command(
+                    connection, self.channel, external_id, "delete", engine.library.content
+                )
+            if delete_confirmed:
                 return delete_everything(
                     connection, self.channel, external_id, engine.library.content
                 )
@@ -298,6 +313,12 @@ class CoachService:
             return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice)
 
         reply = await self.database.transaction(step, timeout=timeout)
+        if _is_command(event, "delete") or (
+            event.kind == "button" and event.button == DELETE_TOKEN and not delete_confirmed
+        ):
+            self._delete_asked[external_id] = time.monotonic()
+        elif delete_confirmed:
+            self._delete_asked.pop(external_id, None)
         if not reply.duplicate:
             log.info(
                 "event handled patient=%s kind=%s messages=%d records=%d safety=%d",
@@ -308,6 +329,15 @@ class CoachService:
                 len(reply.safety_events),
             )
         return reply
+
+    def _delete_was_asked(self, external_id: str) -> bool:
+        """Did this process show ``external_id`` the /delete confirmation, recently?"""
+        asked = self._delete_asked.get(external_id)
+        now = time.monotonic()
+        for who, at in list(self._delete_asked.items()):  # forget unanswered ones
+            if now - at > DELETE_CONFIRM_SECONDS:
+                del self._delete_asked[who]
+        return asked is not None and now - asked <= DELETE_CONFIRM_SECONDS
 
     def crisis_in_edit(self, text: str) -> tuple[SafetyEvent, list[OutboundMessage]] | None:
         """An edited message is screened only (a step is never re-answered): its detection

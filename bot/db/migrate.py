@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from bot.db.session import Database
@@ -23,3 +24,9 @@ def _upgrade(connection: Connection) -> None:
 async def upgrade_to_head(database: Database) -> None:
     """Bring the schema up to date; a no-op when it already is."""
     await database.transaction(_upgrade)
+
+
+def check_writable(connection: Connection) -> None:
+    """Write one row back unchanged: fails on a read-only database (an upgrade that had
+    nothing to do wrote nothing)."""
+    connection.execute(text("UPDATE alembic_version SET version_num = version_num"))

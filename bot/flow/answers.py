@@ -74,16 +74,20 @@ def parse_text(text: str, limit: int | None) -> str:
     return cleaned
 
 
+_NUMERAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def parse_number(text: str, low: float | None, high: float | None, whole: bool) -> int | float:
     cleaned = clean_text(text).lower().rstrip(".!")
     cleaned = re.sub(r"\s*(/|out of|de)\s*10$", "", cleaned).strip()
     if cleaned in _WORD_NUMBERS:
         value: float = _WORD_NUMBERS[cleaned]
     else:
-        try:
-            value = float(cleaned.replace(",", "."))
-        except ValueError:
-            raise NotAnAnswer("system.retry_number", low=_fmt(low), high=_fmt(high)) from None
+        # Plain digits with at most one decimal point: not "1,5" (1.5, 15, or 1 and 5?),
+        # nor what float() also takes ("1_0", "1e3", "nan", other scripts' digits).
+        if not _NUMERAL.fullmatch(cleaned):
+            raise NotAnAnswer("system.retry_number", low=_fmt(low), high=_fmt(high))
+        value = float(cleaned)
     if value != value or value in (float("inf"), float("-inf")):
         raise NotAnAnswer("system.retry_number", low=_fmt(low), high=_fmt(high))
     if (low is not None and value < low) or (high is not None and value > high):

@@ -6,6 +6,7 @@ only, which is what lets one engine serve every channel.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,6 +33,13 @@ class Inbound:
     def message(cls, text: str) -> Inbound:
         """Typed text; a leading slash makes it a command, as in every chat app."""
         stripped = text.strip()
+        if not stripped.startswith("/") and "/" in stripped[:8]:
+            # "\u200b/sos", "/\u200bsos", "\x00/sos": invisible or control characters
+            # around a command are dropped, so /sos still gives the help lines.
+            visible = _without_invisible(stripped)
+            stripped = visible if visible.startswith("/") else stripped
+        elif stripped.startswith("/"):
+            stripped = _without_invisible(stripped)
         if stripped.startswith("/") and len(stripped) > 1 and not stripped[1].isspace():
             name, _, args = stripped[1:].partition(" ")
             return cls(kind="command", command=name.split("@", 1)[0].lower(), text=args.strip())
@@ -135,3 +143,11 @@ class Turn:
     #: answer should show it first and the engine did not have it: the caller loads it.
     safety_plan_at: int | None = None
     safety_plan_language: str | None = None
+
+
+def _without_invisible(text: str) -> str:
+    """``text`` without format characters (zero-width spaces and joiners, bidi marks, BOM)
+    and control characters other than whitespace."""
+    return "".join(
+        c for c in text if c.isspace() or unicodedata.category(c) not in ("Cf", "Cc")
+    ).strip()

@@ -105,13 +105,32 @@ class TelegramChannel:
             return
         if update.callback_query is not None:
             await _answer(update.callback_query)
+        help_lines = self._help_without_service(update)
         apology = OutboundMessage(self.library.content.get("system.error"))
-        await self.outbox.deliver(chat.id, [apology])
+        await self.outbox.deliver(chat.id, help_lines or [apology])
+
+    def _help_without_service(self, update: Update) -> list[OutboundMessage] | None:
+        """A crisis message or /sos whose handling failed still gets the help lines (they
+        need nothing but the crisis lists), never only an apology."""
+        message = update.effective_message
+        text = _text_of(message) if message is not None else None
+        if not text:
+            return None
+        try:
+            found = self.coach.service.crisis_in_edit(text)
+            if found is not None:
+                return found[1]
+            event = Inbound.message(text)
+            if event.kind == "command" and event.command == "sos":
+                return self.coach.engine.sos_messages(in_exercise=False)
+        except Exception as exc:  # noqa: BLE001 - the apology is still sent
+            log.error("help lines not built error=%s", type(exc).__name__)
+        return None
 
     # -- private chats ---------------------------------------------------------------------
 
     async def _message(self, update: Update, chat: Chat, message: Message) -> None:
-        text = message.text if message.text is not None else message.caption
+        text = _text_of(message)
         if not text:
             if _is_service_message(message):
                 return
@@ -168,7 +187,7 @@ class TelegramChannel:
 
     async def _edited(self, chat: Chat, message: Message) -> None:
         """An edited message is screened for crisis language only; a step is never re-answered."""
-        text = message.text if message.text is not None else message.caption
+        text = _text_of(message)
         if not text:
             return
         found = self.coach.service.crisis_in_edit(text)
@@ -267,6 +286,15 @@ async def _answer(query: CallbackQuery, text: str | None = None) -> None:
     except (BadRequest, NetworkError, RetryAfter) as exc:
         # A query older than Telegram's few seconds cannot be answered; nothing to do.
         log.debug("callback not answered error=%s", type(exc).__name__)
+
+
+def _text_of(message: Message) -> str | None:
+    """The text or caption; None when there is none, or when an update (from a forged or
+    broken client) carries something other than a string there."""
+    for value in (message.text, message.caption):
+        if value is not None:
+            return value if isinstance(value, str) else None
+    return None
 
 
 def _button_label(query: CallbackQuery) -> str | None:

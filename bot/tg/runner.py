@@ -18,6 +18,7 @@ from typing import Any, TypeAlias
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -29,7 +30,7 @@ from telegram.request import BaseRequest
 
 from bot.coach.build import build_coach
 from bot.coach.reload import Reloader
-from bot.config import Settings, SettingsError
+from bot.config import ExitCode, Settings, SettingsError, StartupError
 from bot.db.session import describe
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary
@@ -58,6 +59,7 @@ TELEGRAM_MAX_RATE = 30
 _CHANNEL_KEY = "coach_channel"
 PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of handled update ids
 _REMINDERS_KEY = "coach_reminders"
+_REQUESTS_KEY = "coach_requests"
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 #: The PTB application as built here (its type parameters are PTB's defaults).
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
@@ -66,11 +68,43 @@ App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 def run_bot(settings: Settings, library: FlowLibrary, webhook: bool = False) -> int:
     """Run until interrupted (Ctrl-C or SIGTERM); returns the process exit status."""
     app = build_application(settings, library)
-    if not webhook:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
-        return 0
-    app.run_webhook(**_webhook_options(settings))
+    logging.getLogger("telegram.ext").addFilter(_without_bootstrap_failure)
+    try:
+        if not webhook:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
+        else:
+            app.run_webhook(**_webhook_options(settings), close_loop=False)
+    except InvalidToken:
+        # Its message holds the token: replaced by one sentence, its context dropped.
+        raise StartupError(
+            "Telegram rejected TELEGRAM_BOT_TOKEN; copy the token again from @BotFather "
+            "(/mybots, API Token) into .env.",
+            ExitCode.TOKEN_REJECTED,
+        ) from None
+    except NetworkError as exc:
+        host = urlparse(settings.telegram_api_base_url).netloc
+        raise StartupError(
+            f"The Bot API at {host} could not be reached ({type(exc).__name__}); check the "
+            "network connection and TELEGRAM_API_BASE_URL, then start again.",
+            ExitCode.BOT_API_UNREACHABLE,
+        ) from None
+    finally:
+        _close_requests(app)
     return 0
+
+
+def _without_bootstrap_failure(record: logging.LogRecord) -> bool:
+    """PTB logs a failed start with its traceback; ``run_bot`` says it in one sentence."""
+    return not record.getMessage().startswith("Network Retry Loop (Bootstrap")
+
+
+def _close_requests(app: App) -> None:
+    """Close the Bot API sessions (PTB leaves them open when the bot never initialised),
+    then the loop PTB ran on."""
+    loop = asyncio.get_event_loop()
+    for request in app.bot_data.get(_REQUESTS_KEY, ()):
+        loop.run_until_complete(request.shutdown())
+    loop.close()
 
 
 def build_application(
@@ -144,7 +178,8 @@ def build_application(
         if channel is not None:
             await channel.coach.close()
 
-    return (
+    requests = (request or AiohttpRequest(), AiohttpRequest(connections=1))
+    app = (
         ApplicationBuilder()
         .token(settings.bot_token())
         .base_url(settings.telegram_api_base_url)
@@ -152,13 +187,15 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor())
         # aiohttp rather than PTB's default httpx: about 40% less CPU per update
         # (benchmarks/telegram_e2e.py); getUpdates has its own single connection.
-        .request(request or AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connections=1))
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )
+    app.bot_data[_REQUESTS_KEY] = requests
+    return app
 
 
 def _freeze_startup_heap(again: bool = False) -> None:

@@ -81,3 +81,12 @@ async def test_reload_is_answered_for_admins_and_unknown_to_everyone_else(
     assert unknown["text"] == tg_library.content.get("system.unknown_command")
     (reloaded,) = await bot.say(ADMIN, "/reload")
     assert reloaded["text"].startswith("Reloaded ")
+
+
+async def test_a_text_field_that_is_not_a_string_gets_the_text_only_line(
+    bot: InProcessBot, tg_library: FlowLibrary
+) -> None:
+    chat = {"id": 7006, "type": "private", "first_name": "Pat"}
+    await bot.feed({"message": {"message_id": 1, "date": 0, "chat": chat, "text": 12345}})
+    (reply,) = bot.request.sent(7006)
+    assert reply["text"] == tg_library.content.get("system.text_only")

@@ -112,6 +112,23 @@ async def test_an_error_is_logged_without_text_and_the_patient_gets_an_apology(
         assert "private words" not in r.getMessage()
 
 
+@pytest.mark.parametrize("typed", ["I want to kill myself", "/sos"])
+async def test_a_crisis_whose_handling_fails_still_gets_the_help_lines(
+    app: Application, emu: BotApiEmulator, typed: str
+) -> None:
+    user = emu.user(3006)
+    service = channel_of(app).coach.service
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("not a database error")
+
+    service.handle = broken  # type: ignore[method-assign]
+    await user.send(typed)
+    replies = await user.wait_for_reply()
+    said = "\n".join(m.text for m in replies)
+    assert "988" in said and "something went wrong" not in said
+
+
 async def test_a_long_text_is_split_at_paragraphs_with_buttons_on_the_last_part(
     app: Application, emu: BotApiEmulator
 ) -> None:
