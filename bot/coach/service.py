@@ -46,6 +46,7 @@ from bot.coach.reply import Reply, reply_of
 from bot.db import store
 from bot.db.models import utcnow
 from bot.db.session import Database, DeadlineExceeded
+from bot.flow.answers import answer_to_direct_question
 from bot.flow.engine import Engine
 from bot.safety.oncall import OncallNotice
 from bot.shared import tokens
@@ -444,6 +445,11 @@ class CoachService:
                 self._store_safety_event_later(external_id, detection)
         elif _asks_for_sos(event):
             messages.extend(engine.sos_messages(in_exercise=False))
+        elif event.kind == "text" and answer_to_direct_question(event.text) == "yes":
+            # Perhaps a "yes" to a direct question the coach cannot look up now: help first.
+            messages.extend(engine.sos_messages(in_exercise=False))
+            messages.append(OutboundMessage(engine.library.content.get(key)))
+            log.error("a bare yes answered with the help lines without storing it")
         else:
             messages.append(OutboundMessage(engine.library.content.get(key)))
         return Reply(messages=messages, stored=False)

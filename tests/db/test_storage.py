@@ -150,4 +150,8 @@ async def test_database_gone_gets_a_kind_answer_and_sos_still_works(
     assert "988" in "\n".join(m.text for m in sos.messages)
     crisis = await service.handle("p6", Inbound.message("I want to kill myself"))
     assert "988" in "\n".join(m.text for m in crisis.messages)
+    # A bare "yes" may answer a direct question the coach cannot look up: help lines first.
+    yes = await service.handle("p6", Inbound.message("yes"))
+    assert "988" in "\n".join(m.text for m in yes.messages[:-1])
+    assert "trouble reaching my notes" in yes.messages[-1].text
     await database.dispose()
