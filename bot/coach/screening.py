@@ -59,6 +59,7 @@ class CrisisScreener:
         recent: Sequence[RecentRisk] = (),
         now: float = 0.0,
         in_exercise: bool = False,
+        quiet: bool = False,
     ) -> Screening:
         signals = [
             RecentSignal((now - r.at) / 60, r.probability, r.category)
@@ -73,7 +74,9 @@ class CrisisScreener:
             return Screening(
                 probability=prediction.crisis_probability, category=prediction.category
             )
-        log.info("crisis screen %s", " ".join(f"{k}={v}" for k, v in decision.log_fields().items()))
+        if not quiet:
+            fields = decision.log_fields().items()
+            log.info("crisis screen %s", " ".join(f"{k}={v}" for k, v in fields))
         return Screening(
             event=_event(decision, self.screen_.asks_first),
             asks=decision.action is Action.ASK,

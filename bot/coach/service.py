@@ -129,7 +129,7 @@ class CoachService:
             summary = await self.reload_flows()
             return Reply(messages=[OutboundMessage(html.escape(summary))], stored=False)
         # Screened before any database call: a crisis or /sos is answered within seconds.
-        urgent = _asks_for_sos(event) or self.engine.stateless_crisis_messages(event) is not None
+        urgent = _asks_for_sos(event) or self.engine.holds_crisis(event)
         clock = asyncio.get_running_loop().time
         deadline = clock() + (URGENT_DEADLINE if urgent else EVENT_DEADLINE)
         conflicts = failures = 0

@@ -124,7 +124,6 @@ class CrisisConfig:
     uncertain: tuple[Rule, ...] = ()
     learned: LearnedSettings | None = None
     translations: tuple[Translation, ...] = ()
-    language: str = "en"
     _by_name: Mapping[str, Category] = field(default_factory=dict, repr=False, compare=False)
     _by_id: Mapping[str, Resource] = field(default_factory=dict, repr=False, compare=False)
 
@@ -509,7 +508,6 @@ def _translated(cfg: CrisisConfig, t: Translation) -> CrisisConfig:
         resources=resources,
         messages=replace_texts(cfg.messages, t.messages),
         buttons=replace_texts(cfg.buttons, t.buttons),
-        language=t.code,
         _by_name={c.name: c for c in categories},
         _by_id={res.id: res for res in resources},
     )

@@ -9,13 +9,14 @@ when both are down.
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.safety.config import CrisisConfig, load_crisis_config
 from bot.safety.decision import Action, Decision, RecentSignal, decide
-from bot.safety.detector import CrisisDetector
+from bot.safety.detector import CrisisDetector, Hit
 from bot.safety.languages import detect_language
 from bot.safety.learned import NOTHING, LearnedLayer, Prediction
 from bot.safety.normalize import normalize
@@ -24,6 +25,9 @@ from bot.shared.problems import Problem, ProblemsFound
 __all__ = ["CRISIS_FILE", "CrisisScreen"]
 
 CRISIS_FILE = "crisis.yaml"
+#: How many recent texts' readings are remembered.
+_REMEMBERED = 8
+_Reading = tuple[str, list[Hit], Prediction]
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,11 @@ class CrisisScreen:
     config: CrisisConfig
     detector: CrisisDetector
     learned: LearnedLayer | None = None
+    #: The last texts read (the service checks an event before its step, the engine in
+    #: it): reading a text is most of the cost, deciding is cheap.
+    _read: OrderedDict[str, _Reading] = field(
+        default_factory=OrderedDict, compare=False, repr=False
+    )
 
     @classmethod
     def from_content(cls, content_dir: Path, crisis_file: str = CRISIS_FILE) -> CrisisScreen:
@@ -79,6 +88,21 @@ class CrisisScreen:
             return NOTHING
         return self.learned.predict(text, normalized)
 
+    def _reading(self, text: str) -> _Reading:
+        """The normalised text, its phrase hits and the learned layer's view, remembered."""
+        found = self._read.get(text)
+        if found is None:
+            normalized = normalize(text)
+            found = (
+                normalized,
+                self.detector.hits(text, normalized),
+                self.predict(text, normalized),
+            )
+            self._read[text] = found
+            if len(self._read) > _REMEMBERED:
+                self._read.popitem(last=False)
+        return found
+
     def screen(
         self,
         text: str,
@@ -92,9 +116,8 @@ class CrisisScreen:
         ``use_learned=False`` gives the rules' decision alone (for reports).
         ``in_exercise``: ``text`` answers an exercise's question (a higher bar for asking).
         """
-        normalized = normalize(text)
-        hits = self.detector.hits(text, normalized)
-        prediction = self.predict(text, normalized) if use_learned else NOTHING
+        normalized, hits, read = self._reading(text)
+        prediction = read if use_learned else NOTHING
         settings = self.config.learned if use_learned else None
         decision = decide(
             hits,

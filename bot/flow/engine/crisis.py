@@ -31,15 +31,23 @@ class CrisisPart(EngineParts):
 
         There the help lines go out at once (no question whose answer could be lost), so
         the event is stored as the answer it got: the category whose help was sent."""
+        found = self._screen_alone(event)
+        return found[0] if found else None
+
+    def _screen_alone(self, event: Inbound) -> tuple[SafetyEvent, str | None] | None:
+        """The detection in ``event`` read without a conversation, and its language."""
         text = _screened_text(event)
         if self.screener is None or text is None:
             return None
-        event_ = self.screener.screen(text).event
-        if event_ is None or not event_.asked:
-            return event_
-        return SafetyEvent(
-            self.screener.if_yes(event_.category), event_.rule_id[len(ASKED_PREFIX) :]
-        )
+        screening = self.screener.screen(text, quiet=True)
+        found = screening.event
+        if found is None:
+            return None
+        if found.asked:
+            found = SafetyEvent(
+                self.screener.if_yes(found.category), found.rule_id[len(ASKED_PREFIX) :]
+            )
+        return found, screening.language
 
     def _screen_in_context(self, ctx: Context, event: Inbound) -> Screening | None:
         """Screen ``event`` with the patient's last readings; keep this one's for the next."""
@@ -122,24 +130,29 @@ class CrisisPart(EngineParts):
         """The crisis answer for ``event`` where no conversation can be kept (the database is
         down, or an edited message): help lines straight away, never a question whose answer
         could not be read. None when the event holds no crisis."""
+        found = self._stateless_crisis(event)
+        if found is None or self.screener is None:
+            return None
+        category, language = found
+        return self.screener.crisis_messages(category, False, None, language)
+
+    def holds_crisis(self, event: Inbound) -> bool:
+        """Whether ``event`` gets crisis help (a cheap check before any database work)."""
+        return self._stateless_crisis(event) is not None
+
+    def _stateless_crisis(self, event: Inbound) -> tuple[str, str | None] | None:
+        """The category whose help ``event`` gets without a conversation, and the language."""
         if self.screener is None:
             return None
-        category: str | None = None
-        language: str | None = None
-        text = _screened_text(event)
-        if text is not None:
-            screening = self.screener.screen(text)
-            if screening.event is not None:
-                category, language = screening.event.category, screening.language
-        elif event.kind == "button":
+        found = self._screen_alone(event)
+        if found is not None:
+            detection, language = found
+            return self.screener.if_yes(detection.category), language
+        if event.kind == "button":
             token = tokens.parse(event.button or "")
-            if isinstance(token, tokens.AskedAnswer) and token.yes:
-                category = token.category
-                if not self._asks(category):
-                    return None
-        if category is None:
-            return None
-        return self.screener.crisis_messages(self.screener.if_yes(category), False, None, language)
+            if isinstance(token, tokens.AskedAnswer) and token.yes and self._asks(token.category):
+                return self.screener.if_yes(token.category), None
+        return None
 
     def sos_messages(
         self, in_exercise: bool, safety_plan_html: str | None = None

@@ -29,9 +29,11 @@ class Screener(Protocol):
         recent: Sequence[RecentRisk] = (),
         now: float = 0.0,
         in_exercise: bool = False,
+        quiet: bool = False,
     ) -> Screening:
         """What to do with ``text``; ``recent`` and ``now`` read it with the last messages;
-        ``in_exercise``: it answers an exercise's question."""
+        ``in_exercise``: it answers an exercise's question; ``quiet``: a check that is not
+        the event's decision (so it is not logged a second time)."""
         ...
 
     def crisis_messages(
