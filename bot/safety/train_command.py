@@ -6,6 +6,7 @@ never imports the training code's scikit-learn.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import TextIO
 
@@ -35,11 +36,11 @@ def weights_match(a: ModelArrays, b: ModelArrays) -> bool:
 
 def run_train(crisis_file: Path, corpus: Path, check: bool, suggest: bool, out: TextIO) -> int:
     """Train on ``corpus`` and write (or, with ``check``, compare) the model file."""
-    try:
-        from bot.safety.training import held_apart_scores, read_corpus, suggest_threshold, train
-    except ImportError:
+    if importlib.util.find_spec("sklearn") is None or importlib.util.find_spec("scipy") is None:
         print("training needs scikit-learn: run  pip install -e '.[dev]'", file=out)
         return 1
+    from bot.safety.training import held_apart_scores, read_corpus, suggest_threshold, train
+
     try:
         config = load_crisis_config(crisis_file)
         data = read_corpus(corpus)

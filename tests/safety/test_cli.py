@@ -1,6 +1,8 @@
 import io
 from pathlib import Path
 
+import pytest
+
 from bot.safety.cli import run_safety_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,3 +107,14 @@ def test_report_summary_prints_each_layer_and_no_message_text(tmp_path: Path) ->
         assert f"[{layer}] caught (answer or question): " in out
         assert f"[{layer}] hard negatives flagged: " in out
     assert "I want to die" not in out and "nice walk" not in out
+
+
+def test_train_without_scikit_learn_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "sklearn" else real(name, *a)
+    )
+    code, out = run(["train", "--check"])
+    assert code == 1 and "pip install -e '.[dev]'" in out
