@@ -40,6 +40,9 @@ _HINTS = {
     "REMINDER_GRACE_MINUTES": "how late (minutes) a missed reminder may still be sent, like 120",
     "REMINDER_INTERVAL_SECONDS": "how often (seconds) due reminders are looked for, like 15",
     "ADMIN_IDS": "Telegram user ids separated by commas, like 123456789,987654321, or nothing",
+    "DATA_ENCRYPTION_KEY": "a key made as README.md, 'Encryption at rest', says, or nothing",
+    "DATA_ENCRYPTION_KEY_OLD": "the previous key(s), separated by commas, or nothing",
+    "RETENTION_MONTHS": "whole months from 1 to 1200, like 24, or nothing to keep everything",
 }
 
 
@@ -53,6 +56,7 @@ class ExitCode(IntEnum):
     TOKEN_REJECTED = 4
     DATABASE = 5  # unreachable, or read-only
     FILES_NOT_FOUND = 6  # content/ or flows/ not where the settings say
+    ENCRYPTION_KEY = 7  # DATA_ENCRYPTION_KEY malformed, or it cannot open the stored data
     UNEXPECTED = 70
 
 
@@ -119,6 +123,19 @@ class Settings(BaseSettings):
     # sent when it comes back if it is at most this late; later ones are skipped.
     reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
     reminder_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
+
+    # Encryption at rest (bot.db.crypto, README "Encryption at rest"): the key new values are
+    # sealed with, and earlier keys (comma-separated) that only open values during a rotation.
+    data_encryption_key: SecretStr | None = None
+    data_encryption_key_old: SecretStr | None = None
+    # Retention (bot.coach.retention): journal entries older than this many months, and
+    # patients not seen for as long, are removed at start and daily. None keeps everything.
+    retention_months: int | None = Field(default=None, ge=1, le=1200)
+
+    @field_validator("retention_months", mode="before")
+    @classmethod
+    def _retention(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip() == "" else value
 
     @field_validator("webhook_secret")
     @classmethod

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.coach.current import CurrentEngine
+from bot.coach.encryption import prepare_encryption
 from bot.coach.service import CoachService
 from bot.config import ExitCode, Settings, StartupError
 from bot.db.migrate import check_writable, upgrade_to_head
@@ -68,6 +69,11 @@ async def build_coach(
             "the file and its folder are writable.",
             ExitCode.DATABASE,
         ) from None
+    try:
+        await prepare_encryption(settings, database)
+    except BaseException:
+        await database.dispose()
+        raise
     quiet = (
         timedelta(minutes=settings.oncall_quiet_minutes)
         if settings.oncall_chat_id is not None

@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.db.crypto import EncryptedJSON, EncryptedText
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -45,7 +47,7 @@ class Patient(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(64))
-    display_name: Mapped[str | None] = mapped_column(String(100))
+    display_name: Mapped[str | None] = mapped_column(EncryptedText())
     timezone: Mapped[str | None] = mapped_column(String(64))
     checkin_time: Mapped[str | None] = mapped_column(String(5))
     checkins: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -63,7 +65,7 @@ class Conversation(Base):
     patient_id: Mapped[int] = mapped_column(
         ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
     )
-    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
     revision: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -79,7 +81,7 @@ class JournalEntry(Base):
     kind: Mapped[str] = mapped_column(String(64))
     flow_id: Mapped[str] = mapped_column(String(64))
     flow_version: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -150,3 +152,16 @@ class ReminderSend(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+# -- Encryption at rest (bot.db.crypto, bot.db.keys) ----------------------------------------
+
+
+class EncryptionKey(Base):
+    """A key id that has sealed values here (never the key): a start with keys that cannot
+    open them is refused. ``coach rotate-key`` removes an id once no value uses it."""
+
+    __tablename__ = "encryption_keys"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_used_at: Mapped[datetime] = mapped_column(default=utcnow)
