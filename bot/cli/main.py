@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.cli import flows
+from bot.cli import flows, keys
 from bot.cli.logs import redact
 from bot.config import ExitCode, Settings, SettingsError, StartupError, load_settings
 
@@ -121,6 +121,15 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="write nothing; exit 1 if a diagram is out of date"
     )
     diagram.set_defaults(handler=flows.diagram)
+
+    rotate = sub.add_parser(
+        "rotate-key", help="re-encrypt stored data with DATA_ENCRYPTION_KEY (README.md)"
+    )
+    rotate.add_argument("--batch", type=keys.positive, default=500, help="rows per transaction")
+    rotate.add_argument(
+        "--bot-stopped", action="store_true", help="no coach has started with the new key yet"
+    )
+    rotate.set_defaults(handler=keys.rotate_key)
 
     safety = sub.add_parser(
         "safety", help="try the crisis lists: coach safety check [--report FILE.tsv]"

@@ -33,6 +33,25 @@ def build_engine(settings: Settings, library: FlowLibrary) -> Engine:
     return Engine(library, screener=screener, booking_url=settings.booking_url, coach_facts=facts)
 
 
+async def open_database(settings: Settings) -> Database:
+    """The database, migrated and proven writable; one sentence (exit 5) when it is not."""
+    database: Database | None = None
+    try:
+        database = Database(settings.database_url)
+        await upgrade_to_head(database)
+        await database.transaction(check_writable, timeout=DATABASE_CHECK_TIMEOUT)
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        if database is not None:
+            await database.dispose()
+        raise StartupError(
+            f"The database {describe(settings.database_url)} could not be opened and written "
+            f"({type(exc).__name__}); check DATABASE_URL, that the server is running, and that "
+            "the file and its folder are writable.",
+            ExitCode.DATABASE,
+        ) from None
+    return database
+
+
 @dataclass
 class Coach:
     """Everything a channel needs, built and migrated. ``current`` holds the engine."""
@@ -55,20 +74,7 @@ async def build_coach(
 ) -> Coach:
     library = library or build_library(settings)
     current = CurrentEngine(build_engine(settings, library))
-    database: Database | None = None
-    try:
-        database = Database(settings.database_url)
-        await upgrade_to_head(database)
-        await database.transaction(check_writable, timeout=DATABASE_CHECK_TIMEOUT)
-    except (SQLAlchemyError, OSError, TimeoutError) as exc:
-        if database is not None:
-            await database.dispose()
-        raise StartupError(
-            f"The database {describe(settings.database_url)} could not be opened and written "
-            f"({type(exc).__name__}); check DATABASE_URL, that the server is running, and that "
-            "the file and its folder are writable.",
-            ExitCode.DATABASE,
-        ) from None
+    database = await open_database(settings)
     try:
         await prepare_encryption(settings, database)
     except BaseException:
