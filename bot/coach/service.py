@@ -43,7 +43,7 @@ from bot.coach.privacy import (
 )
 from bot.coach.profile import update_profile
 from bot.coach.reply import Reply, reply_of
-from bot.db import store
+from bot.db import retention, store
 from bot.db.models import utcnow
 from bot.db.session import Database, DeadlineExceeded
 from bot.flow.answers import answer_to_direct_question
@@ -281,6 +281,7 @@ class CoachService:
                 connection, channel=self.channel, external_id=external_id
             )
             assert loaded is not None
+            retention.mark_seen(connection, patient_id=loaded.patient.id, now=utcnow())
             patient = loaded.patient.view()
             if _asks_for_sos(event):
                 plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)

@@ -55,6 +55,9 @@ class Patient(Base):
     crisis_alerts: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the patient last wrote or tapped (within the hour; bot.db.retention): retention
+    # removes patients not seen for RETENTION_MONTHS. NULL: not since it was added.
+    last_seen_at: Mapped[datetime | None] = mapped_column()
 
 
 class Conversation(Base):

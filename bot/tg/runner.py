@@ -41,6 +41,7 @@ from bot.tg.handlers import CHANNEL, TelegramChannel
 from bot.tg.oncall import OncallAlerts
 from bot.tg.processor import PerChatUpdateProcessor
 from bot.tg.reminders import ReminderTask
+from bot.tg.retention import schedule_retention
 from bot.tg.sender import RETRY_DELAYS, Sender
 
 __all__ = ["ALLOWED_UPDATES", "bot_commands", "build_application", "run_bot", "running_bot"]
@@ -151,6 +152,7 @@ def build_application(
         _freeze_startup_heap()
         if app.job_queue is not None:
             app.job_queue.run_repeating(_prune, interval=PRUNE_INTERVAL, first=60, name="prune")
+        schedule_retention(app, coach.service, settings.retention_months)
         # Reminders leave one send a second of the limit to patients' conversations.
         reminders = ReminderTask(channel, settings, max(max_rate - 1, 0))
         reminders.start()

@@ -1,4 +1,5 @@
-"""Encryption at rest: the register of key ids that sealed values, and room for a sealed name.
+"""Encryption at rest and retention: the register of key ids that sealed values, room for a
+sealed name, and when each patient was last seen.
 
 A sealed value is longer than the text it holds, so the chosen name becomes TEXT (it was
 VARCHAR(100), which PostgreSQL enforces). The JSON columns keep their type: a sealed
@@ -34,9 +35,17 @@ def upgrade() -> None:
             existing_type=sa.String(100),
             existing_nullable=True,
         )
+    # Last seen: the conversation's last step, or when the patient was created.
+    op.add_column("patients", sa.Column("last_seen_at", sa.DateTime(timezone=True)))
+    op.execute(
+        "UPDATE patients SET last_seen_at = COALESCE((SELECT c.updated_at FROM conversations c "
+        "WHERE c.patient_id = patients.id), created_at)"
+    )
 
 
 def downgrade() -> None:
+    # Not alembic's batch mode on SQLite: its table rebuild would cascade-delete rows.
+    op.execute("ALTER TABLE patients DROP COLUMN last_seen_at")
     if op.get_bind().dialect.name == "postgresql":
         op.alter_column(
             "patients",
