@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Column, Table, Text, cast, delete, insert, select, update
+from sqlalchemy import Column, Table, Text, Update, bindparam, cast, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from bot.db.crypto import PREFIX, EncryptedJSON, EncryptedText, EncryptionError, KeyRing, key_id_of
@@ -23,7 +24,7 @@ from bot.db.models import Base, EncryptionKey, utcnow
 SAMPLE_PER_COLUMN = 20
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SealedColumn:
     """One encrypted column, with the single-column primary key its rows are walked by."""
 
@@ -34,6 +35,16 @@ class SealedColumn:
     @property
     def name(self) -> str:
         return f"{self.table.name}.{self.column.name}"
+
+    @cached_property
+    def reseal(self) -> Update:
+        """Write ``_value`` (sealed by the column's type) where the row still holds ``_raw``;
+        built once, since building a statement costs more than running it."""
+        return (
+            update(self.table)
+            .where(self.key == bindparam("_key"), _raw(self) == bindparam("_raw"))
+            .values({self.column.name: bindparam("_value", type_=self.column.type)})
+        )
 
 
 def sealed_columns() -> list[SealedColumn]:
@@ -138,11 +149,7 @@ def reseal_batch(
             )
         else:
             value = json.loads(raw) if isinstance(sealed.column.type, EncryptedJSON) else raw
-        result = connection.execute(
-            update(sealed.table)
-            .where(sealed.key == key, _raw(sealed) == raw)
-            .values({sealed.column.name: value})
-        )
+        result = connection.execute(sealed.reseal, {"_key": key, "_raw": raw, "_value": value})
         if result.rowcount == 1:
             resealed += 1
         else:
