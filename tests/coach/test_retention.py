@@ -155,3 +155,12 @@ async def test_the_bot_applies_retention_at_start(
                 await asyncio.sleep(0.1)
     assert await rows(service.database, Patient, id=old) == 0
     assert await rows(service.database, Patient) == 1
+
+
+@pytest.mark.parametrize("months", ["0", "six", "-3"])
+def test_a_malformed_retention_is_named_with_a_fix(months: str) -> None:
+    from bot.config import SettingsError, load_settings
+
+    with pytest.raises(SettingsError) as caught:
+        load_settings(retention_months=months)
+    assert str(caught.value).startswith("RETENTION_MONTHS:") and "like 24" in str(caught.value)

@@ -286,3 +286,22 @@ async def test_rotation_moves_everything_to_the_new_key_while_the_bot_answers(
     dumped = await exported(service, "a")
     assert "thought of a" in dumped and "written during the rotation" in dumped
     assert "Plainson" in await exported(service, "plain")
+
+
+async def test_without_a_key_the_start_warns_once_that_data_is_stored_readable(
+    tmp_path: Path,
+    library: FlowLibrary,
+    settings: Settings,
+    coaches: list[Coach],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/coach.sqlite3"
+    with caplog.at_level("INFO", logger="bot"):
+        service = await start(coaches, library, settings_for(settings, url))
+        await onboard(service, "p1", NAME)
+    warnings = [r for r in caplog.records if "stored unencrypted" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelname == "WARNING"
+    with caplog.at_level("INFO", logger="bot"):
+        caplog.clear()
+        await start(coaches, library, settings_for(settings, url, new_key()))
+    assert not [r for r in caplog.records if "stored unencrypted" in r.getMessage()]
