@@ -75,6 +75,10 @@ class FlowLibrary:
 
         return sorted(shown, key=written)
 
+    def answers_command(self, command: str) -> bool:
+        """Whether /command is the coach's own or starts a flow that loaded."""
+        return command in RESERVED_COMMANDS or self.by_command(command) is not None
+
 
 def flow_files(flows_dir: Path) -> list[Path]:
     return sorted(p for p in flows_dir.glob("*.yaml") if p.is_file())
