@@ -31,7 +31,9 @@ def build_engine(settings: Settings, library: FlowLibrary) -> Engine:
     screener = CrisisScreener.from_content(Path(settings.content_dir), settings.booking_url)
     facts = {"coach_oncall": "yes" if settings.oncall_chat_id is not None else "no"}
     intents_file = Path(settings.content_dir) / INTENTS_FILE
-    intents = load_intents(intents_file, library.flows) if intents_file.exists() else None
+    # Offers are checked by `coach validate` and before start; here a flow that did not
+    # load is simply not offered.
+    intents = load_intents(intents_file, None) if intents_file.exists() else None
     return Engine(
         library,
         screener=screener,

@@ -75,10 +75,12 @@ class IntentMatcher:
         )
 
 
-def load_intents(path: Path | str, flow_ids: Collection[str]) -> IntentMatcher:
+def load_intents(path: Path | str, flow_ids: Collection[str] | None) -> IntentMatcher:
     """Read, check and compile the intents file; raise ProblemsFound listing every problem.
 
-    ``flow_ids``: the flows that loaded, so an offer of a flow that does not exist is named.
+    ``flow_ids``: the flows that loaded, so an offer of a flow that does not exist is named;
+    None leaves offers unchecked (the running engine offers only flows that loaded, so one
+    broken flow does not take the words that route down with it).
     """
     located = read_yaml(path)
     reader = Reader(located)
@@ -128,7 +130,7 @@ def _offers(
     raw: Any,
     path: tuple[str | int, ...],
     intent_id: str,
-    flow_ids: Collection[str],
+    flow_ids: Collection[str] | None,
 ) -> tuple[IntentOffer, ...]:
     if not isinstance(raw, dict) or not raw:
         reader.problem(
@@ -139,11 +141,11 @@ def _offers(
         return ()
     offers = []
     for flow_id, words in raw.items():
-        if str(flow_id) not in flow_ids:
+        if flow_ids is not None and str(flow_id) not in flow_ids:
             reader.problem(
                 (*path, flow_id),
-                f'offer: of {intent_id} names the flow "{flow_id}", which does not exist'
-                + did_you_mean(str(flow_id), flow_ids),
+                f'offer: of {intent_id} names the flow "{flow_id}", which does not exist '
+                "or did not load" + did_you_mean(str(flow_id), flow_ids),
             )
         button = reader.text(words, (*path, flow_id), f"the button words for {flow_id}")
         offers.append(IntentOffer(str(flow_id), button))
