@@ -60,7 +60,15 @@ def validation_problems(settings: Settings, paths: Sequence[Path] = ()) -> list[
         if crisis.exists()
         else [Problem(str(crisis), 1, "the crisis lists are missing")]
     )
+    problems.extend(intents_problems(settings, library))
     return sorted(set(problems))
+
+
+def intents_problems(settings: Settings, library: FlowLibrary) -> list[Problem]:
+    """The problems of content/intents.yaml (the words that route), against the flows."""
+    from bot.safety.intents import INTENTS_FILE, validate_intents_file
+
+    return validate_intents_file(Path(settings.content_dir) / INTENTS_FILE, library.flows)
 
 
 def _shown(path: Path) -> str:
@@ -198,11 +206,12 @@ def engine_for(settings: Settings, library: FlowLibrary) -> Engine:
 def checked_library(settings: Settings) -> FlowLibrary | None:
     """The bot does not start with broken flows: a clinician fixes them first."""
     library = load_flows(settings)
-    if library.problems:
-        for problem in library.problems:
+    problems = library.problems + intents_problems(settings, library)
+    if problems:
+        for problem in problems:
             print(problem, file=sys.stderr)
         print(
-            f"\n{len(library.problems)} problem(s); run `coach validate` after fixing them.",
+            f"\n{len(problems)} problem(s); run `coach validate` after fixing them.",
             file=sys.stderr,
         )
         return None

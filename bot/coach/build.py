@@ -27,10 +27,21 @@ def build_library(settings: Settings) -> FlowLibrary:
 
 def build_engine(settings: Settings, library: FlowLibrary) -> Engine:
     from bot.coach.screening import CrisisScreener  # reads content/crisis.yaml: only when built
+    from bot.safety.intents import INTENTS_FILE, load_intents
 
     screener = CrisisScreener.from_content(Path(settings.content_dir), settings.booking_url)
     facts = {"coach_oncall": "yes" if settings.oncall_chat_id is not None else "no"}
-    return Engine(library, screener=screener, booking_url=settings.booking_url, coach_facts=facts)
+    intents_file = Path(settings.content_dir) / INTENTS_FILE
+    # Offers are checked by `coach validate` and before start; here a flow that did not
+    # load is simply not offered.
+    intents = load_intents(intents_file, None) if intents_file.exists() else None
+    return Engine(
+        library,
+        screener=screener,
+        booking_url=settings.booking_url,
+        coach_facts=facts,
+        intents=intents,
+    )
 
 
 async def open_database(settings: Settings) -> Database:

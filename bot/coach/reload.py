@@ -57,6 +57,7 @@ class ReloadOutcome:
 
 def prepare_engine(settings: Settings) -> tuple[Engine | None, list[Problem]]:
     """A new engine from what is on disk now, or the problems that prevent one."""
+    from bot.safety.intents import INTENTS_FILE, validate_intents_file
     from bot.safety.validate import validate_crisis_file
 
     library = build_library(settings)
@@ -67,6 +68,7 @@ def prepare_engine(settings: Settings) -> tuple[Engine | None, list[Problem]]:
         if crisis.exists()
         else [Problem(str(crisis), 1, "the crisis lists are missing")]
     )
+    problems += validate_intents_file(settings.content_dir / INTENTS_FILE, library.flows)
     if problems:
         return None, sorted(set(problems))
     return build_engine(settings, library), []

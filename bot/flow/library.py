@@ -62,7 +62,22 @@ class FlowLibrary:
         return None
 
     def menu(self) -> list[CompiledFlow]:
-        return [c for c in self.flows.values() if c.flow.start.menu]
+        """The menu's flows in the order their words are written in content/ (menu.yaml).
+
+        Clinicians order the menu by ordering that file, so "I'm struggling right now" can
+        come first; flows are loaded in file-name order, which says nothing about priority.
+        """
+        shown = [c for c in self.flows.values() if c.flow.start.menu]
+
+        def written(compiled: CompiledFlow) -> tuple[str, int]:
+            text = self.content.texts[compiled.flow.start.menu or ""]
+            return (text.file, text.line)
+
+        return sorted(shown, key=written)
+
+    def answers_command(self, command: str) -> bool:
+        """Whether /command is the coach's own or starts a flow that loaded."""
+        return command in RESERVED_COMMANDS or self.by_command(command) is not None
 
 
 def flow_files(flows_dir: Path) -> list[Path]:

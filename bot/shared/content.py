@@ -2,7 +2,7 @@
 
 Texts live apart from flows so a clinician can change wording without touching structure.
 Each file ``content/NAME.yaml`` holds a mapping (nested mappings allowed); a text is known
-by ``NAME.key.subkey``. ``crisis.yaml`` has its own format and is read by bot.safety.
+by ``NAME.key.subkey``. ``crisis.yaml`` and ``intents.yaml`` have their own format and are read by bot.safety.
 
 Texts are sent in Telegram's HTML mode. A clinician may use ``<b>``, ``<i>``, ``<u>`` and
 ``<s>``; every other ``<``, ``>`` or ``&`` is shown as written. Saved answers are always
@@ -21,7 +21,7 @@ from typing import Any
 from bot.shared.problems import Problem, ProblemsFound
 from bot.shared.yamlio import read_yaml
 
-NOT_CONTENT = {"crisis.yaml"}
+NOT_CONTENT = {"crisis.yaml", "intents.yaml"}
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}")
 _ALLOWED_TAG = re.compile(r"&lt;(/?)(b|i|u|s)&gt;")
 

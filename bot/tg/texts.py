@@ -16,9 +16,24 @@ ENGINE_COMMANDS = ("start", "menu", "help", "cancel", "sos", "book")
 
 
 def command_descriptions(library: FlowLibrary) -> dict[str, str]:
-    """The engine's commands with their descriptions for Telegram's command list."""
+    """The commands for Telegram's command list, with their descriptions.
+
+    The engine's own come first; then every other command written under ``commands:`` in
+    content/system.yaml (the skills, /reminders, /export, /delete), in the order written
+    there, so the practice chooses what patients see beside the message box. One whose
+    flow did not load (or a misspelt name) is left out rather than offered to no effect.
+    """
+    prefix = "system.commands."
+    written = [
+        key.removeprefix(prefix)
+        for key in library.content.texts
+        if key.startswith(prefix)
+        and key.removeprefix(prefix) not in ENGINE_COMMANDS
+        and library.answers_command(key.removeprefix(prefix))
+    ]
     return {
-        name: plain(library.content.get(f"system.commands.{name}"), 256) for name in ENGINE_COMMANDS
+        name: plain(library.content.get(prefix + name), 256)
+        for name in (*ENGINE_COMMANDS, *written)
     }
 
 

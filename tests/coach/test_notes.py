@@ -46,9 +46,10 @@ async def checkin(coach: CoachService, who: str, mood: int, craving: int) -> Rep
     """A whole check-in by typed answers; the reply to the last answer.
 
     A mood of 0-2 first gets the direct safety question (flows/checkin.yaml ``screen:``),
-    answered "no" here."""
+    answered "no" here. Other substances, then skills, are skipped."""
     asked = ("no",) if mood <= 2 else ()
-    for answer in ("/checkin", str(mood), *asked, "3", str(craving), "5", "3", "none", "skip"):
+    answers = ("/checkin", str(mood), *asked, "3", str(craving), "5", "3", "none", "skip", "skip")
+    for answer in answers:
         await coach.handle(who, Inbound.message(answer))
     return await coach.handle(who, Inbound.message("skip"))
 

@@ -89,11 +89,15 @@ class CommandsPart(EngineParts):
             self._say_key(ctx, "system.after_crisis", buttons=self._hold_buttons())
             return
         if not ctx.state.frames:
-            self._menu(ctx, intro="system.not_now")
+            self._free_text(ctx, text)
             return
         self._answer(ctx, button=None, text=text)
 
     def _menu(self, ctx: Context, intro: str = "system.menu_title") -> None:
+        self._say_key(ctx, intro, buttons=self._menu_rows(ctx))
+
+    def _menu_rows(self, ctx: Context) -> Rows:
+        """Continue (when an exercise waits), then every menu flow in content/menu.yaml's order."""
         rows: list[tuple[Button, ...]] = []
         current = ctx.state.current or (ctx.state.paused[-1] if ctx.state.paused else None)
         if current is not None and current.flow_id in self.library.flows:
@@ -102,7 +106,7 @@ class CommandsPart(EngineParts):
             assert compiled.flow.start.menu is not None
             token = tokens.encode(tokens.OpenFlow(compiled.id))
             rows.append((Button(self._text_of(compiled.flow.start.menu), token=token),))
-        self._say_key(ctx, intro, buttons=tuple(rows))
+        return tuple(rows)
 
     def _cancel(self, ctx: Context) -> None:
         if not ctx.state.frames:

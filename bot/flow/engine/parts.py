@@ -16,6 +16,7 @@ from bot.flow.schema import SayKey, SayText
 from bot.shared import tokens
 from bot.shared.content import render
 from bot.shared.conversation import ConversationState, Frame, PatientView
+from bot.shared.intents import IntentReader
 from bot.shared.messages import Button, OutboundMessage, Turn
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class EngineParts:
         screener: Screener | None = None,
         booking_url: str | None = None,
         coach_facts: dict[str, str] | None = None,
+        intents: IntentReader | None = None,
     ) -> None:
         self.library = library
         self.questions = Questions(library.content)
@@ -50,6 +52,8 @@ class EngineParts:
         self.booking_url = booking_url
         #: What the coach tells every flow's conditions (COACH_FACTS, e.g. coach_oncall).
         self.coach_facts = coach_facts or {"coach_oncall": "no"}
+        #: Reads free text outside an exercise for what would help (content/intents.yaml).
+        self.intents = intents
 
     if TYPE_CHECKING:
         # Defined by the other parts; declared here so each part type-checks alone.
@@ -57,6 +61,9 @@ class EngineParts:
         def _reconcile(self, ctx: Context) -> bool: ...
         def _start_flow(self, ctx: Context, flow_id: str) -> None: ...
         def _answer(self, ctx: Context, button: str | None, text: str | None) -> None: ...
+        def _menu(self, ctx: Context, intro: str = "system.menu_title") -> None: ...
+        def _menu_rows(self, ctx: Context) -> Rows: ...
+        def _free_text(self, ctx: Context, text: str) -> None: ...
         def _crisis(self, ctx: Context, detection: Any) -> None: ...
         def _asked_answer(self, ctx: Context, category: str, answer: str) -> None: ...
         def _asked_category(self, ctx: Context) -> str | None: ...

@@ -6,7 +6,8 @@ saving (in one transaction) is the caller's job; see bot.coach.service. Every te
 screened for crisis language before anything else looks at it.
 
 This module routes an event; the parts it is made of do the work: ``crisis`` (the hold
-and the direct question), ``commands`` (commands and the coach's own buttons) and
+and the direct question), ``commands`` (commands and the coach's own buttons), ``intents`` (free
+text outside an exercise, read after the crisis screen for the exercise that fits) and
 ``runner`` (the flow stack, answers, re-asks, flow versions).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from bot.flow.engine.commands import CommandsPart
 from bot.flow.engine.crisis import CrisisPart
+from bot.flow.engine.intents import IntentsPart
 from bot.flow.engine.parts import Context
 from bot.flow.engine.runner import RunnerPart
 from bot.shared import tokens
@@ -23,7 +25,7 @@ from bot.shared.conversation import ConversationState, Frame, PatientView
 from bot.shared.messages import Inbound, Turn
 
 
-class Engine(CrisisPart, CommandsPart, RunnerPart):
+class Engine(CrisisPart, CommandsPart, IntentsPart, RunnerPart):
     """Runs flows from a FlowLibrary. One instance serves every conversation."""
 
     def handle(self, state: ConversationState, patient: PatientView, event: Inbound) -> Turn:

@@ -1,0 +1,41 @@
+"""Free text outside an exercise: the fitting exercise first, the menu below.
+
+The crisis screen has read the text already (routing screens first); what is left is read
+for what the patient needs through the ``IntentReader`` seam of ``bot.shared.intents``
+(``content/intents.yaml``, read by ``bot.safety.intents``). A text that names no need gets
+a kind reply and the menu, never a bare "pick something".
+"""
+
+from __future__ import annotations
+
+from bot.flow.engine.parts import Context, EngineParts
+from bot.shared import tokens
+from bot.shared.content import render
+from bot.shared.messages import Button, OutboundMessage
+
+__all__ = ["IntentsPart"]
+
+
+class IntentsPart(EngineParts):
+    def _free_text(self, ctx: Context, text: str) -> None:
+        intent = self.intents.read(text) if self.intents is not None else None
+        offered = [o for o in intent.offers if o.flow_id in self.library.flows] if intent else []
+        if intent is None or not offered:
+            self._menu(ctx, intro="system.not_now")
+            return
+        rows = tuple(
+            (Button(o.button, token=tokens.encode(tokens.OpenFlow(o.flow_id))),) for o in offered
+        )
+        shown = {o.flow_id for o in offered}
+        menu = tuple(row for row in self._menu_rows(ctx) if not _opens_one_of(row, shown))
+        text_ = render(intent.reply, ctx.patient.variables())
+        ctx.turn.messages.append(OutboundMessage(text_, buttons=rows + menu))
+
+
+def _opens_one_of(row: tuple[Button, ...], flow_ids: set[str]) -> bool:
+    """A menu row that opens a flow already offered above it (not shown twice)."""
+    for button in row:
+        token = tokens.parse(button.token or "")
+        if isinstance(token, tokens.OpenFlow) and token.flow_id in flow_ids:
+            return True
+    return False

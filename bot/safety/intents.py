@@ -1,0 +1,176 @@
+"""``content/intents.yaml``: words outside an exercise that say which exercise would help.
+
+"I used today", "I really want to use", "having a flashback": free text outside a flow is
+read for what the patient needs, after the crisis screen has let it through. The file is
+written in the crisis lists' phrase language (``bot.safety.phrases``: ``[a|b]``, ``word*``,
+``...``) and read with their reader, so a clinician writes both the same way and gets the
+same ``file:line`` problems; it lives beside them for that reason. The first intent in the
+file whose phrase is found (and not cancelled by one of its ``unless:`` phrases) wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.safety.normalize import normalize
+from bot.safety.phrases import Rule
+from bot.safety.reader import Reader, read_rule
+from bot.safety.trie import DOUBLES, Target, Trie, add_phrase
+from bot.shared.intents import Intent, IntentOffer
+from bot.shared.problems import Problem, ProblemsFound, did_you_mean
+from bot.shared.yamlio import read_yaml
+
+__all__ = ["INTENTS_FILE", "IntentMatcher", "load_intents", "validate_intents_file"]
+
+INTENTS_FILE = "intents.yaml"
+_TOP_KEYS = {"version": False, "intents": True}
+_INTENT_KEYS = {"id": True, "match": True, "unless": False, "reply": True, "offer": True}
+#: A reply is one phone screen, like every other text the coach sends.
+MAX_REPLY = 600
+
+
+@dataclass(frozen=True)
+class IntentMatcher:
+    """Every intent's phrases compiled into one pattern; ``read`` finds the first that fits."""
+
+    intents: tuple[Intent, ...]
+    _positive: re.Pattern[str]
+    _positive_targets: dict[str, Target]
+    #: Each intent's ``unless:`` phrases, by intent id (a phrase cancels only its own).
+    _exclusions: dict[str, re.Pattern[str]]
+
+    def read(self, text: str) -> Intent | None:
+        """The intent ``text`` asks for, or None when none of the phrases is in it."""
+        key = DOUBLES.sub(r"\1", normalize(text))
+        if not key:
+            return None
+        padded = f" {key} "
+        found = [
+            (m.start(), m.start(name) - 1, self._positive_targets[name])
+            for m in self._positive.finditer(padded)
+            if (name := m.lastgroup) is not None
+        ]
+        kept = [
+            target
+            for start, end, target in found
+            if not self._cancelled(padded, start, end, target)
+        ]
+        if not kept:
+            return None
+        return self.intents[min(t.rank for t in kept)]
+
+    def _cancelled(self, padded: str, start: int, end: int, target: Target) -> bool:
+        """An ``unless:`` phrase of the same intent overlaps the hit at start..end."""
+        guard = self._exclusions.get(target.rule_id)
+        if guard is None:
+            return False
+        return any(
+            m.start() < end and start < m.start(name) - 1
+            for m in guard.finditer(padded)
+            if (name := m.lastgroup) is not None
+        )
+
+
+def load_intents(path: Path | str, flow_ids: Collection[str] | None) -> IntentMatcher:
+    """Read, check and compile the intents file; raise ProblemsFound listing every problem.
+
+    ``flow_ids``: the flows that loaded, so an offer of a flow that does not exist is named;
+    None leaves offers unchecked (the running engine offers only flows that loaded, so one
+    broken flow does not take the words that route down with it).
+    """
+    located = read_yaml(path)
+    reader = Reader(located)
+    data = reader.mapping(located.data, (), _TOP_KEYS, "the intents file")
+    if "version" in data and data["version"] != 1:
+        reader.problem(("version",), "version must be 1")
+    raw = data.get("intents")
+    if "intents" in data and not isinstance(raw, list):
+        reader.problem(("intents",), "intents: must be a list (each intent starts with - id:)")
+        raw = []
+    seen: dict[str, int] = {}
+    intents: list[Intent] = []
+    rules: list[Rule] = []
+    for i, item in enumerate(raw or []):
+        path_ = ("intents", i)
+        rule = read_rule(reader, item, path_, "intent", _INTENT_KEYS, {}, seen)
+        if rule is None or not isinstance(item, dict):
+            continue
+        reply = reader.text(item.get("reply", ""), (*path_, "reply"), f"the reply of {rule.id}")
+        if len(reply) > MAX_REPLY:
+            reader.problem(
+                (*path_, "reply"),
+                f"the reply of {rule.id} is {len(reply)} characters; keep it under {MAX_REPLY} "
+                "(one phone screen)",
+            )
+        offers = _offers(reader, item.get("offer"), (*path_, "offer"), rule.id, flow_ids)
+        intents.append(Intent(rule.id, reply, offers))
+        rules.append(rule)
+    if reader.problems:
+        raise ProblemsFound(reader.problems)
+    return _compile(located.file, intents, rules)
+
+
+def validate_intents_file(path: Path | str, flow_ids: Collection[str]) -> list[Problem]:
+    """Every problem in the intents file (empty when it is fine)."""
+    if not Path(path).exists():
+        return [Problem(str(path), 1, "the intents file is missing; restore content/intents.yaml")]
+    try:
+        load_intents(path, flow_ids)
+    except ProblemsFound as exc:
+        return list(exc.problems)
+    return []
+
+
+def _offers(
+    reader: Reader,
+    raw: Any,
+    path: tuple[str | int, ...],
+    intent_id: str,
+    flow_ids: Collection[str] | None,
+) -> tuple[IntentOffer, ...]:
+    if not isinstance(raw, dict) or not raw:
+        reader.problem(
+            path,
+            f"offer: of {intent_id} names the exercises to offer, one a line, as "
+            'flow_id: "button words" (like grounding: "Ground myself now")',
+        )
+        return ()
+    offers = []
+    for flow_id, words in raw.items():
+        if flow_ids is not None and str(flow_id) not in flow_ids:
+            reader.problem(
+                (*path, flow_id),
+                f'offer: of {intent_id} names the flow "{flow_id}", which does not exist '
+                "or did not load" + did_you_mean(str(flow_id), flow_ids),
+            )
+        button = reader.text(words, (*path, flow_id), f"the button words for {flow_id}")
+        offers.append(IntentOffer(str(flow_id), button))
+    return tuple(offers)
+
+
+def _fold(literal: str, star: bool = False) -> str:
+    """Phrases are matched in the folded form the text is read in (doubled letters as one)."""
+    return DOUBLES.sub(r"\1", literal)
+
+
+def _compile(file: str, intents: list[Intent], rules: list[Rule]) -> IntentMatcher:
+    problems: list[Problem] = []
+    positive = Trie()
+    exclusions: dict[str, re.Pattern[str]] = {}
+    for rank, rule in enumerate(rules):
+        target = Target(rank, "intent", rule.id)
+        for phrase in rule.match:
+            add_phrase(positive, phrase, target, _fold, file, problems)
+        if rule.unless:
+            guard = Trie()
+            for phrase in rule.unless:
+                add_phrase(guard, phrase, target, _fold, file, problems)
+            exclusions[rule.id] = re.compile(" (?=" + guard.pattern() + ")")
+    if problems:
+        raise ProblemsFound(problems)
+    pattern = re.compile(" (?=" + positive.pattern() + ")")
+    return IntentMatcher(tuple(intents), pattern, positive.targets, exclusions)

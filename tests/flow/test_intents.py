@@ -1,0 +1,291 @@
+"""Words that route: free text outside an exercise gets the fitting exercise first.
+
+The shipped ``content/intents.yaml`` read by the real engine (crisis screen included), with
+many phrasings per need and the ones that must not route; then the file's own checks.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot.flow.engine import Engine
+from bot.flow.library import FlowLibrary
+from bot.safety.intents import load_intents, validate_intents_file
+from bot.shared import tokens
+from bot.shared.messages import Turn
+from tests.flow.test_engine import Chat, said
+
+ROUTES = {
+    "slip": [
+        "I relapsed",
+        "i used today",
+        "I slipped last night",
+        "I had some kratom this morning",
+        "ugh I used again",
+        "I broke my streak",
+        "I messed up and used",
+        "relapsed yesterday, feeling awful",
+        "I RELAPSED.",
+    ],
+    "urge_surfing": [
+        "I really want to use",
+        "i wanna use so bad",
+        "craving hard right now",
+        "the cravings are intense tonight",
+        "I need some kratom",
+        "strong urge to use",
+        "I want to take some kratom",
+        "really want kratom rn",
+    ],
+    "grounding": [
+        "having a flashback",
+        "I keep getting flashbacks",
+        "I'm reliving it again",
+        "I feel unreal, like I'm not here",
+        "feeling detached",
+        "just woke up from a nightmare",
+    ],
+    "paced_breathing": [
+        "panic attack",
+        "I'm panicking",
+        "having an anxiety attack",
+        "I'm freaking out",
+        "I'm so anxious",
+    ],
+    "sleep_night": [
+        "can't sleep",
+        "I cannot fall asleep",
+        "it's 3am and I'm still awake",
+        "insomnia again",
+        "I was up all night",
+        "haven't slept in two days",
+    ],
+    "pain": [
+        "my pain is bad",
+        "My pain is really bad today",
+        "my back is killing me",
+        "I'm in so much pain",
+        "having a flare up",
+        "my knee hurts",
+        "nerve pain tonight",
+    ],
+    "distress": [
+        "I'm struggling",
+        "feeling overwhelmed",
+        "having a really rough day",
+        "I can't cope",
+    ],
+    "reframe": ["feeling so low today", "I'm depressed", "no motivation at all"],
+}
+
+NOT_ROUTED = [
+    "hello",
+    "thanks!",
+    "what can you do?",
+    "I used to love painting",
+    "I used kratom for years before I started here",
+    "I don't want to use",
+    "I'm craving pizza",
+    "no cravings today",
+    "cravings have been easier this week",
+    "my back pain is better",
+    "what a pain in the neck",
+    "I can't sleep in on Sundays, the kids wake me",
+    "I slept great",
+    "had a good day at work",
+    "no flashbacks this week",
+    "calm down, I'm fine",
+]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def chat(engine: Engine) -> Chat:
+    """The coach as built (crisis screen and all)."""
+    return Chat(engine)
+
+
+@pytest.fixture(scope="module")
+def words_only(library: FlowLibrary) -> Engine:
+    """The shipped flows and intents without the crisis screen: how the words alone route.
+
+    The screen's learned layer asks a direct question about some of these on its own (its
+    figures are in the README); that is the screen's decision, tested in tests/safety."""
+    return Engine(library, intents=load_intents(ROOT / "content" / "intents.yaml", library.flows))
+
+
+def _offers(turn: Turn) -> list[str]:
+    """The flows the last message's buttons open, in order."""
+    found = []
+    for row in turn.messages[-1].buttons:
+        for button in row:
+            token = tokens.parse(button.token or "")
+            if isinstance(token, tokens.OpenFlow):
+                found.append(token.flow_id)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "flow_id"), [(t, f) for f, texts in ROUTES.items() for t in texts]
+)
+def test_a_need_in_free_text_gets_its_exercise_first_with_the_menu_below(
+    words_only: Engine, text: str, flow_id: str
+) -> None:
+    turn = Chat(words_only).send(text)
+    offers = _offers(turn)
+    assert offers[0] == flow_id, f"{text!r} offered {offers}"
+    menu = [c.id for c in words_only.library.menu()]
+    assert set(menu) <= set(offers), "the whole menu is below the offer"
+    assert len(offers) == len(set(offers)), "an offered exercise is not shown twice"
+    assert "Pick something from the menu" not in said(turn)
+
+
+@pytest.mark.parametrize("text", NOT_ROUTED)
+def test_words_that_name_no_need_get_the_kind_reply_and_the_menu(
+    words_only: Engine, text: str
+) -> None:
+    turn = Chat(words_only).send(text)
+    assert "Thank you for writing" in said(turn)
+    assert _offers(turn) == [c.id for c in words_only.library.menu()]
+
+
+@pytest.mark.parametrize(
+    ("text", "flow_id"),
+    [
+        ("I relapsed", "slip"),
+        ("I really want to use", "urge_surfing"),
+        ("having a flashback", "grounding"),
+        ("can't sleep", "sleep_night"),
+        ("my pain is bad", "pain"),
+        ("panic attack", "paced_breathing"),
+    ],
+)
+def test_the_issues_own_words_route_with_the_crisis_screen_on(
+    chat: Chat, text: str, flow_id: str
+) -> None:
+    turn = chat.send(text)
+    assert not turn.safety_events
+    assert _offers(turn)[0] == flow_id
+
+
+def test_plain_words_with_the_crisis_screen_on_get_the_kind_reply(chat: Chat) -> None:
+    for text in ("hello", "I used to love painting", "I'm craving pizza"):
+        turn = chat.send(text)
+        assert not turn.safety_events and "Thank you for writing" in said(turn), text
+
+
+def test_a_pressed_offer_opens_that_exercise(chat: Chat) -> None:
+    chat.send("I relapsed")
+    turn = chat.press("Talk it through, step by step")
+    assert chat.state.current is not None and chat.state.current.flow_id == "slip"
+    assert turn.messages
+
+
+def test_the_crisis_screen_comes_before_the_words_that_route(chat: Chat) -> None:
+    turn = chat.send("I relapsed and took 30 of my pills")
+    assert turn.safety_events, "a crisis inside a slip is answered as a crisis"
+    assert "911" in said(turn)
+    assert "Talk it through" not in [
+        b.label for m in turn.messages for row in m.buttons for b in row
+    ]
+
+
+def test_inside_an_exercise_the_words_are_an_answer_not_a_route(chat: Chat) -> None:
+    chat.send("/reframe")
+    turn = chat.send("can't sleep because of work")
+    assert chat.state.current is not None and chat.state.current.flow_id == "reframe"
+    assert "sleep_night" not in _offers(turn)
+
+
+def test_with_an_exercise_paused_the_menu_below_still_offers_to_continue(chat: Chat) -> None:
+    chat.send("/reframe")
+    chat.send("/cancel")
+    chat.send("/pain")
+    chat.state.paused, chat.state.frames = chat.state.frames, []
+    turn = chat.send("panic attack")
+    labels = [b.label for row in turn.messages[-1].buttons for b in row]
+    assert labels[0] == "Slow breathing now"
+    assert "↩ Continue where you left off" in labels
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "intents.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_the_file_names_each_mistake_with_its_line(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """\
+        version: 1
+        intents:
+          - id: slip
+            match: ["i [relapsed|slipped"]
+            reply: "Thanks for telling me."
+            offer: {slipp: "Talk it through"}
+          - id: slip
+            match: [want to use]
+            offer: {urge_surfing: "Ride it out"}
+          - id: pain
+            match: [my pain is bad]
+            reply: "x"
+            offer: []
+            extra: 1
+        """,
+    )
+    problems = [str(p) for p in validate_intents_file(path, {"slip", "urge_surfing"})]
+    assert any(p.startswith(f"{path}:4:") and '"]"' in p for p in problems), problems
+    assert any(p.startswith(f"{path}:6:") and 'did you mean "slip"' in p for p in problems)
+    assert any(p.startswith(f"{path}:7:") and "used twice" in p for p in problems)
+    assert any(":7:" in p and '"reply:"' in p for p in problems)
+    assert any(p.startswith(f"{path}:13:") and "offer:" in p for p in problems)
+    assert any(p.startswith(f"{path}:14:") and 'unknown key "extra"' in p for p in problems)
+
+
+def test_a_long_reply_is_refused(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        f"""\
+        intents:
+          - id: pain
+            match: [my pain is bad]
+            reply: "{"word " * 130}"
+            offer: {{pain: "Cope with pain"}}
+        """,
+    )
+    problems = validate_intents_file(path, {"pain"})
+    assert problems and "under 600" in problems[0].message and problems[0].line == 4
+
+
+def test_the_first_intent_in_the_file_wins_and_unless_cancels_only_its_own(
+    tmp_path: Path,
+) -> None:
+    path = _write(
+        tmp_path,
+        """\
+        intents:
+          - id: first
+            match: [cant sleep]
+            unless: [sleep in]
+            reply: "One"
+            offer: {a: "A"}
+          - id: second
+            match: [sleep*]
+            reply: "Two"
+            offer: {b: "B"}
+        """,
+    )
+    matcher = load_intents(path, {"a", "b"})
+    assert (found := matcher.read("I CAN'T sleep!!")) is not None and found.id == "first"
+    assert (found := matcher.read("I can't sleep in")) is not None and found.id == "second"
+    assert matcher.read("") is None and matcher.read("🙂") is None
+
+
+def test_the_shipped_file_is_valid(engine: Engine) -> None:
+    assert validate_intents_file(ROOT / "content" / "intents.yaml", engine.library.flows) == []
