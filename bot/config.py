@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
+    # /healthz and /metrics (Prometheus) on metrics_listen:metrics_port, in polling and in
+    # webhook mode alike; unset: not served. Keep it off the public internet.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_listen: str = "127.0.0.1"
     # Crisis notices to the practice's on-call chat (only for patients who agreed at
     # onboarding). One notice per patient per quiet window; at most oncall_max_per_minute
     # notices a minute from this process, the rest summarised in one message.

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.coach.current import CurrentEngine
 from bot.coach.notes import add_building_risk_note, oncall_notice_for
 from bot.coach.privacy import (
@@ -112,6 +113,7 @@ class CoachService:
         """The running engine (read it once per event: a reload may swap it)."""
         return self.current.engine
 
+    @metrics.timed_step
     async def handle(
         self,
         external_id: str,
@@ -150,6 +152,7 @@ class CoachService:
                 return self._without_database(external_id, event, "system.error")
             except _DATABASE_ERRORS as exc:
                 failures += 1
+                metrics.DATABASE_ERRORS.labels(kind=type(exc).__name__).inc()
                 log.warning("database error kind=%s attempt=%d", type(exc).__name__, failures)
                 if isinstance(exc, DeadlineExceeded) or failures > len(DB_RETRY_DELAYS):
                     return self._without_database(external_id, event)

@@ -29,6 +29,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.coach.build import build_coach
+from bot.coach.health import check_health
 from bot.coach.reload import Reloader
 from bot.config import ExitCode, Settings, SettingsError, StartupError
 from bot.db.session import describe
@@ -38,6 +39,7 @@ from bot.safety.oncall import NoticeLimiter
 from bot.tg import texts
 from bot.tg.aiohttp_request import AiohttpRequest
 from bot.tg.handlers import CHANNEL, TelegramChannel
+from bot.tg.health import start_health_server
 from bot.tg.oncall import OncallAlerts
 from bot.tg.processor import PerChatUpdateProcessor
 from bot.tg.reminders import ReminderTask
@@ -60,6 +62,7 @@ _CHANNEL_KEY = "coach_channel"
 PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of handled update ids
 _REMINDERS_KEY = "coach_reminders"
 _REQUESTS_KEY = "coach_requests"
+_HEALTH_KEY = "coach_health"
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 #: The PTB application as built here (its type parameters are PTB's defaults).
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
@@ -155,6 +158,11 @@ def build_application(
         reminders = ReminderTask(channel, settings, max(max_rate - 1, 0))
         reminders.start()
         app.bot_data[_REMINDERS_KEY] = reminders
+        app.bot_data[_HEALTH_KEY] = await start_health_server(
+            lambda: check_health(coach.engine, coach.database),
+            settings.metrics_listen,
+            settings.metrics_port,
+        )
         log.info(
             "coach ready flows=%s database=%s",
             ",".join(sorted(library.flows)),
@@ -164,6 +172,9 @@ def build_application(
 
     async def post_stop(app: App) -> None:
         _on_sighup(None)
+        health = app.bot_data.pop(_HEALTH_KEY, None)
+        if health is not None:
+            await health.stop()
         reminders = app.bot_data.pop(_REMINDERS_KEY, None)
         if reminders is not None:
             await reminders.stop()
