@@ -53,6 +53,7 @@ class ExitCode(IntEnum):
     TOKEN_REJECTED = 4
     DATABASE = 5  # unreachable, or read-only
     FILES_NOT_FOUND = 6  # content/ or flows/ not where the settings say
+    ALREADY_POLLING = 7  # another process polls Telegram for the same bot
     UNEXPECTED = 70
 
 

@@ -45,6 +45,7 @@ from bot.coach.privacy import (
 from bot.coach.profile import update_profile
 from bot.coach.reply import Reply, reply_of
 from bot.db import store
+from bot.db.locks import lock_chat
 from bot.db.models import utcnow
 from bot.db.session import Database, DeadlineExceeded
 from bot.flow.answers import answer_to_direct_question
@@ -214,6 +215,7 @@ class CoachService:
         """
 
         def step(connection: Connection) -> Reply:
+            lock_chat(connection, channel=self.channel, external_id=external_id)
             loaded = store.load_conversation(
                 connection,
                 channel=self.channel,
@@ -259,6 +261,7 @@ class CoachService:
         )
 
         def step(connection: Connection) -> Reply:
+            lock_chat(connection, channel=self.channel, external_id=external_id)
             if reactivate:
                 self._reactivate(connection, external_id)
             if update_id is not None and not store.claim_update(

@@ -41,6 +41,7 @@ from bot.tg.aiohttp_request import AiohttpRequest
 from bot.tg.handlers import CHANNEL, TelegramChannel
 from bot.tg.health import start_health_server
 from bot.tg.oncall import OncallAlerts
+from bot.tg.polling import hold_polling_lock, raise_if_conflicted, stop_on_conflict
 from bot.tg.processor import PerChatUpdateProcessor
 from bot.tg.reminders import ReminderTask
 from bot.tg.sender import RETRY_DELAYS, Sender
@@ -63,6 +64,7 @@ PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of handled update ids
 _REMINDERS_KEY = "coach_reminders"
 _REQUESTS_KEY = "coach_requests"
 _HEALTH_KEY = "coach_health"
+_POLLING_LOCK_KEY = "coach_polling_lock"
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 #: The PTB application as built here (its type parameters are PTB's defaults).
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
@@ -70,11 +72,12 @@ App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 def run_bot(settings: Settings, library: FlowLibrary, webhook: bool = False) -> int:
     """Run until interrupted (Ctrl-C or SIGTERM); returns the process exit status."""
-    app = build_application(settings, library)
+    app = build_application(settings, library, single_poller=not webhook)
     logging.getLogger("telegram.ext").addFilter(_without_bootstrap_failure)
     try:
         if not webhook:
             app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
+            raise_if_conflicted(app.bot_data)
         else:
             app.run_webhook(**_webhook_options(settings), close_loop=False)
     except InvalidToken:
@@ -117,17 +120,22 @@ def build_application(
     max_rate: float = TELEGRAM_MAX_RATE,
     retry_delays: Sequence[float] = RETRY_DELAYS,
     request: BaseRequest | None = None,
+    single_poller: bool = False,
 ) -> App:
     """The PTB application; the coach itself is built in ``post_init`` (it needs a loop).
 
     ``max_rate`` is the overall sends per second the rate limiter allows (0: no limit,
     for benchmarks against the emulator). ``request``: what carries the Bot API calls
-    instead of aiohttp (a recording one, for in-process tests).
+    instead of aiohttp (a recording one, for in-process tests). ``single_poller``: this
+    process polls, and refuses to while another does (``bot.tg.polling``).
     """
     # httpx logs every request URL at INFO, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     async def post_init(app: App) -> None:
+        if single_poller:
+            app.bot_data[_POLLING_LOCK_KEY] = await hold_polling_lock(settings)
+            app.add_error_handler(stop_on_conflict)
         coach = await build_coach(settings, CHANNEL, library)
         sender = Sender(app.bot, retry_delays)
         oncall = None
@@ -188,6 +196,9 @@ def build_application(
         channel = app.bot_data.pop(_CHANNEL_KEY, None)
         if channel is not None:
             await channel.coach.close()
+        polling_lock = app.bot_data.pop(_POLLING_LOCK_KEY, None)
+        if polling_lock is not None:
+            await polling_lock.release()
 
     requests = (request or AiohttpRequest(), AiohttpRequest(connections=1))
     app = (
@@ -250,7 +261,9 @@ async def running_bot(
 
     The same steps as ``run_polling``/``run_webhook``, without taking over the event loop.
     """
-    app = build_application(settings, library, max_rate=max_rate, retry_delays=retry_delays)
+    app = build_application(
+        settings, library, max_rate=max_rate, retry_delays=retry_delays, single_poller=not webhook
+    )
     await app.initialize()
     try:
         assert app.post_init is not None and app.updater is not None
