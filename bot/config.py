@@ -57,6 +57,7 @@ class ExitCode(IntEnum):
     DATABASE = 5  # unreachable, or read-only
     FILES_NOT_FOUND = 6  # content/ or flows/ not where the settings say
     ENCRYPTION_KEY = 7  # DATA_ENCRYPTION_KEY malformed, or it cannot open the stored data
+    ALREADY_POLLING = 8  # another process polls Telegram for the same bot
     UNEXPECTED = 70
 
 
@@ -107,6 +108,10 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
+    # /healthz and /metrics (Prometheus) on metrics_listen:metrics_port, in polling and in
+    # webhook mode alike; unset: not served. Keep it off the public internet.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_listen: str = "127.0.0.1"
     # Crisis notices to the practice's on-call chat (only for patients who agreed at
     # onboarding). One notice per patient per quiet window; at most oncall_max_per_minute
     # notices a minute from this process, the rest summarised in one message.

@@ -10,8 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_chat_with_piped_input(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/sim.sqlite3"}
+def test_chat_with_piped_input(suite_database_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": suite_database_url}
     script = "2\n9\n1\nDone ✓\nI can't cope\n90\nNo\n10pm\nChicago\n"
     done = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--flow", "example", "--patient", "ana"],

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
+from bot import metrics
 from bot.coach.service import CoachService, PatientBusy
 from bot.reminders import store
 from bot.reminders.store import Claim
@@ -116,6 +117,7 @@ class Dispatcher:
         while not stop.is_set():
             try:
                 outcomes = await self.tick(stop)
+                metrics.count_reminders(outcomes)
                 if outcomes.get("sent") or outcomes.get("blocked") or outcomes.get("failed"):
                     log.info("reminders dispatched %s", _counts(outcomes))
             except Exception as exc:  # noqa: BLE001 - a bad tick must not end the loop

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import metrics
 from bot.safety.config import CrisisConfig
 from bot.safety.decision import Action, Decision, RecentSignal
 from bot.safety.response import (
@@ -75,6 +76,7 @@ class CrisisScreener:
                 probability=prediction.crisis_probability, category=prediction.category
             )
         if not quiet:
+            metrics.count_crisis_decision(decision.log_fields())
             fields = decision.log_fields().items()
             log.info("crisis screen %s", " ".join(f"{k}={v}" for k, v in fields))
         return Screening(

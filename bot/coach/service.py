@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.coach.current import CurrentEngine
 from bot.coach.notes import add_building_risk_note, oncall_notice_for
 from bot.coach.privacy import (
@@ -44,6 +45,7 @@ from bot.coach.privacy import (
 from bot.coach.profile import update_profile
 from bot.coach.reply import Reply, reply_of
 from bot.db import retention, store
+from bot.db.locks import lock_chat
 from bot.db.models import utcnow
 from bot.db.session import Database, DeadlineExceeded
 from bot.flow.answers import answer_to_direct_question
@@ -112,6 +114,7 @@ class CoachService:
         """The running engine (read it once per event: a reload may swap it)."""
         return self.current.engine
 
+    @metrics.timed_step
     async def handle(
         self,
         external_id: str,
@@ -150,6 +153,7 @@ class CoachService:
                 return self._without_database(external_id, event, "system.error")
             except _DATABASE_ERRORS as exc:
                 failures += 1
+                metrics.DATABASE_ERRORS.labels(kind=type(exc).__name__).inc()
                 log.warning("database error kind=%s attempt=%d", type(exc).__name__, failures)
                 if isinstance(exc, DeadlineExceeded) or failures > len(DB_RETRY_DELAYS):
                     return self._without_database(external_id, event)
@@ -211,6 +215,7 @@ class CoachService:
         """
 
         def step(connection: Connection) -> Reply:
+            lock_chat(connection, channel=self.channel, external_id=external_id)
             loaded = store.load_conversation(
                 connection,
                 channel=self.channel,
@@ -256,6 +261,7 @@ class CoachService:
         )
 
         def step(connection: Connection) -> Reply:
+            lock_chat(connection, channel=self.channel, external_id=external_id)
             if reactivate:
                 self._reactivate(connection, external_id)
             if update_id is not None and not store.claim_update(

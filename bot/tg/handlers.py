@@ -29,6 +29,7 @@ from bot.coach.reload import Reloader
 from bot.flow.library import FlowLibrary
 from bot.shared.messages import Inbound, OutboundMessage
 from bot.tg import texts
+from bot.tg.counting import count_update
 from bot.tg.oncall import OncallAlerts
 from bot.tg.outbox import Outbox
 from bot.tg.sender import NOOP, Sender, keyboard, marker_keyboard
@@ -74,6 +75,7 @@ class TelegramChannel:
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update goes through here; the per-chat processor keeps a chat's in order."""
+        count_update(update)
         chat = update.effective_chat
         if chat is None:
             return

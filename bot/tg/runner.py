@@ -29,6 +29,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.coach.build import build_coach
+from bot.coach.health import check_health
 from bot.coach.reload import Reloader
 from bot.config import ExitCode, Settings, SettingsError, StartupError
 from bot.db.session import describe
@@ -38,7 +39,9 @@ from bot.safety.oncall import NoticeLimiter
 from bot.tg import texts
 from bot.tg.aiohttp_request import AiohttpRequest
 from bot.tg.handlers import CHANNEL, TelegramChannel
+from bot.tg.health import start_health_server
 from bot.tg.oncall import OncallAlerts
+from bot.tg.polling import hold_polling_lock, raise_if_conflicted, stop_on_conflict
 from bot.tg.processor import PerChatUpdateProcessor
 from bot.tg.reminders import ReminderTask
 from bot.tg.retention import schedule_retention
@@ -61,6 +64,8 @@ _CHANNEL_KEY = "coach_channel"
 PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of handled update ids
 _REMINDERS_KEY = "coach_reminders"
 _REQUESTS_KEY = "coach_requests"
+_HEALTH_KEY = "coach_health"
+_POLLING_LOCK_KEY = "coach_polling_lock"
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 #: The PTB application as built here (its type parameters are PTB's defaults).
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
@@ -68,11 +73,12 @@ App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 def run_bot(settings: Settings, library: FlowLibrary, webhook: bool = False) -> int:
     """Run until interrupted (Ctrl-C or SIGTERM); returns the process exit status."""
-    app = build_application(settings, library)
+    app = build_application(settings, library, single_poller=not webhook)
     logging.getLogger("telegram.ext").addFilter(_without_bootstrap_failure)
     try:
         if not webhook:
             app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
+            raise_if_conflicted(app.bot_data)
         else:
             app.run_webhook(**_webhook_options(settings), close_loop=False)
     except InvalidToken:
@@ -115,17 +121,22 @@ def build_application(
     max_rate: float = TELEGRAM_MAX_RATE,
     retry_delays: Sequence[float] = RETRY_DELAYS,
     request: BaseRequest | None = None,
+    single_poller: bool = False,
 ) -> App:
     """The PTB application; the coach itself is built in ``post_init`` (it needs a loop).
 
     ``max_rate`` is the overall sends per second the rate limiter allows (0: no limit,
     for benchmarks against the emulator). ``request``: what carries the Bot API calls
-    instead of aiohttp (a recording one, for in-process tests).
+    instead of aiohttp (a recording one, for in-process tests). ``single_poller``: this
+    process polls, and refuses to while another does (``bot.tg.polling``).
     """
     # httpx logs every request URL at INFO, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     async def post_init(app: App) -> None:
+        if single_poller:
+            app.bot_data[_POLLING_LOCK_KEY] = await hold_polling_lock(settings)
+            app.add_error_handler(stop_on_conflict)
         coach = await build_coach(settings, CHANNEL, library)
         sender = Sender(app.bot, retry_delays)
         oncall = None
@@ -157,6 +168,11 @@ def build_application(
         reminders = ReminderTask(channel, settings, max(max_rate - 1, 0))
         reminders.start()
         app.bot_data[_REMINDERS_KEY] = reminders
+        app.bot_data[_HEALTH_KEY] = await start_health_server(
+            lambda: check_health(coach.engine, coach.database),
+            settings.metrics_listen,
+            settings.metrics_port,
+        )
         log.info(
             "coach ready flows=%s database=%s",
             ",".join(sorted(library.flows)),
@@ -166,6 +182,9 @@ def build_application(
 
     async def post_stop(app: App) -> None:
         _on_sighup(None)
+        health = app.bot_data.pop(_HEALTH_KEY, None)
+        if health is not None:
+            await health.stop()
         reminders = app.bot_data.pop(_REMINDERS_KEY, None)
         if reminders is not None:
             await reminders.stop()
@@ -179,6 +198,9 @@ def build_application(
         channel = app.bot_data.pop(_CHANNEL_KEY, None)
         if channel is not None:
             await channel.coach.close()
+        polling_lock = app.bot_data.pop(_POLLING_LOCK_KEY, None)
+        if polling_lock is not None:
+            await polling_lock.release()
 
     requests = (request or AiohttpRequest(), AiohttpRequest(connections=1))
     app = (
@@ -241,7 +263,9 @@ async def running_bot(
 
     The same steps as ``run_polling``/``run_webhook``, without taking over the event loop.
     """
-    app = build_application(settings, library, max_rate=max_rate, retry_delays=retry_delays)
+    app = build_application(
+        settings, library, max_rate=max_rate, retry_delays=retry_delays, single_poller=not webhook
+    )
     await app.initialize()
     try:
         assert app.post_init is not None and app.updater is not None

@@ -17,10 +17,11 @@ from collections.abc import Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot.shared import tokens
 from bot.shared.messages import Button, OutboundMessage
+from bot.tg.counting import count_telegram_error
 
 __all__ = ["NOOP", "SendFailed", "Sender", "keyboard", "marker_keyboard", "split_html"]
 
@@ -131,9 +132,13 @@ class Sender:
         parts = split_html(message.text)
         markup = keyboard(message.buttons)
         sent = []
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            sent.append(await self._send_part(chat_id, part, markup if last else None))
+        try:
+            for i, part in enumerate(parts):
+                last = i == len(parts) - 1
+                sent.append(await self._send_part(chat_id, part, markup if last else None))
+        except (TelegramError, SendFailed) as exc:
+            count_telegram_error(exc)
+            raise
         return sent
 
     async def _send_part(

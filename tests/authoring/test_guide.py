@@ -43,12 +43,14 @@ def test_the_guide_covers_what_a_clinician_does() -> None:
         assert f"## {heading}" in text, heading
 
 
-def test_the_worked_example_adds_a_step_with_a_button_that_chat_shows(tmp_path: Path) -> None:
+def test_the_worked_example_adds_a_step_with_a_button_that_chat_shows(
+    tmp_path: Path, suite_database_url: str
+) -> None:
     shutil.copytree(ROOT / "flows", tmp_path / "flows")
     shutil.copytree(ROOT / "content", tmp_path / "content")
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/guide.sqlite3",
+        "DATABASE_URL": suite_database_url,
         "PYTHONPATH": str(ROOT),
     }
     coach = f"{shlex.quote(sys.executable)} -m bot"

@@ -67,8 +67,8 @@ def test_start_at_runs_the_step_with_the_given_answers(library) -> None:  # type
     assert not state.frames  # the flow ran to its end
 
 
-def test_chat_from_a_step_through_the_terminal(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/try.sqlite3"}
+def test_chat_from_a_step_through_the_terminal(suite_database_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": suite_database_url}
     done = subprocess.run(
         [
             sys.executable,

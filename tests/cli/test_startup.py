@@ -103,9 +103,9 @@ async def test_an_unreachable_bot_api_is_one_sentence(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("verbose", [False, True])
 async def test_the_bot_api_going_away_while_running_never_prints_the_token(
-    tmp_path: Path, verbose: bool
+    tmp_path: Path, verbose: bool, suite_database_url: str
 ) -> None:
-    env = _env(tmp_path)
+    env = _env(tmp_path, DATABASE_URL=suite_database_url)
     stop = asyncio.Event()
     async with BotApiEmulator(token=SECRET) as emu:
         env["TELEGRAM_API_BASE_URL"] = emu.base_url
@@ -219,6 +219,7 @@ def test_the_redacting_formatter_hides_the_token_in_messages_and_tracebacks(
     _no_token(err)
 
 
+@pytest.mark.sqlite_only
 async def test_a_read_only_database_file_is_one_sentence(tmp_path: Path) -> None:
     from bot.db.migrate import upgrade_to_head
     from bot.db.session import Database

@@ -1,7 +1,7 @@
 """Crisis help never waits for the database: faults injected for real.
 
 A SQLite file locked by another connection's write transaction (held far longer than the
-deadlines), a read-only SQLite file, and (with TEST_POSTGRES_URL) a PostgreSQL server
+deadlines), a read-only SQLite file, and (with a PostgreSQL server for the tests) one
 stopped under the coach. A crisis message and /sos are answered in under 3 s, an ordinary
 answer gets the kind "try again" in under 10 s, and a crisis's safety event is stored once
 the database answers again.
@@ -30,6 +30,7 @@ from bot.db.models import SafetyEventRow
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.shared.messages import Inbound
+from tests.databases import postgres_server
 
 CRISIS = "I want to kill myself"
 URGENT_LIMIT = 3.0
@@ -88,6 +89,7 @@ async def sqlite_service(tmp_path: Path, engine: Engine) -> AsyncIterator[CoachS
 
 
 @pytest.mark.usefixtures("quick_retries")
+@pytest.mark.sqlite_only
 async def test_a_locked_sqlite_file_delays_no_crisis_answer(
     sqlite_service: CoachService, tmp_path: Path
 ) -> None:
@@ -108,6 +110,7 @@ async def test_a_locked_sqlite_file_delays_no_crisis_answer(
     assert await _safety_events(sqlite_service.database) >= 1
 
 
+@pytest.mark.sqlite_only
 async def test_a_read_only_sqlite_file_delays_no_crisis_answer(
     sqlite_service: CoachService, tmp_path: Path, engine: Engine
 ) -> None:
@@ -201,7 +204,7 @@ class _Server:
 
 @pytest.fixture
 def pg_server() -> Iterator[_Server]:
-    if not os.environ.get("TEST_POSTGRES_URL"):
+    if not postgres_server():
         pytest.skip("no PostgreSQL server: set TEST_POSTGRES_URL (bash .ci/run starts one)")
     bin_dir = _pg_bin()
     if bin_dir is None:
@@ -218,6 +221,7 @@ def pg_server() -> Iterator[_Server]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("fault", ["stopped", "frozen"])
 @pytest.mark.usefixtures("quick_retries")
 async def test_a_postgresql_server_stopped_or_frozen_delays_no_crisis_answer(

@@ -66,6 +66,7 @@ def test_plain_numbers_are_still_read(typed: str, value: float) -> None:
     assert parse_number(typed, 0, 10, whole=False) == value
 
 
+@pytest.mark.sqlite_only
 async def test_the_data_folder_and_database_files_are_the_owners_only(
     tmp_path: Path, engine: object
 ) -> None:

@@ -39,10 +39,10 @@ def _wait_for(process: subprocess.Popen[str], needle: str, timeout: float = 30) 
     raise AssertionError(f"did not see {needle!r}; saw:\n{seen}")
 
 
-def test_kill_9_mid_flow_then_resume(tmp_path: Path) -> None:
+def test_kill_9_mid_flow_then_resume(suite_database_url: str) -> None:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/coach.sqlite3",
+        "DATABASE_URL": suite_database_url,
         "FLOWS_DIR": str(ROOT / "flows"),
         "CONTENT_DIR": str(ROOT / "content"),
     }

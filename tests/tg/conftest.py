@@ -1,4 +1,5 @@
-"""The real bot, polling the Bot API emulator over HTTP, with a SQLite file per test."""
+"""The real bot, polling the Bot API emulator over HTTP, with its own database per test (a
+SQLite file, or PostgreSQL in the suite's PostgreSQL run)."""
 
 from __future__ import annotations
 
@@ -47,8 +48,9 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
 
 
 @pytest.fixture
-def database_file(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path}/coach.sqlite3"
+def database_file(suite_database_url: str) -> str:
+    """The bot's database (the name is older than the PostgreSQL run: any kind)."""
+    return suite_database_url
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ async def app(tg_settings: Settings, tg_library: FlowLibrary) -> AsyncIterator[A
 
 
 class Patients:
-    """Reads what the bot stored, through the store functions, from the same SQLite file."""
+    """Reads what the bot stored, through the store functions, from the same database."""
 
     def __init__(self, url: str) -> None:
         self.database = Database(url)

@@ -7,7 +7,6 @@ does with each kind of update (the emulator tests in this folder cover the netwo
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -20,10 +19,8 @@ ADMIN = 4242
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, tg_library: FlowLibrary) -> AsyncIterator[InProcessBot]:
-    settings: Settings = _settings(
-        "http://127.0.0.1:1/bot", f"sqlite+aiosqlite:///{tmp_path}/coach.sqlite3", admin_ids=[ADMIN]
-    )
+async def bot(suite_database_url: str, tg_library: FlowLibrary) -> AsyncIterator[InProcessBot]:
+    settings: Settings = _settings("http://127.0.0.1:1/bot", suite_database_url, admin_ids=[ADMIN])
     async with inprocess_bot(settings, tg_library) as running:
         yield running
 

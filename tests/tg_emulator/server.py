@@ -516,6 +516,9 @@ class BotApiEmulator:
         self._runner: web.AppRunner | None = None
         self._closing = False
         self._changed: asyncio.Condition | None = None
+        # Each getUpdates call takes the next number; one still waiting when a newer one
+        # arrives is ended with Telegram's 409 (two pollers on one token).
+        self._poll_number = 0
         self._webhook_task: asyncio.Task | None = None
         self._http: ClientSession | None = None
         self.reset()
@@ -1306,6 +1309,10 @@ class BotApiEmulator:
                 self._confirm_first()
         assert self._changed is not None
         deadline = time.monotonic() + timeout
+        self._poll_number += 1
+        mine = self._poll_number
+        async with self._changed:
+            self._changed.notify_all()  # an older getUpdates still waiting is ended
 
         def collect() -> list[QueuedUpdate]:
             batch = []
@@ -1332,6 +1339,12 @@ class BotApiEmulator:
                     await self._changed.wait()
             except TimeoutError:
                 break
+            if self._poll_number != mine:
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; "
+                    "make sure that only one bot instance is running",
+                )
             batch = collect()
         now = time.monotonic()
         for upd in batch:

@@ -9,6 +9,7 @@ the words of its category (``Asked``). Only a clear "no" goes without the help l
 
 from __future__ import annotations
 
+from bot import metrics
 from bot.flow import answers
 from bot.flow.engine.parts import Context, EngineParts
 from bot.shared import tokens
@@ -87,6 +88,7 @@ class CrisisPart(EngineParts):
             asks = False
         ctx.turn.safety_events.append(detection)
         if asks:
+            metrics.DIRECT_QUESTIONS.labels(category=detection.category).inc()
             ctx.turn.messages.append(self.screener.question(detection.category, language))
             ctx.state.hold = Asked(detection.category, language)
             return
@@ -107,6 +109,7 @@ class CrisisPart(EngineParts):
         """The patient answered (``yes``, ``no``) or sidestepped (``unclear``) the direct
         question. Only a clear "no" goes without the help lines."""
         assert self.screener is not None
+        metrics.DIRECT_ANSWERS.labels(category=category, answer=answer).inc()
         hold = ctx.state.hold
         language = hold.language if isinstance(hold, Asked) else None
         if answer != "no":

@@ -1,0 +1,94 @@
+"""Locks that let several coach processes share one database safely.
+
+* ``lock_chat``: inside an event's transaction, one chat's steps take turns across every
+  process (a PostgreSQL advisory lock, released when the transaction ends). Without it two
+  processes given two messages of one chat at once would both read the same conversation,
+  and one would have to start over on the revision check; with it the second simply waits
+  for the first to commit. SQLite needs none: each process writes through one thread, and
+  SQLite lets one writer in at a time.
+* ``ProcessLock``: held for a process's whole life, so that only one process polls
+  Telegram for a bot. On PostgreSQL a session advisory lock on a connection of its own; on
+  SQLite an exclusive ``flock`` on a file beside the database.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import IO
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from bot.db.session import PG_CONNECT_TIMEOUT
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for ``name`` (PostgreSQL advisory locks take a bigint)."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_chat(connection: Connection, *, channel: str, external_id: str) -> None:
+    """Wait until no other transaction holds this chat; held until this one ends."""
+    if connection.dialect.name != "postgresql":
+        return
+    key = lock_key(f"coach-chat:{channel}:{external_id}")
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+@dataclass
+class ProcessLock:
+    """A lock named ``name`` held until ``release`` (or the process's end)."""
+
+    name: str
+    _engine: AsyncEngine | None = None
+    _connection: AsyncConnection | None = None
+    _file: IO[bytes] | None = None
+
+    @classmethod
+    async def try_acquire(cls, database_url: str, name: str) -> ProcessLock | None:
+        """The lock, or None when another process holds it."""
+        url = make_url(database_url)
+        if url.get_backend_name() == "postgresql":
+            engine = create_async_engine(
+                database_url, poolclass=NullPool, connect_args={"timeout": PG_CONNECT_TIMEOUT}
+            )
+            connection = await engine.connect()
+            held = await connection.scalar(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(name)}
+            )
+            await connection.commit()  # the lock is the session's: no transaction left open
+            if not held:
+                await connection.close()
+                await engine.dispose()
+                return None
+            return cls(name, _engine=engine, _connection=connection)
+        database = url.database or ""
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return cls(name)  # nothing on disk to share: no other process can use it
+        path = f"{database}.{name}.lock"
+        handle = open(path, "ab")  # noqa: SIM115 - held open for the process's life
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        os.chmod(path, 0o600)
+        return cls(name, _file=handle)
+
+    async def release(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()  # ends the session and its advisory lock
+            self._connection = None
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
