@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 from sqlalchemy import text
@@ -71,7 +72,8 @@ class ProcessLock:
         database = url.database or ""
         if not database or database == ":memory:" or database.startswith("file:"):
             return cls(name)  # nothing on disk to share: no other process can use it
-        path = f"{database}.{name}.lock"
+        path = Path(f"{database}.{name}.lock")
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # as the database's own
         handle = open(path, "ab")  # noqa: SIM115 - held open for the process's life
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
