@@ -50,6 +50,17 @@ def rotate_key(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
+def key_values(settings: Settings) -> list[str]:
+    """The encryption keys as written, for the log's redaction (they are never logged, and
+    must not be even by accident)."""
+    values = []
+    for secret in (settings.data_encryption_key, settings.data_encryption_key_old):
+        if secret is not None:
+            written = secret.get_secret_value()
+            values += [written, *(part.strip() for part in written.split(","))]
+    return values
+
+
 def positive(text: str) -> int:
     """An argparse type: a whole number of 1 or more."""
     if not text.isdigit() or int(text) < 1:

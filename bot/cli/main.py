@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Settings problem:\n{exc}", file=sys.stderr)
         return ExitCode.SETTINGS
     token = settings.telegram_bot_token
-    redact([token.get_secret_value()] if token is not None else [])
+    redact([*([token.get_secret_value()] if token else []), *keys.key_values(settings)])
     try:
         return int(args.handler(args, settings) or 0)
     except SettingsError as exc:

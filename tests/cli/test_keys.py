@@ -103,3 +103,40 @@ async def test_rotate_key_moves_the_data_then_the_old_key_can_go(
         code, output = await run
     no_keys(output)
     assert "coach ready" in output and "cannot open" not in output, output
+
+
+def test_the_keys_are_redacted_from_whatever_is_logged(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Even a log line that held a key by accident has it replaced (like the token)."""
+    import importlib
+    import logging
+
+    from bot.cli import flows
+
+    cli = importlib.import_module("bot.cli.main")
+
+    monkeypatch.setenv("DATA_ENCRYPTION_KEY", NEW)
+    monkeypatch.setenv("DATA_ENCRYPTION_KEY_OLD", f"{OLD}, {NEW}")
+
+    def leaky(_args: object, _settings: Settings) -> int:
+        logging.getLogger("bot").error("oops %s and %s", NEW, OLD)
+        return 0
+
+    monkeypatch.setattr(flows, "validate", leaky)
+    root = logging.getLogger()
+    formatters = {handler: handler.formatter for handler in root.handlers}
+    try:
+        assert cli.main(["validate"]) == 0
+    finally:
+        for handler in root.handlers[:]:
+            if handler in formatters:
+                handler.setFormatter(formatters[handler])
+            else:
+                root.removeHandler(handler)
+    output = capsys.readouterr()
+    written = output.out + output.err + caplog.text
+    assert "oops <redacted> and <redacted>" in written
+    no_keys(written)
