@@ -20,6 +20,7 @@ from bot.safety.normalize import normalize
 from bot.safety.phrases import Rule
 from bot.safety.reader import Reader, read_rule
 from bot.safety.trie import DOUBLES, Target, Trie, add_phrase
+from bot.shared.content import check_template
 from bot.shared.intents import Intent, IntentOffer
 from bot.shared.problems import Problem, ProblemsFound, did_you_mean
 from bot.shared.yamlio import read_yaml
@@ -100,6 +101,9 @@ def load_intents(path: Path | str, flow_ids: Collection[str] | None) -> IntentMa
         if rule is None or not isinstance(item, dict):
             continue
         reply = reader.text(item.get("reply", ""), (*path_, "reply"), f"the reply of {rule.id}")
+        braces = check_template(reply)
+        if braces:
+            reader.problem((*path_, "reply"), f"in the reply of {rule.id}: {braces}")
         if len(reply) > MAX_REPLY:
             reader.problem(
                 (*path_, "reply"),

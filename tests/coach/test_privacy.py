@@ -73,6 +73,7 @@ async def test_sos_shows_the_patients_own_plan_first(service: CoachService) -> N
         "Maria, 555-0142",
         "My counselor",
         "Give my supply to Jo",
+        "In the kitchen drawer",  # naloxone
         "My daughter",
     ]
     for answer in answers:
@@ -90,7 +91,8 @@ async def test_a_suicide_answer_shows_the_plan_first_with_a_button_to_it(
     service: CoachService,
 ) -> None:
     await service.handle("c6", Inbound.message("/plan"))
-    for answer in ("Not sleeping", "A long walk", "Home", "Maria", "My counselor", "Jo", "My son"):
+    answers = ("Not sleeping", "A long walk", "Home", "Maria", "My counselor", "Jo", "Drawer")
+    for answer in (*answers, "My son"):
         await service.handle("c6", Inbound.message(answer))
     reply = await service.handle("c6", Inbound.message("I want to kill myself"))
     first = reply.messages[0]

@@ -234,7 +234,7 @@ def test_the_file_names_each_mistake_with_its_line(tmp_path: Path) -> None:
             offer: {urge_surfing: "Ride it out"}
           - id: pain
             match: [my pain is bad]
-            reply: "x"
+            reply: "a { here"
             offer: []
             extra: 1
         """,
@@ -244,6 +244,7 @@ def test_the_file_names_each_mistake_with_its_line(tmp_path: Path) -> None:
     assert any(p.startswith(f"{path}:6:") and 'did you mean "slip"' in p for p in problems)
     assert any(p.startswith(f"{path}:7:") and "used twice" in p for p in problems)
     assert any(":7:" in p and '"reply:"' in p for p in problems)
+    assert any(p.startswith(f"{path}:12:") and "{{" in p for p in problems)
     assert any(p.startswith(f"{path}:13:") and "offer:" in p for p in problems)
     assert any(p.startswith(f"{path}:14:") and 'unknown key "extra"' in p for p in problems)
 

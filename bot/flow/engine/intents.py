@@ -28,8 +28,8 @@ class IntentsPart(EngineParts):
         )
         shown = {o.flow_id for o in offered}
         menu = tuple(row for row in self._menu_rows(ctx) if not _opens_one_of(row, shown))
-        text_ = render(intent.reply, ctx.patient.variables())
-        ctx.turn.messages.append(OutboundMessage(text_, buttons=rows + menu))
+        reply = render(intent.reply, ctx.patient.variables())
+        ctx.turn.messages.append(OutboundMessage(reply, buttons=rows + menu))
 
 
 def _opens_one_of(row: tuple[Button, ...], flow_ids: set[str]) -> bool:
