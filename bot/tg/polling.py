@@ -5,7 +5,8 @@ the traffic and both see 409 Conflict again and again. So a poller first takes a
 the database (``ProcessLock``: every process of one practice shares it), and a 409 from
 Telegram (a poller on another database, or another machine) stops this one too. Either
 way the process ends with one sentence and ``ExitCode.ALREADY_POLLING``; several processes
-serve one bot through ``coach run --webhook`` instead.
+serve one bot through ``coach run --webhook`` instead. (On PostgreSQL the lock lives as long
+as the poller's connection: a server restart frees it, and Telegram's 409 is then the guard.)
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ import asyncio
 import signal
 from pathlib import Path
 
+import pytest
+
 from bot.config import ExitCode
 from tests.cli.test_startup import COACH, ROOT, _env, _no_token
 from tests.databases import suite_database
@@ -66,6 +68,7 @@ async def test_a_second_poller_on_the_same_database_refuses_at_once(
     assert "coach ready" in first_output
 
 
+@pytest.mark.postgres
 async def test_a_second_poller_elsewhere_is_stopped_by_telegrams_conflict(
     tmp_path: Path,
 ) -> None:
