@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import Conflict
 from telegram.ext import ContextTypes
 
@@ -39,7 +40,7 @@ async def hold_polling_lock(settings: Settings) -> ProcessLock:
     another process holds it."""
     try:
         lock = await ProcessLock.try_acquire(settings.database_url, f"polling-{_bot_id(settings)}")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
         raise StartupError(
             f"The polling lock could not be taken in the database ({type(exc).__name__}); "
             "check DATABASE_URL and that the server is running.",
