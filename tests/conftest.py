@@ -61,7 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "sqlite_only: about the SQLite file itself (left out of the PostgreSQL run)"
     )
     config.addinivalue_line(
-        "markers", "postgres: needs a PostgreSQL server of its own (kept in the PostgreSQL run)"
+        "markers", "postgres: makes its databases its own way (kept in the PostgreSQL run)"
     )
 
 

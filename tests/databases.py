@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from sqlalchemy import text
@@ -77,3 +77,17 @@ def suite_database(folder: Path, name: str = "coach.sqlite3") -> Iterator[str]:
         yield url
     finally:
         asyncio.run(drop_postgres_database(url))
+
+
+@asynccontextmanager
+async def suite_database_async(folder: Path, name: str) -> AsyncIterator[str]:
+    """``suite_database`` from inside a running event loop (for a test that needs more than
+    one database)."""
+    if SUITE_POSTGRES is None:
+        yield f"sqlite+aiosqlite:///{folder}/{name}"
+        return
+    url = await create_postgres_database(SUITE_POSTGRES)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(url)

@@ -5,7 +5,8 @@ the traffic and both see 409 Conflict again and again. So a poller first takes a
 the database (``ProcessLock``: every process of one practice shares it), and a 409 from
 Telegram (a poller on another database, or another machine) stops this one too. Either
 way the process ends with one sentence and ``ExitCode.ALREADY_POLLING``; several processes
-serve one bot through ``coach run --webhook`` instead.
+serve one bot through ``coach run --webhook`` instead. (On PostgreSQL the lock lives as long
+as the poller's connection: a server restart frees it, and Telegram's 409 is then the guard.)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import Conflict
 from telegram.ext import ContextTypes
 
@@ -38,7 +40,7 @@ async def hold_polling_lock(settings: Settings) -> ProcessLock:
     another process holds it."""
     try:
         lock = await ProcessLock.try_acquire(settings.database_url, f"polling-{_bot_id(settings)}")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
         raise StartupError(
             f"The polling lock could not be taken in the database ({type(exc).__name__}); "
             "check DATABASE_URL and that the server is running.",

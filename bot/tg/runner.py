@@ -134,10 +134,14 @@ def build_application(
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     async def post_init(app: App) -> None:
-        if single_poller:
-            app.bot_data[_POLLING_LOCK_KEY] = await hold_polling_lock(settings)
-            app.add_error_handler(stop_on_conflict)
         coach = await build_coach(settings, CHANNEL, library)
+        if single_poller:  # after the database is known good: its failures say so first
+            try:
+                app.bot_data[_POLLING_LOCK_KEY] = await hold_polling_lock(settings)
+            except StartupError:
+                await coach.close()
+                raise
+            app.add_error_handler(stop_on_conflict)
         sender = Sender(app.bot, retry_delays)
         oncall = None
         if settings.oncall_chat_id is not None:

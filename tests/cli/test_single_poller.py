@@ -12,9 +12,11 @@ import asyncio
 import signal
 from pathlib import Path
 
+import pytest
+
 from bot.config import ExitCode
 from tests.cli.test_startup import COACH, ROOT, _env, _no_token
-from tests.databases import suite_database
+from tests.databases import suite_database_async
 from tests.tg_emulator import BotApiEmulator
 
 SECRET = "424242:AAE-sEcReT-tOkEn-never-printed"
@@ -29,7 +31,7 @@ async def _start(env: dict[str, str]) -> asyncio.subprocess.Process:
 
 async def _polling(emu: BotApiEmulator, count: int) -> None:
     """Until ``count`` getUpdates calls have been made (the bots are up)."""
-    for _ in range(300):
+    for _ in range(1200):  # a start takes seconds; on a busy machine, many
         if sum(call.method == "getUpdates" for call in emu.call_log) >= count:
             return
         await asyncio.sleep(0.1)
@@ -66,25 +68,26 @@ async def test_a_second_poller_on_the_same_database_refuses_at_once(
     assert "coach ready" in first_output
 
 
+@pytest.mark.postgres
 async def test_a_second_poller_elsewhere_is_stopped_by_telegrams_conflict(
     tmp_path: Path,
 ) -> None:
-    async with BotApiEmulator(token=SECRET) as emu:
-        with (
-            suite_database(tmp_path, "one.sqlite3") as one,
-            suite_database(tmp_path, "two.sqlite3") as two,
-        ):
-            base = {"TELEGRAM_API_BASE_URL": emu.base_url}
-            first = await _start(_env(tmp_path, DATABASE_URL=one, **base))
-            await _polling(emu, 1)
-            second = await _start(_env(tmp_path, DATABASE_URL=two, **base))
-            processes = [first, second]
-            try:
-                waits = [asyncio.ensure_future(p.wait()) for p in processes]
-                done, _ = await asyncio.wait(waits, timeout=60, return_when="FIRST_COMPLETED")
-                assert done, "neither poller stopped"
-            finally:
-                results = [await _finish(p) for p in processes]
+    async with (
+        BotApiEmulator(token=SECRET) as emu,
+        suite_database_async(tmp_path, "one.sqlite3") as one,
+        suite_database_async(tmp_path, "two.sqlite3") as two,
+    ):
+        base = {"TELEGRAM_API_BASE_URL": emu.base_url}
+        first = await _start(_env(tmp_path, DATABASE_URL=one, **base))
+        await _polling(emu, 1)
+        second = await _start(_env(tmp_path, DATABASE_URL=two, **base))
+        processes = [first, second]
+        try:
+            waits = [asyncio.ensure_future(p.wait()) for p in processes]
+            done, _ = await asyncio.wait(waits, timeout=60, return_when="FIRST_COMPLETED")
+            assert done, "neither poller stopped"
+        finally:
+            results = [await _finish(p) for p in processes]
     stopped = [(code, out) for code, out in results if code == ExitCode.ALREADY_POLLING]
     assert len(stopped) == 1, results
     code, output = stopped[0]
