@@ -16,6 +16,8 @@ from bot.shared import tokens
 from bot.shared.messages import Button, OutboundMessage
 
 __all__ = [
+    "after_crisis_message",
+    "reoffer_messages",
     "TOKEN_MENU",
     "TOKEN_RESUME",
     "TOKEN_SOS",
@@ -156,6 +158,34 @@ def help_line_messages(
     else:
         tail.append(note)
     return out + [OutboundMessage(t, kind="crisis") for t in tail]
+
+
+def reoffer_messages(
+    category: str, cfg: CrisisConfig, booking_url: str | None
+) -> list[OutboundMessage]:
+    """The help lines of ``category`` again, led by ``question_expired``: for a direct
+    question that went unanswered. No way-on buttons (the patient's message comes next)."""
+    resources = [cfg.resource(rid) for rid in cfg.category(category).resources]
+    booking = (
+        Button(cfg.buttons.book, url=booking_url) if booking_url and _is_web(booking_url) else None
+    )
+    intro = cfg.messages.question_expired or cfg.messages.sos_intro
+    note = f"<i>{_esc(cfg.messages.bot_note)}</i>"
+    return help_line_messages(_esc(intro), resources or list(cfg.resources), note, booking)
+
+
+def after_crisis_message(cfg: CrisisConfig) -> OutboundMessage | None:
+    """The words for a typed message while an exercise waits after a crisis answer, with
+    the way-on buttons; None when ``cfg`` (a language) has none."""
+    if not cfg.messages.after_crisis:
+        return None
+    b = cfg.buttons
+    choices = (
+        (Button(b.resume, token=TOKEN_RESUME),),
+        (Button(b.sos, token=TOKEN_SOS),),
+        (Button(b.stop, token=TOKEN_STOP),),
+    )
+    return OutboundMessage(_esc(cfg.messages.after_crisis), buttons=choices)
 
 
 def shows_plan(category: str | None) -> bool:
