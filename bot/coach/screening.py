@@ -17,7 +17,9 @@ from bot import metrics
 from bot.safety.config import CrisisConfig
 from bot.safety.decision import Action, Decision, RecentSignal
 from bot.safety.response import (
+    after_crisis_message,
     crisis_messages,
+    reoffer_messages,
     safety_plan_message,
     shows_plan,
     unsure_question,
@@ -69,11 +71,15 @@ class CrisisScreener:
         ]
         decision = self.screen_.screen(text, signals, in_exercise=in_exercise)
         prediction = decision.prediction
+        words = len(text.split())
         if decision.action is Action.NONE:
             if prediction.crisis_probability < _KEEP_AT:
-                return Screening()
+                return Screening(language=decision.language, words=words)
             return Screening(
-                probability=prediction.crisis_probability, category=prediction.category
+                language=decision.language,
+                words=words,
+                probability=prediction.crisis_probability,
+                category=prediction.category,
             )
         if not quiet:
             metrics.count_crisis_decision(decision.log_fields())
@@ -83,6 +89,7 @@ class CrisisScreener:
             event=_event(decision, self.screen_.asks_first),
             asks=decision.action is Action.ASK,
             language=decision.language,
+            words=words,
             probability=prediction.crisis_probability,
             category=prediction.category,
         )
@@ -101,6 +108,14 @@ class CrisisScreener:
             safety_plan_html=safety_plan_html,
             in_exercise=in_exercise,
         )
+
+    def after_crisis(self, language: str | None) -> OutboundMessage | None:
+        if language is None:
+            return None
+        return after_crisis_message(self.config.in_language(language))
+
+    def reoffer(self, category: str, language: str | None = None) -> list[OutboundMessage]:
+        return reoffer_messages(category, self.config.in_language(language), self.booking_url)
 
     def question(self, category: str, language: str | None = None) -> OutboundMessage:
         return unsure_question(self.config.in_language(language), category)

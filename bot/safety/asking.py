@@ -52,7 +52,17 @@ _LEARNED_KEYS = {
     "min_words": True,
     "exercise_ask_at": True,
     "veto_below": True,
+    "mentions": False,
+    "let_go_negated_below": False,
 }
+_NUMBER_KEYS = (
+    "ask_at",
+    "keep_uncertain_at",
+    "context_at",
+    "exercise_ask_at",
+    "veto_below",
+    "let_go_negated_below",
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,13 @@ class LearnedSettings:
     urge sits in the body or a thought for a thought record is meant to sound heavy.
     ``veto_below``: a phrase hit in a message of ``min_words`` or more is let go when the
     learned layer is this sure it is no crisis (a figure of speech the lists did not know).
+    ``mentions``: ids of rules that only name a subject ("suicide", "self harm") and say
+    nothing of who or when; their hit is read with the learned layer: the crisis answer at
+    ``ask_at``, the question from ``keep_uncertain_at``, nothing below (a question about
+    risk, a training, a friend's story).
+    ``let_go_negated_below``: a hit after a negation or a joke word is let go when the
+    learned layer scores the message under this ("i'm not suicidal, just tired"); 0 means
+    always ask.
     """
 
     model: str
@@ -91,6 +108,8 @@ class LearnedSettings:
     min_words: int = 3
     exercise_ask_at: float = 0.9
     veto_below: float = 0.0
+    mentions: frozenset[str] = frozenset()
+    let_go_negated_below: float = 0.0
 
 
 def read_when_unsure(
@@ -113,10 +132,12 @@ def read_when_unsure(
 def read_learned(r: Reader, raw: Any) -> LearnedSettings | None:
     """The ``learned:`` section."""
     block = r.mapping(raw, ("learned",), _LEARNED_KEYS, "learned")
-    if not block or any(k not in block for k in _LEARNED_KEYS):
+    if not block or any(k not in block for k, required in _LEARNED_KEYS.items() if required):
         return None
     numbers: dict[str, float] = {}
-    for key in ("ask_at", "keep_uncertain_at", "context_at", "exercise_ask_at", "veto_below"):
+    for key in _NUMBER_KEYS:
+        if key not in block:
+            continue
         value = block[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
             r.problem(("learned", key), f"learned.{key} must be a number between 0 and 1, like 0.5")
@@ -135,7 +156,17 @@ def read_learned(r: Reader, raw: Any) -> LearnedSettings | None:
         r.problem(
             ("learned", "model"), "learned.model names the weights file, like crisis_model.npz"
         )
-    return LearnedSettings(model=model, context_minutes=float(minutes), min_words=words, **numbers)
+    mentions = block.get("mentions", [])
+    if not isinstance(mentions, list) or not all(isinstance(m, str) for m in mentions):
+        r.problem(("learned", "mentions"), "learned.mentions must be a list of rule ids")
+        mentions = []
+    return LearnedSettings(
+        model=model,
+        context_minutes=float(minutes),
+        min_words=words,
+        mentions=frozenset(mentions),
+        **numbers,
+    )
 
 
 def read_uncertain(

@@ -94,6 +94,11 @@ class Messages:
     safety_plan_heading: str
     next_step_exercise: str
     next_step: str
+    #: Said to a typed message while an exercise waits after a crisis answer. Left empty in
+    #: English (the coach's own text in system.yaml says it); a language gives its words.
+    after_crisis: str = ""
+    #: Leads the help lines offered again when a direct question went unanswered.
+    question_expired: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,7 +178,9 @@ _TOP_KEYS = {
     "languages": False,
 }
 _FUZZY_KEYS = {"words": True, "never": False}
-_MESSAGE_KEYS = {k: True for k in Messages.__dataclass_fields__}
+_MESSAGE_KEYS = {
+    k: k not in ("after_crisis", "question_expired") for k in Messages.__dataclass_fields__
+}
 _BUTTON_KEYS = {k: k != "plan" for k in ButtonLabels.__dataclass_fields__}
 _RESOURCE_KEYS = {"name": True, "how": True, "url": False, "url_label": False}
 _CATEGORY_KEYS = {"intro": False, "resources": False, "when_unsure": False, "rules": True}
@@ -379,6 +386,8 @@ def _read(r: Reader) -> CrisisConfig | None:
         read_uncertain(r, data["uncertain"], word_lists, seen_ids) if "uncertain" in data else ()
     )
     learned = read_learned(r, data["learned"]) if "learned" in data else None
+    for unknown in sorted(set(learned.mentions) - set(seen_ids)) if learned else ():
+        r.problem(("learned", "mentions"), f'learned.mentions names no rule "{unknown}"')
     translations = (
         read_languages(
             r,

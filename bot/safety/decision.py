@@ -7,11 +7,14 @@ together, most certain first:
    (A category that asks first, ``concern``, gets its question instead.) When the learned
    layer is all but sure there is no crisis (under ``veto_below``, in a message long enough
    to read) the hit gets the question instead, never nothing; overdose never.
+   A hit of a rule that only names the subject (``mentions:``, "suicide", "self harm")
+   is read with the learned layer: the answer at ``ask_at``, the question from
+   ``keep_uncertain_at``, nothing below (a question about risk, a training).
 2. A phrase hit that reads as the past, a hypothetical, someone else's words, a question
    about risk, a negation or a joke (an ``uncertain:`` phrase next to it): the category's
    direct question. Only a past, hypothetical, reported or question hit is let go when the
    learned layer scores the message below ``keep_uncertain_at`` ("I used to mix kratom
-   with alcohol"); a negation or a joke is always asked about.
+   with alcohol"); a negation or a joke only under ``let_go_negated_below``.
 3. No phrase hit, but the learned layer's crisis probability is at least ``ask_at``:
    the direct question of the category it finds likeliest.
 4. Read with the patient's last messages of the past few minutes ("I'm so tired of all of
@@ -115,7 +118,8 @@ def decide(
         order = {name: i for i, name in enumerate(urgency)}
         return min(candidates, key=lambda h: (order.get(h.category, len(order)), h.start))
 
-    certain = [h for h in hits if h.uncertain is None]
+    mentions = settings.mentions if settings is not None else frozenset()
+    certain = [h for h in hits if h.uncertain is None and h.rule_id not in mentions]
     vetoed = (
         settings is not None
         and prediction.category is not None
@@ -128,12 +132,16 @@ def decide(
         asks = hit.category in asks_first or (vetoed and hit.category not in NEVER_VETOED)
         action = Action.ASK if asks else Action.RESPOND
         return Decision(action, hit.category, layer, hit.rule_id, prediction=prediction)
-    if hits:
-        hit = first(hits)
-        keep = settings.keep_uncertain_at if settings else 0.0
+    named = [h for h in hits if h.uncertain is None]
+    if named and settings is not None:
+        decision = _mention(first(named), prediction, settings, asks_first)
+        if decision is not None:
+            return decision
+    uncertain = [h for h in hits if h.uncertain is not None]
+    if uncertain:
+        hit = first(uncertain)
         kind = (hit.uncertain or "..").split(".")[1]
-        let_go = kind in LET_GO_KINDS and prediction.category is not None
-        if not let_go or prediction.crisis_probability >= keep:
+        if not _let_go(kind, prediction, settings):
             return Decision(
                 Action.ASK, hit.category, "rules", hit.rule_id, hit.uncertain, prediction
             )
@@ -147,6 +155,28 @@ def decide(
     if in_exercise:
         return LET_THROUGH
     return _with_context(prediction, settings, recent)
+
+
+def _mention(
+    hit: Hit, prediction: Prediction, settings: LearnedSettings, asks_first: Collection[str]
+) -> Decision | None:
+    """A rule that only names the subject, read with the learned layer (None: let go)."""
+    score = prediction.crisis_probability
+    if prediction.category is None or score >= settings.ask_at:
+        action = Action.ASK if hit.category in asks_first else Action.RESPOND
+        return Decision(action, hit.category, "both", hit.rule_id, prediction=prediction)
+    if score >= settings.keep_uncertain_at:
+        return Decision(Action.ASK, hit.category, "rules", hit.rule_id, prediction=prediction)
+    return None
+
+
+def _let_go(kind: str, prediction: Prediction, settings: LearnedSettings | None) -> bool:
+    """Whether an uncertain hit of this kind is let go on the learned layer's word."""
+    if settings is None or prediction.category is None:
+        return False
+    if kind in LET_GO_KINDS:
+        return prediction.crisis_probability < settings.keep_uncertain_at
+    return prediction.crisis_probability < settings.let_go_negated_below
 
 
 def _with_context(

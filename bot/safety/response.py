@@ -16,6 +16,8 @@ from bot.shared import tokens
 from bot.shared.messages import Button, OutboundMessage
 
 __all__ = [
+    "after_crisis_message",
+    "reoffer_messages",
     "TOKEN_MENU",
     "TOKEN_RESUME",
     "TOKEN_SOS",
@@ -39,7 +41,13 @@ TOKEN_SOS = tokens.encode(tokens.SystemButton.SOS)
 TOKEN_STOP = tokens.encode(tokens.SystemButton.STOP)
 TOKEN_MENU = tokens.encode(tokens.SystemButton.MENU)
 
+#: The longest crisis message, in characters (tags included): a phone shows it whole.
+MAX_MESSAGE_CHARS = 600
+#: An intro this short stays whole before the help lines it introduces.
+SHORT_INTRO_CHARS = 200
+
 _esc = partial(html.escape, quote=False)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _ALLOWED_TAG = re.compile(r"</?(?:b|i)>")
 _ENTITY = re.compile(r"&(?:[a-zA-Z]+|#[0-9]+|#x[0-9a-fA-F]+);")
 _SAFE_PIECE = re.compile(r"(</?(?:b|i)>|&(?:[a-zA-Z]+|#[0-9]+|#x[0-9a-fA-F]+);)")
@@ -72,13 +80,12 @@ def crisis_messages(
     if shows_plan(category) and safety_plan_html and safety_plan_html.strip():
         messages.append(safety_plan_message(cfg, safety_plan_html))
 
-    lines = [_esc(intro), ""]
-    lines += [_resource_line(r) for r in resources]
-    lines += ["", f"<i>{_esc(cfg.messages.bot_note)}</i>"]
-    links = [(Button(r.url_label or r.name, url=r.url),) for r in resources if _is_web(r.url)]
-    if booking_url and _is_web(booking_url):
-        links.append((Button(cfg.buttons.book, url=booking_url),))
-    messages.append(OutboundMessage("\n".join(lines), buttons=tuple(links), kind="crisis"))
+    booking = (
+        Button(cfg.buttons.book, url=booking_url) if booking_url and _is_web(booking_url) else None
+    )
+    messages += help_line_messages(
+        _esc(intro), resources, f"<i>{_esc(cfg.messages.bot_note)}</i>", booking
+    )
 
     b = cfg.buttons
     choices: tuple[tuple[Button, ...], ...]
@@ -94,6 +101,91 @@ def crisis_messages(
         choices = ((Button(b.sos, token=TOKEN_SOS),), (Button(b.menu, token=TOKEN_MENU),))
     messages.append(OutboundMessage(_esc(text), buttons=choices, kind="crisis"))
     return messages
+
+
+def help_line_messages(
+    intro: str, resources: list[Resource], note: str, booking: Button | None
+) -> list[OutboundMessage]:
+    """The intro, the help lines and the bot's note, in messages a phone shows whole.
+
+    One message when it fits :data:`MAX_MESSAGE_CHARS`. Otherwise the help lines come
+    first, led by as much of the intro as fits beside them ("Call 911 now"), then the rest
+    of the intro and the note: every word is kept, in the clinicians' order within each
+    part. A help line's link button goes with the message that holds the line.
+    """
+    lines = [_resource_line(r) for r in resources]
+    links = [
+        (Button(r.url_label or r.name, url=r.url),) if _is_web(r.url) else () for r in resources
+    ]
+    whole = "\n".join([intro, "", *lines, "", note])
+    if len(whole) <= MAX_MESSAGE_CHARS:
+        rows = [row for row in links if row]
+        if booking is not None:
+            rows.append((booking,))
+        return [OutboundMessage(whole, buttons=tuple(rows), kind="crisis")]
+    sentences = _SENTENCE_END.split(intro)
+    lead_count = len(sentences) if len(intro) <= SHORT_INTRO_CHARS else 1
+    block = "\n".join(lines)
+    while lead_count < len(sentences) and (
+        len(" ".join(sentences[: lead_count + 1])) + 2 + len(block) <= MAX_MESSAGE_CHARS
+    ):
+        lead_count += 1
+    lead, rest = " ".join(sentences[:lead_count]), sentences[lead_count:]
+    out: list[OutboundMessage] = []
+    text, rows = lead + "\n", []
+    for line, row in zip(lines, links, strict=True):
+        if len(text) + 1 + len(line) > MAX_MESSAGE_CHARS:
+            out.append(OutboundMessage(text.rstrip("\n"), buttons=tuple(rows), kind="crisis"))
+            text, rows = "", []
+        text += "\n" + line if text else line
+        if row:
+            rows.append(row)
+    if booking is not None:
+        rows.append((booking,))
+    out.append(OutboundMessage(text, buttons=tuple(rows), kind="crisis"))
+    tail: list[str] = []
+    for sentence in rest:
+        if tail and len(tail[-1]) + 1 + len(sentence) <= MAX_MESSAGE_CHARS:
+            tail[-1] += " " + sentence
+        else:
+            tail.append(sentence)
+    if tail and len(tail[-1]) + 2 + len(note) <= MAX_MESSAGE_CHARS:
+        tail[-1] += "\n\n" + note
+    elif not tail and len(out[-1].text) + 2 + len(note) <= MAX_MESSAGE_CHARS:
+        last = out.pop()
+        tail_message = OutboundMessage(f"{last.text}\n\n{note}", last.buttons, kind="crisis")
+        return [*out, tail_message]
+    else:
+        tail.append(note)
+    return out + [OutboundMessage(t, kind="crisis") for t in tail]
+
+
+def reoffer_messages(
+    category: str, cfg: CrisisConfig, booking_url: str | None
+) -> list[OutboundMessage]:
+    """The help lines of ``category`` again, led by ``question_expired``: for a direct
+    question that went unanswered. No way-on buttons (the patient's message comes next)."""
+    resources = [cfg.resource(rid) for rid in cfg.category(category).resources]
+    booking = (
+        Button(cfg.buttons.book, url=booking_url) if booking_url and _is_web(booking_url) else None
+    )
+    intro = cfg.messages.question_expired or cfg.messages.sos_intro
+    note = f"<i>{_esc(cfg.messages.bot_note)}</i>"
+    return help_line_messages(_esc(intro), resources or list(cfg.resources), note, booking)
+
+
+def after_crisis_message(cfg: CrisisConfig) -> OutboundMessage | None:
+    """The words for a typed message while an exercise waits after a crisis answer, with
+    the way-on buttons; None when ``cfg`` (a language) has none."""
+    if not cfg.messages.after_crisis:
+        return None
+    b = cfg.buttons
+    choices = (
+        (Button(b.resume, token=TOKEN_RESUME),),
+        (Button(b.sos, token=TOKEN_SOS),),
+        (Button(b.stop, token=TOKEN_STOP),),
+    )
+    return OutboundMessage(_esc(cfg.messages.after_crisis), buttons=choices)
 
 
 def shows_plan(category: str | None) -> bool:

@@ -129,8 +129,8 @@ class CrisisScreen:
             words=normalized.count(" ") + 1 if normalized else 0,
             in_exercise=in_exercise,
         )
+        language = detect_language(normalized.split(), self.config.translations)
         if decision.action is Action.NONE:
             # The reading is kept (numbers only) to be read with the next messages.
-            return dataclasses.replace(decision, prediction=prediction)
-        language = detect_language(normalized.split(), self.config.translations)
+            return dataclasses.replace(decision, prediction=prediction, language=language)
         return dataclasses.replace(decision, language=language)

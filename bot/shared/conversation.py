@@ -114,6 +114,11 @@ class ConversationState:
     paced_until: float | None = None
     #: The crisis screen's reading of the last few messages (numbers, never words).
     recent_risk: list[RecentRisk] = field(default_factory=list)
+    #: The language of the patient's last messages of a few words (None: English): /sos
+    #: and the words after a crisis answer come in it.
+    language: str | None = None
+    #: When the direct question now waiting was asked (seconds since the epoch), if known.
+    asked_at: float | None = None
 
     @property
     def current(self) -> Frame | None:
@@ -132,6 +137,8 @@ class ConversationState:
                 {"at": r.at, "probability": r.probability, "category": r.category}
                 for r in self.recent_risk
             ],
+            "language": self.language,
+            "asked_at": self.asked_at,
         }
 
     @classmethod
@@ -145,6 +152,8 @@ class ConversationState:
             hold=hold_from_json(data.get("hold")),
             paced_until=data.get("paced_until"),
             recent_risk=[RecentRisk(**r) for r in data.get("recent_risk", [])],
+            language=data.get("language"),
+            asked_at=data.get("asked_at"),
         )
 
 

@@ -113,12 +113,14 @@ class Screening:
     ``event`` is None when the text goes through. ``asks``: the patient is asked directly
     first. ``language``: the language to answer in (None: the default). ``probability``
     and ``category``: the learned layer's reading, kept (numbers only) so the next few
-    messages can be read together with this one.
+    messages can be read together with this one. ``words``: how many words the text has
+    (a language is only told from a text of a few words).
     """
 
     event: SafetyEvent | None = None
     asks: bool = False
     language: str | None = None
+    words: int = 0
     probability: float = 0.0
     category: str | None = None
 

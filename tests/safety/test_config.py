@@ -203,3 +203,35 @@ def test_a_normal_category_without_intro_says_what_to_add(tmp_path: Path) -> Non
     text = MINIMAL.replace('    intro: "Thank you for telling me."\n', "")
     [problem] = problems_of(write(tmp_path, text))
     assert 'needs a "intro:" key' in problem
+
+
+LEARNED = """\
+learned:
+  model: crisis_model.npz
+  ask_at: 0.65
+  keep_uncertain_at: 0.5
+  context_at: 0.7
+  context_minutes: 10
+  min_words: 3
+  exercise_ask_at: 0.85
+  veto_below: 0.05
+"""
+
+
+def test_mentions_and_the_negation_bar_are_read(tmp_path: Path) -> None:
+    text = MINIMAL + LEARNED + "  mentions: [suicide.want_to_die]\n  let_go_negated_below: 0.2\n"
+    learned = load_crisis_config(write(tmp_path, text)).learned
+    assert learned is not None
+    assert learned.mentions == {"suicide.want_to_die"} and learned.let_go_negated_below == 0.2
+    plain = load_crisis_config(write(tmp_path, MINIMAL + LEARNED)).learned
+    assert plain is not None and plain.mentions == frozenset() and plain.let_go_negated_below == 0
+
+
+def test_a_mention_of_no_rule_is_named_with_its_line(tmp_path: Path) -> None:
+    text = MINIMAL + LEARNED + "  mentions: [suicide.want_to_dye]\n  let_go_negated_below: 2\n"
+    found = problems_of(write(tmp_path, text))
+    assert (
+        f'crisis.yaml:{line_of(text, "mentions:")}: learned.mentions names no rule "suicide.want_to_dye"'
+        in "\n".join(found)
+    )
+    assert any("learned.let_go_negated_below must be a number between 0 and 1" in p for p in found)

@@ -1,5 +1,7 @@
 """The two layers' decision: answer, ask, or let through (no model needed: plain values)."""
 
+import dataclasses
+
 from bot.safety.asking import LearnedSettings
 from bot.safety.decision import Action, RecentSignal, decide
 from bot.safety.detector import Hit
@@ -118,3 +120,37 @@ def test_inside_an_exercise_the_learned_layer_alone_needs_a_higher_score() -> No
     assert decide([], predicted(0.7), SETTINGS, in_exercise=True).action is Action.NONE
     assert decide([], predicted(0.95), SETTINGS, in_exercise=True).action is Action.ASK
     assert decide([], predicted(0.7), SETTINGS, words=2).action is Action.NONE
+
+
+MENTIONING = dataclasses.replace(
+    SETTINGS, mentions=frozenset({"suicide.word"}), let_go_negated_below=0.15
+)
+
+
+def test_a_hit_that_only_names_the_subject_is_read_with_the_learned_layer() -> None:
+    mention = [hit("suicide", "suicide.word")]
+    d = decide(mention, predicted(0.8), MENTIONING, urgency=URGENCY)
+    assert (d.action, d.category, d.layer) == (Action.RESPOND, "suicide", "both")
+    d = decide(mention, predicted(0.3), MENTIONING, urgency=URGENCY)
+    assert (d.action, d.category, d.rule_id) == (Action.ASK, "suicide", "suicide.word")
+    assert decide(mention, predicted(0.1), MENTIONING, urgency=URGENCY).action is Action.NONE
+    # Without a model the rules alone answer it, as before.
+    assert decide(mention, NOTHING, None, urgency=URGENCY).action is Action.RESPOND
+    # A rule not listed as a mention is answered at once whatever the model says.
+    clear = [hit("suicide", "suicide.kms")]
+    assert decide(clear, predicted(0.1), MENTIONING, urgency=URGENCY).action is Action.RESPOND
+
+
+def test_a_clear_hit_beside_a_mention_still_answers_at_once() -> None:
+    hits = [hit("suicide", "suicide.word"), hit("suicide", "suicide.kms", start=9)]
+    d = decide(hits, predicted(0.1), MENTIONING, urgency=URGENCY)
+    assert (d.action, d.rule_id) == (Action.RESPOND, "suicide.kms")
+
+
+def test_a_negated_or_joking_hit_is_let_go_only_when_the_model_is_all_but_sure() -> None:
+    for kind in ("uncertain.negated.never", "uncertain.joke.laughing"):
+        hits = [hit("suicide", "suicide.kms", kind)]
+        assert decide(hits, predicted(0.1), MENTIONING, urgency=URGENCY).action is Action.NONE
+        assert decide(hits, predicted(0.2), MENTIONING, urgency=URGENCY).action is Action.ASK
+        # Left out (0): always asked, as before.
+        assert decide(hits, predicted(0.01), SETTINGS, urgency=URGENCY).action is Action.ASK

@@ -1,9 +1,11 @@
+import html
+import re
 from pathlib import Path
 
 import pytest
 
 from bot.safety.config import CrisisConfig, load_crisis_config
-from bot.safety.response import crisis_messages
+from bot.safety.response import MAX_MESSAGE_CHARS, crisis_messages
 from bot.shared.messages import Button
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +41,7 @@ def test_abuse_resources(cfg: CrisisConfig) -> None:
 
 
 def test_sos_shows_every_resource(cfg: CrisisConfig) -> None:
-    text = crisis_messages(None, cfg, booking_url=None)[0].text
+    text = "\n".join(m.text for m in crisis_messages(None, cfg, booking_url=None)[:-1])
     for number in (
         "988",
         "741741",
@@ -116,5 +118,39 @@ def test_outside_exercise_choices(cfg: CrisisConfig) -> None:
 
 
 def test_messages_fit_a_phone(cfg: CrisisConfig) -> None:
-    for category in [c.name for c in cfg.categories]:
-        assert len(crisis_messages(category, cfg, None)[0].text) < 900
+    for language in (None, "es"):
+        shown = cfg.in_language(language) if language else cfg
+        for category in [None, *(c.name for c in cfg.categories)]:
+            for m in crisis_messages(category, shown, "https://x.example", "<i>plan</i>"):
+                assert len(m.text) <= MAX_MESSAGE_CHARS, (language, category, len(m.text))
+
+
+def test_a_long_answer_is_split_with_the_help_lines_first_and_nothing_lost(
+    cfg: CrisisConfig,
+) -> None:
+    for language in (None, "es"):
+        shown = cfg.in_language(language) if language else cfg
+        for category in ("overdose", None):
+            messages = crisis_messages(category, shown, "https://x.example")[:-1]
+            assert len(messages) >= 2
+            resources = (
+                shown.resources
+                if category is None
+                else [shown.resource(r) for r in shown.category(category).resources]
+            )
+            intro = shown.messages.sos_intro if category is None else shown.category(category).intro
+            text = " ".join(m.text for m in messages)
+            for sentence in re.split(r"(?<=[.!?])\s+", html.escape(intro, quote=False)):
+                assert sentence in text
+            lines = [f"<b>{html.escape(r.name, quote=False)}</b>" for r in resources]
+            assert all(line in text for line in lines)
+            # Every help line comes before the rest of the intro's guidance and the note.
+            assert "911" in messages[0].text
+            assert max(text.index(line) for line in lines) < text.index(
+                html.escape(shown.messages.bot_note, quote=False)
+            )
+            labels = [b.label for m in messages for b in buttons(m)]
+            assert labels.count(shown.buttons.book) == 1
+    overdose = crisis_messages("overdose", cfg, None)
+    assert "1-800-222-1222" in overdose[0].text and "naloxone" in overdose[0].text
+    assert "second dose" in overdose[1].text

@@ -86,7 +86,11 @@ class CommandsPart(EngineParts):
 
     def _text(self, ctx: Context, text: str) -> None:
         if isinstance(ctx.state.hold, Crisis) and ctx.state.frames:
-            self._say_key(ctx, "system.after_crisis", buttons=self._hold_buttons())
+            translated = self.screener.after_crisis(ctx.state.language) if self.screener else None
+            if translated is not None:
+                ctx.turn.messages.append(translated)
+            else:
+                self._say_key(ctx, "system.after_crisis", buttons=self._hold_buttons())
             return
         if not ctx.state.frames:
             self._free_text(ctx, text)
@@ -129,7 +133,9 @@ class CommandsPart(EngineParts):
     def _sos(self, ctx: Context) -> None:
         ctx.turn.messages.extend(
             self.sos_messages(
-                in_exercise=bool(ctx.state.frames), safety_plan_html=ctx.patient.safety_plan_html
+                in_exercise=bool(ctx.state.frames),
+                safety_plan_html=ctx.patient.safety_plan_html,
+                language=ctx.state.language,
             )
         )
 

@@ -18,6 +18,12 @@ from bot.shared.messages import ASKED_PREFIX, Inbound, OutboundMessage, SafetyEv
 
 #: How many earlier readings are kept for the next messages (with their time window).
 RECENT_KEPT = 3
+#: A direct question left this long without an answer has expired: the next message is
+#: not read as its answer; the help lines are offered again first (docs/safety.md).
+ASKED_EXPIRES_SECONDS = 30 * 60
+#: A typed message of this many words (or one in another language) sets the language that
+#: /sos and the words after a crisis answer come in; "ok" or "si" alone changes nothing.
+LANGUAGE_WORDS = 3
 
 
 def _screened_text(event: Inbound) -> str | None:
@@ -27,6 +33,8 @@ def _screened_text(event: Inbound) -> str | None:
 
 
 class CrisisPart(EngineParts):
+    asked_expires_seconds: float = ASKED_EXPIRES_SECONDS
+
     def screen(self, event: Inbound) -> SafetyEvent | None:
         """The crisis check alone, for when the conversation cannot be loaded.
 
@@ -59,6 +67,8 @@ class CrisisPart(EngineParts):
         state = ctx.state
         answering = event.kind == "text" and bool(state.frames) and state.hold is None
         screening = self.screener.screen(text, state.recent_risk, now, answering)
+        if event.kind == "text" and (screening.language or screening.words >= LANGUAGE_WORDS):
+            state.language = screening.language
         if now:
             window = self.screener.context_seconds
             kept = [r for r in state.recent_risk if 0 <= now - r.at <= window]
@@ -91,6 +101,7 @@ class CrisisPart(EngineParts):
             metrics.DIRECT_QUESTIONS.labels(category=detection.category).inc()
             ctx.turn.messages.append(self.screener.question(detection.category, language))
             ctx.state.hold = Asked(detection.category, language)
+            ctx.state.asked_at = ctx.now
             return
         plan = ctx.patient.safety_plan_html
         if plan is None and self.screener.shows_plan(detection.category):
@@ -158,12 +169,32 @@ class CrisisPart(EngineParts):
         return None
 
     def sos_messages(
-        self, in_exercise: bool, safety_plan_html: str | None = None
+        self, in_exercise: bool, safety_plan_html: str | None = None, language: str | None = None
     ) -> list[OutboundMessage]:
-        """The help lines for /sos, the patient's own plan first; needs no database."""
+        """The help lines for /sos, the patient's own plan first, in ``language`` (the one
+        the patient last wrote in); needs no database."""
         if self.screener is None:
             raise RuntimeError("the coach was started without crisis resources")
-        return self.screener.crisis_messages(None, in_exercise, safety_plan_html)
+        return self.screener.crisis_messages(None, in_exercise, safety_plan_html, language)
+
+    def _question_expired(self, ctx: Context) -> bool:
+        """Whether the waiting direct question was asked too long ago to be answered now."""
+        asked_at = ctx.state.asked_at
+        return (
+            asked_at is not None
+            and ctx.now is not None
+            and ctx.now - asked_at > self.asked_expires_seconds
+        )
+
+    def _reoffer(self, ctx: Context, category: str) -> None:
+        """The help lines again, gently, for a direct question that went unanswered; it is
+        logged (category only) and never alerts: nobody said yes."""
+        assert self.screener is not None
+        hold = ctx.state.hold
+        language = hold.language if isinstance(hold, Asked) else ctx.state.language
+        target = self.screener.if_yes(category)
+        ctx.turn.safety_events.append(SafetyEvent(target, f"{ASKED_PREFIX}expired:{category}"))
+        ctx.turn.messages.extend(self.screener.reoffer(target, language))
 
     def _asked_category(self, ctx: Context) -> str | None:
         """The category whose direct question the patient has not answered yet, if any."""

@@ -33,6 +33,8 @@ class Context:
     patient: PatientView
     turn: Turn
     pending_pause: float = 0.0
+    #: When the event came (seconds since the epoch), if the channel said.
+    now: float | None = None
 
 
 class EngineParts:
@@ -70,7 +72,10 @@ class EngineParts:
         def _asks(self, category: str) -> bool: ...
         def _flow_asks(self, ctx: Context, category: str, source: str) -> None: ...
         def sos_messages(
-            self, in_exercise: bool, safety_plan_html: str | None = None
+            self,
+            in_exercise: bool,
+            safety_plan_html: str | None = None,
+            language: str | None = None,
         ) -> list[OutboundMessage]: ...
 
     def _facts(self, frame: Frame) -> dict[str, Any]:

@@ -30,7 +30,7 @@ class Engine(CrisisPart, CommandsPart, IntentsPart, RunnerPart):
 
     def handle(self, state: ConversationState, patient: PatientView, event: Inbound) -> Turn:
         """Advance ``state`` by ``event``; the returned turn says what to send and store."""
-        ctx = Context(state=state, patient=patient, turn=Turn())
+        ctx = Context(state=state, patient=patient, turn=Turn(), now=event.at)
         # Whatever comes in stops the rest of a paced sequence on the channel.
         paced_until, state.paced_until = state.paced_until, None
         self._dispatch(ctx, event, typed_too_soon=_before(event.at, paced_until))
@@ -64,6 +64,12 @@ class Engine(CrisisPart, CommandsPart, IntentsPart, RunnerPart):
     def _dispatch(self, ctx: Context, event: Inbound, typed_too_soon: bool) -> None:
         screening = self._screen_in_context(ctx, event)
         asked = self._asked_category(ctx)
+        if asked is not None and self._question_expired(ctx) and not _answers_it(event):
+            # Long unanswered: this message is not its answer. The help lines are offered
+            # again, gently (unless this message gets the full answer anyway), then it goes on.
+            if screening is None or screening.event is None or screening.asks:
+                self._reoffer(ctx, asked)
+            ctx.state.hold, ctx.state.asked_at, asked = None, None, None
         if (
             screening is not None
             and screening.event is not None
@@ -99,6 +105,13 @@ def _is_safety_button(raw: str) -> bool:
     token = tokens.parse(raw)
     return isinstance(token, tokens.AskedAnswer) or token == tokens.SystemAction(
         tokens.SystemButton.SOS.value
+    )
+
+
+def _answers_it(event: Inbound) -> bool:
+    """A press of the direct question's own buttons: an answer however late it comes."""
+    return event.kind == "button" and isinstance(
+        tokens.parse(event.button or ""), tokens.AskedAnswer
     )
 
 

@@ -44,6 +44,17 @@ class Screener(Protocol):
         language: str | None = None,
     ) -> list[OutboundMessage]: ...
 
+    def after_crisis(self, language: str | None) -> OutboundMessage | None:
+        """What a typed message gets while the exercise waits after a crisis answer, in
+        ``language`` with its way-on buttons; None when the language has no words for it
+        (the coach's own text then)."""
+        ...
+
+    def reoffer(self, category: str, language: str | None = None) -> list[OutboundMessage]:
+        """The help lines of ``category`` offered again, gently, after a direct question
+        went unanswered (no way-on buttons: the message that came is handled next)."""
+        ...
+
     def question(self, category: str, language: str | None = None) -> OutboundMessage:
         """The direct question ``category`` asks when the coach is unsure, with Yes/No."""
         ...
