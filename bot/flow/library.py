@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from transitions import Machine
 
 from bot.flow.machine import build_machine
+from bot.flow.questionnaire_steps import with_questionnaire_steps
 from bot.flow.rules import SYSTEM_KEYS, FlowFacts, check_flow
 from bot.flow.schema import Flow
 from bot.flow.schema_errors import schema_problems
@@ -178,7 +179,7 @@ def parse_flow_file(
     if not isinstance(located.data, dict):
         return None, located, [Problem(shown, 1, "a flow file starts with id:, title:, and steps:")]
     try:
-        return Flow.model_validate(located.data), located, []
+        return with_questionnaire_steps(Flow.model_validate(located.data)), located, []
     except ValidationError as exc:
         return None, located, schema_problems(exc, located)
 
