@@ -13,7 +13,8 @@ from dataclasses import replace
 from sqlalchemy.engine import Connection
 
 from bot.coach.reply import Reply
-from bot.db import store
+from bot.db import measures, store
+from bot.db.measures import MeasureRow
 from bot.shared import tokens
 from bot.shared.content import Content, render
 from bot.shared.messages import Button, JournalRecord, OutboundMessage
@@ -47,12 +48,34 @@ def export_messages(connection: Connection, patient: store.PatientRecord) -> lis
             }
             for e in entries
         ],
+        "measures": [
+            administration_json(row)
+            for row in measures.administrations(connection, patient_id=patient.id)
+        ],
     }
     text = json.dumps(document, ensure_ascii=False, indent=1, default=str)
     return [
         OutboundMessage(f"<pre>{html.escape(text[i : i + EXPORT_CHUNK], quote=False)}</pre>")
         for i in range(0, len(text), EXPORT_CHUNK)
     ]
+
+
+def administration_json(row: MeasureRow) -> dict[str, object]:
+    """One questionnaire administration as the export shows it."""
+    return {
+        "measure": row.measure,
+        "version": row.version,
+        "taken_at": row.taken_at.isoformat(),
+        "delivered": row.delivered,
+        "skipped": row.skipped,
+        "answers": row.answers,
+        "item_scores": row.item_scores,
+        "total": row.total,
+        "band": row.band,
+        "positive": row.positive,
+        "flags": list(row.flags),
+        "missing": list(row.missing),
+    }
 
 
 def keep_earlier_plan(

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.coach.current import CurrentEngine
+from bot.coach.measures import store_administrations
 from bot.coach.notes import add_building_risk_note, oncall_notice_for
 from bot.coach.privacy import (
     DELETE_TOKEN,
@@ -420,6 +421,7 @@ class CoachService:
     ) -> None:
         patient_id = loaded.patient.id
         turn.records = [keep_earlier_plan(connection, patient_id, r) for r in turn.records]
+        turn.records = store_administrations(connection, patient_id, turn, self.engine)
         store.save_conversation(
             connection, patient_id=patient_id, state=loaded.state, revision=loaded.revision
         )
