@@ -43,6 +43,7 @@ from bot.coach.privacy import (
     safety_plan_html,
 )
 from bot.coach.profile import update_profile
+from bot.coach.progress.command import progress_reply, progress_weeks
 from bot.coach.reply import Reply, reply_of
 from bot.db import store
 from bot.db.models import utcnow
@@ -263,6 +264,16 @@ class CoachService:
                 connection, channel=self.channel, update_id=update_id
             ):
                 return Reply(duplicate=True)
+            weeks = progress_weeks(event)
+            if weeks is not None:
+                return progress_reply(
+                    connection,
+                    channel=self.channel,
+                    external_id=external_id,
+                    engine=engine,
+                    weeks=weeks,
+                    default_timezone=self.default_timezone,
+                )
             if _is_command(event, "export") or _is_command(event, "delete"):
                 content = engine.library.content
                 return privacy_command(
@@ -315,6 +326,8 @@ class CoachService:
             return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice)
 
         reply = await self.database.transaction(step, timeout=timeout)
+        if reply.render_later is not None:
+            reply.messages.extend(await asyncio.to_thread(reply.render_later))
         if _is_command(event, "delete") or (
             event.kind == "button" and event.button == DELETE_TOKEN and not delete_confirmed
         ):

@@ -1,0 +1,146 @@
+"""The progress chart: one panel per questionnaire with scores, one for the check-ins.
+
+Drawn with matplotlib's object API on the Agg canvas (no display, no pyplot state, safe in
+a server). Readable on a phone: a tall narrow figure, large type, thick lines. Colour-blind
+safe: the Okabe-Ito colours, each line with its own marker and dash as well, bands shaded
+in greys and named in words. Gaps stay gaps: a day without a check-in is a break in the
+line, and scores more than three weeks apart are not joined.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.figure import Figure
+
+from bot.coach.progress.figures import MeasureTrend, ProgressFigures
+from bot.shared.content import Content
+
+__all__ = ["chart_png", "draw_panels"]
+
+#: Okabe & Ito (2008), distinguishable with every common colour-vision deficiency.
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+_LINES = (
+    ("mood", "o", "-"),
+    ("craving", "s", "--"),
+    ("anxiety", "^", ":"),
+    ("pain", "D", "-."),
+)
+_BAND_GREYS = ("#FFFFFF", "#F0F0F0", "#E0E0E0", "#D0D0D0", "#C0C0C0", "#B0B0B0")
+_JOIN_DAYS = 21
+
+
+def _day(day: date) -> float:
+    """A day as matplotlib's date number (noon, so a point sits in the middle of its day)."""
+    return float(date2num(day)) + 0.5  # type: ignore[no-untyped-call]
+
+
+def _measure_panel(axes: Axes, trend: MeasureTrend, start: date, end: date, colour: str) -> None:
+    top = trend.highest
+    for i, (low, label) in enumerate(trend.bands):
+        high = trend.bands[i + 1][0] if i + 1 < len(trend.bands) else top
+        axes.axhspan(low, high, color=_BAND_GREYS[i % len(_BAND_GREYS)], zorder=0, lw=0)
+        axes.text(
+            1.01,
+            (low + high) / 2 / top if top else 0,
+            "\n".join(textwrap.wrap(label, 10)),
+            transform=axes.transAxes,
+            fontsize=9,
+            va="center",
+            color="#333333",
+        )
+    xs: list[float] = []
+    ys: list[float] = []
+    previous: date | None = None
+    for day, total in trend.points:
+        if previous is not None and (day - previous).days > _JOIN_DAYS:
+            xs.append(_day(previous + timedelta(days=1)))
+            ys.append(math.nan)  # a break: scores this far apart are not joined
+        xs.append(_day(day))
+        ys.append(total)
+        previous = day
+    axes.plot(xs, ys, color=colour, marker="o", markersize=6, linewidth=2.5, zorder=3)
+    axes.set_ylim(0, top)
+    axes.set_xlim(_day(start) - 0.5, _day(end) + 0.5)
+    axes.set_title(trend.name, loc="left", fontsize=12, fontweight="bold")
+
+
+def _checkin_panel(axes: Axes, figures: ProgressFigures, content: Content) -> None:
+    for i, (name, marker, dash) in enumerate(_LINES):
+        values = figures.daily.get(name, ())
+        if not any(v is not None for v in values):
+            continue
+        ys = [math.nan if v is None else v for v in values]
+        axes.plot(
+            [_day(day) for day in figures.days],
+            ys,
+            color=OKABE_ITO[i],
+            marker=marker,
+            markersize=4 if len(ys) > 60 else 6,
+            linestyle=dash,
+            linewidth=2,
+            label=content.get(f"progress.rating_names.{name}"),
+        )
+    axes.set_ylim(0, 10)
+    axes.set_xlim(_day(figures.start) - 0.5, _day(figures.end) + 0.5)
+    axes.set_title(
+        content.get("progress.chart_checkins"), loc="left", fontsize=12, fontweight="bold"
+    )
+    axes.legend(loc="upper left", ncols=4, fontsize=9, frameon=False, bbox_to_anchor=(0, -0.18))
+
+
+def draw_panels(
+    figure: Figure, rect: Sequence[float], figures: ProgressFigures, content: Content
+) -> None:
+    """Draw the panels stacked inside ``rect`` (left, bottom, width, height, in figure
+    fractions), so the chart and the PDF page share one drawing."""
+    trends = [t for t in figures.measures if t.points]
+    count = len(trends) + (1 if figures.checkin_days else 0)
+    left, bottom, width, height = rect
+    if count == 0:
+        figure.text(
+            left + width / 2,
+            bottom + height / 2,
+            content.get("progress.empty_chart"),
+            ha="center",
+            va="center",
+            fontsize=12,
+            wrap=True,
+        )
+        return
+    slot = height / count
+    locator = AutoDateLocator(minticks=3, maxticks=6)  # type: ignore[no-untyped-call]
+    for n in range(count):
+        axes = figure.add_axes(
+            (left, bottom + height - slot * (n + 1) + slot * 0.22, width, slot * 0.62)
+        )
+        if n < len(trends):
+            _measure_panel(
+                axes, trends[n], figures.start, figures.end, OKABE_ITO[n % len(OKABE_ITO)]
+            )
+        else:
+            _checkin_panel(axes, figures, content)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+        axes.tick_params(labelsize=10)
+        axes.grid(axis="y", color="#999999", linewidth=0.4, alpha=0.6)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+
+
+def chart_png(figures: ProgressFigures, content: Content) -> bytes:
+    """The chart as a PNG for a phone screen (about 900 pixels wide)."""
+    panels = sum(1 for t in figures.measures if t.points) + (1 if figures.checkin_days else 0)
+    figure = Figure(figsize=(6.0, 1.0 + 2.3 * max(panels, 1)), dpi=150)
+    FigureCanvasAgg(figure)
+    draw_panels(figure, (0.1, 0.02, 0.7, 0.96), figures, content)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
