@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.coach.current import CurrentEngine
-from bot.coach.measures import store_administrations
+from bot.coach.measures import questionnaires_of, store_administrations
 from bot.coach.notes import add_building_risk_note, oncall_notice_for
 from bot.coach.privacy import (
     DELETE_TOKEN,
@@ -277,7 +277,12 @@ class CoachService:
             if _is_command(event, "export") or _is_command(event, "delete"):
                 content = engine.library.content
                 return privacy_command(
-                    connection, self.channel, external_id, event.command, content
+                    connection,
+                    self.channel,
+                    external_id,
+                    event.command,
+                    content,
+                    questionnaires_of(engine),
                 )
             if event.kind == "button" and event.button == DELETE_TOKEN and not delete_confirmed:
                 # A press this process did not ask for (forged, or from before a restart):

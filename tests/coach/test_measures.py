@@ -3,6 +3,10 @@ booking, and /export and /delete covering them."""
 
 from __future__ import annotations
 
+import json
+
+from fhir.resources.R4B.bundle import Bundle
+
 from bot.coach.service import CoachService
 from bot.db import measures, store
 from bot.db.models import MeasureAdministration
@@ -59,8 +63,20 @@ async def test_export_has_the_scores_and_delete_removes_them(service: CoachServi
     await chat.onboard()
     await chat.send("/craving")
     await chat.press("6")
-    exported = said(await chat.send("/export"))
-    assert '"measure": "craving"' in exported and '"total": 6.0' in exported
+    reply = await chat.send("/export")
+    files = {m.attachment.filename: m.attachment.data for m in reply.messages if m.attachment}
+    (everything,) = [json.loads(d) for n, d in files.items() if n.startswith("coach-export")]
+    (row,) = everything["measures"]
+    assert (row["measure"], row["total"], row["answers"]) == ("craving", 6.0, {"craving_24h": 6})
+    (table,) = [d.decode() for n, d in files.items() if n.endswith(".csv")]
+    assert table.splitlines()[0] == "when_utc,source,name,value,band,flags"
+    assert ",questionnaire,craving,6.0,," in table
+    (fhir,) = [json.loads(d) for n, d in files.items() if n.startswith("questionnaires-fhir")]
+    Bundle.model_validate(fhir)
+    kinds = [e["resource"]["resourceType"] for e in fhir["entry"]]
+    assert kinds == ["Patient", "QuestionnaireResponse", "Observation"]
+    assert fhir["entry"][0]["resource"]["name"] == [{"text": "Sam"}]
+    assert "m3" not in json.dumps(fhir) and "test" not in json.dumps(fhir["entry"][0])
     await chat.send("/delete")
     await chat.press(next(iter(chat.buttons)))
     assert await count(service, MeasureAdministration) == 0
