@@ -70,7 +70,7 @@ async def test_progress_and_export_arrive_as_files(app: Application, emu: BotApi
     pdf = PdfReader(io.BytesIO(_file(document, "document")))
     assert len(pdf.pages) == 1
     page = pdf.pages[0].extract_text()
-    assert "Progress summary for Robin" in page and "PHQ-9: 14 → 8, moderate → mild" in page
+    assert "Progress summary for Robin" in page and "PHQ-9: 14 to 8, moderate to mild" in page
     assert "Check-ins on 1 of 28 days" in page
     assert "4242" not in page  # no Telegram ids
 

@@ -15,15 +15,18 @@ import textwrap
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
+from numpy.typing import NDArray
+from PIL import Image
 
 from bot.coach.progress.figures import MeasureTrend, ProgressFigures
 from bot.shared.content import Content
 
-__all__ = ["chart_png", "draw_panels"]
+__all__ = ["chart_png", "chart_pixels", "draw_panels", "png_of"]
 
 #: Okabe & Ito (2008), distinguishable with every common colour-vision deficiency.
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -116,31 +119,53 @@ def draw_panels(
         )
         return
     slot = height / count
-    locator = AutoDateLocator(minticks=3, maxticks=6)  # type: ignore[no-untyped-call]
+    ticks, tick_labels = _day_ticks(figures.start, figures.end)
     for n in range(count):
         axes = figure.add_axes(
             (left, bottom + height - slot * (n + 1) + slot * 0.22, width, slot * 0.62)
         )
         if n < len(trends):
-            _measure_panel(
-                axes, trends[n], figures.start, figures.end, OKABE_ITO[n % len(OKABE_ITO)]
-            )
+            colour = OKABE_ITO[n % len(OKABE_ITO)]
+            _measure_panel(axes, trends[n], figures.start, figures.end, colour)
         else:
             _checkin_panel(axes, figures, content)
-        axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+        # Fixed ticks (a few dates, a few levels): matplotlib's automatic ones cost most
+        # of the drawing time and add nothing on a phone.
+        axes.set_xticks(ticks, tick_labels)
+        top = axes.get_ylim()[1]
+        axes.set_yticks([round(top * i / 2, 1) for i in range(3)])
         axes.tick_params(labelsize=10)
         axes.grid(axis="y", color="#999999", linewidth=0.4, alpha=0.6)
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
 
 
-def chart_png(figures: ProgressFigures, content: Content) -> bytes:
-    """The chart as a PNG for a phone screen (about 900 pixels wide)."""
+def _day_ticks(start: date, end: date) -> tuple[list[float], list[str]]:
+    """Four or five dates across the period, as "Nov 4"."""
+    span = (end - start).days
+    step = max(1, span // 4)
+    days = [start + timedelta(days=i) for i in range(0, span + 1, step)][:5]
+    return [_day(d) for d in days], [f"{d:%b} {d.day}" for d in days]
+
+
+def chart_pixels(figures: ProgressFigures, content: Content) -> NDArray[np.uint8]:
+    """The chart drawn once, as RGBA pixels (about 900 wide): the photo and the PDF's
+    picture both come from these, so it is never drawn twice."""
     panels = sum(1 for t in figures.measures if t.points) + (1 if figures.checkin_days else 0)
     figure = Figure(figsize=(6.0, 1.0 + 2.3 * max(panels, 1)), dpi=150)
-    FigureCanvasAgg(figure)
+    canvas = FigureCanvasAgg(figure)
     draw_panels(figure, (0.1, 0.02, 0.7, 0.96), figures, content)
+    canvas.draw()  # type: ignore[no-untyped-call]
+    return np.asarray(canvas.buffer_rgba()).copy()  # type: ignore[no-untyped-call]
+
+
+def png_of(pixels: NDArray[np.uint8]) -> bytes:
+    """The pixels as a PNG (light compression: the chart is flat colour, it stays small)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    Image.fromarray(pixels[:, :, :3]).save(buffer, format="PNG", compress_level=3)
     return buffer.getvalue()
+
+
+def chart_png(figures: ProgressFigures, content: Content) -> bytes:
+    """The chart as a PNG for a phone screen."""
+    return png_of(chart_pixels(figures, content))

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import Connection
 
 from bot.coach.measures import questionnaires_of
-from bot.coach.progress.chart import chart_png
+from bot.coach.progress.chart import chart_pixels, png_of
 from bot.coach.progress.document import progress_pdf
 from bot.coach.progress.figures import ProgressFigures, progress_figures
 from bot.coach.progress.summary import summary_lines
@@ -142,11 +142,12 @@ def progress_files(
 ) -> list[OutboundMessage]:
     """The chart (a photo) and the one-page PDF (a document)."""
     period = {"start": f"{figures.start:%b %d}", "end": f"{figures.end:%b %d}"}
-    chart = Attachment("photo", "progress.png", chart_png(figures, content))
+    pixels = chart_pixels(figures, content)
+    chart = Attachment("photo", "progress.png", png_of(pixels))
     pdf = Attachment(
         "document",
         f"progress-{figures.start:%Y-%m-%d}-to-{figures.end:%Y-%m-%d}.pdf",
-        progress_pdf(figures, lines, content, name, weeks),
+        progress_pdf(figures, lines, content, name, weeks, chart=pixels),
     )
     return [
         OutboundMessage(render(content.get("progress.chart_caption"), period), attachment=chart),
