@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from bot.coach.measure_offers import offer_due_measure
 from bot.db import measures
 from bot.db.measures import MeasureRow
 from bot.db.models import utcnow
@@ -45,6 +46,7 @@ def row_of(record: JournalRecord) -> MeasureRow:
         item_scores=dict(data.get("item_scores") or {}),
         flags=tuple(data.get("flags") or ()),
         missing=tuple(data.get("missing") or ()),
+        skipped=bool(data.get("skipped")),
         delivered=str(data.get("delivered") or "asked"),
     )
 
@@ -74,7 +76,8 @@ def has_risen(questionnaire: Questionnaire, before: MeasureRow, after: MeasureRo
 def store_administrations(
     connection: Connection, patient_id: int, turn: Turn, engine: Engine
 ) -> list[JournalRecord]:
-    """Store the turn's questionnaire results; return the records left for the journal."""
+    """Store the turn's questionnaire results (and, after a check-in, offer one that is due);
+    return the records left for the journal."""
     kept: list[JournalRecord] = []
     known = questionnaires_of(engine)
     for record in turn.records:
@@ -101,4 +104,5 @@ def store_administrations(
             buttons = ((Button(label, url=engine.booking_url),),)
         text = render(engine.library.content.get("scores.rising"), values)
         turn.messages.append(OutboundMessage(text, buttons=buttons))
+    offer_due_measure(connection, patient_id, turn, engine)
     return kept

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.coach.current import CurrentEngine
+from bot.coach.measure_offers import offer_turn
 from bot.coach.measures import questionnaires_of, store_administrations
 from bot.coach.notes import add_building_risk_note, oncall_notice_for
 from bot.coach.privacy import (
@@ -302,7 +303,9 @@ class CoachService:
             if _asks_for_sos(event):
                 plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
                 patient = replace(patient, safety_plan_html=plan)
-            turn = engine.handle(loaded.state, patient, event)
+            turn = offer_turn(engine, loaded.state, patient, event) or engine.handle(
+                loaded.state, patient, event
+            )
             if turn.safety_plan_at is not None and engine.screener is not None:
                 plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
                 if plan:

@@ -13,9 +13,15 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from bot.db.models import MeasureAdministration, as_utc, utcnow
+from bot.db.models import MeasureAdministration, SafetyEventRow, as_utc, utcnow
 
-__all__ = ["MeasureRow", "add_administration", "administrations", "latest_administration"]
+__all__ = [
+    "MeasureRow",
+    "add_administration",
+    "administrations",
+    "latest_administration",
+    "safety_event_since",
+]
 
 
 @dataclass(frozen=True)
@@ -93,21 +99,32 @@ def administrations(
 
 
 def latest_administration(
-    connection: Connection, *, patient_id: int, measure: str
+    connection: Connection, *, patient_id: int, measure: str, scored_only: bool = True
 ) -> MeasureRow | None:
-    """The latest scored administration of ``measure`` (skips and unscored ones left out)."""
-    query = (
-        select(*_COLUMNS)
-        .where(
-            MeasureAdministration.patient_id == patient_id,
-            MeasureAdministration.measure == measure,
-            MeasureAdministration.total.is_not(None),
-        )
-        .order_by(MeasureAdministration.taken_at.desc(), MeasureAdministration.id.desc())
-        .limit(1)
+    """The latest administration of ``measure``: scored ones only, or (``scored_only``
+    False) any, skips included (when it was last offered)."""
+    query = select(*_COLUMNS).where(
+        MeasureAdministration.patient_id == patient_id,
+        MeasureAdministration.measure == measure,
     )
+    if scored_only:
+        query = query.where(MeasureAdministration.total.is_not(None))
+    query = query.order_by(
+        MeasureAdministration.taken_at.desc(), MeasureAdministration.id.desc()
+    ).limit(1)
     found = connection.execute(query).first()
     return _row(found) if found is not None else None
+
+
+def safety_event_since(connection: Connection, *, patient_id: int, since: datetime) -> bool:
+    """Whether any crisis detection or direct question was logged for the patient since
+    then (no questionnaire is offered on such a day)."""
+    query = (
+        select(SafetyEventRow.id)
+        .where(SafetyEventRow.patient_id == patient_id, SafetyEventRow.created_at >= since)
+        .limit(1)
+    )
+    return connection.execute(query).first() is not None
 
 
 def _row(r: Any) -> MeasureRow:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "AnswerOption",
@@ -21,6 +21,7 @@ __all__ = [
     "Gate",
     "Item",
     "ItemRule",
+    "Offer",
     "Questionnaire",
     "Scoring",
     "ScreenCategory",
@@ -125,6 +126,23 @@ class Scoring(_Strict):
     decimals: int = Field(default=0, ge=0, le=2, description="Decimals shown in the total.")
 
 
+class Offer(_Strict):
+    """When the coach offers this questionnaire on its own, at the end of a check-in: every
+    so many days, or once (at the first check-in). Skipping counts as an offer made, so a
+    patient who says "not now" is not asked again before the next one is due."""
+
+    every_days: int | None = Field(
+        default=None, ge=1, le=365, description="Offer it again after this many days."
+    )
+    once: bool = Field(default=False, description="Offer it only once.")
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Offer:
+        if (self.every_days is None) == (not self.once):
+            raise ValueError("give an offer either every_days: N or once: true")
+        return self
+
+
 class Questionnaire(_Strict):
     """A validated measure: items, scoring, bands and codes, in the instrument's own words."""
 
@@ -159,6 +177,11 @@ class Questionnaire(_Strict):
     )
     meaningful_rise_percent: float | None = Field(
         default=None, gt=0, description="A rise of this many per cent offers booking."
+    )
+    offer: Offer | None = Field(
+        default=None,
+        description="The practice's schedule: offered at the end of a check-in every_days: N, "
+        "or once: true. Leave out to offer it only when asked for.",
     )
 
     def options_of(self, item: Item) -> list[AnswerOption]:

@@ -31,6 +31,10 @@ RESULT_KEYS = (
     "scores.rising",
     "scores.checked",
     "scores.see_result",
+    "scores.offer",
+    "scores.offer_start",
+    "scores.offer_skip",
+    "scores.offer_skipped",
 )
 
 Line = Callable[..., int]
