@@ -26,7 +26,7 @@ from bot.shared.yamlio import LocatedYaml, read_yaml
 
 #: Commands the channel answers itself; a flow may not take them over.
 RESERVED_COMMANDS = frozenset(
-    {"menu", "help", "cancel", "sos", "book", "reload", "export", "delete", "continue"}
+    {"menu", "help", "cancel", "sos", "book", "reload", "export", "delete", "continue", "progress"}
 )
 
 

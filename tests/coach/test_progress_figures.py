@@ -144,3 +144,13 @@ def test_a_year_of_daily_entries(engine: Engine) -> None:
     twelve = _figures(engine, today, days=84, journal=journal, measures=measures)
     assert twelve.checkin_days == 84 and twelve.days[0] == today - timedelta(days=83)
     assert next(m for m in twelve.measures if m.measure == "phq9").taken == 6
+
+
+def test_rows_in_any_order_give_the_same_figures(engine: Engine) -> None:
+    today = date(2026, 12, 1)
+    journal = [_checkin(_local(today - timedelta(days=n)), mood=n % 11) for n in range(20)]
+    measures = [_phq9(_local(today - timedelta(days=n)), float(n), "any") for n in (0, 14)]
+    forward = _figures(engine, today, journal=journal[::-1], measures=measures[::-1])
+    assert _figures(engine, today, journal=journal, measures=measures) == forward
+    phq9 = next(m for m in forward.measures if m.measure == "phq9")
+    assert (phq9.first, phq9.latest, phq9.change) == (14, 0, -14)

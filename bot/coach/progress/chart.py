@@ -132,8 +132,11 @@ def draw_panels(
         # Fixed ticks (a few dates, a few levels): matplotlib's automatic ones cost most
         # of the drawing time and add nothing on a phone.
         axes.set_xticks(ticks, tick_labels)
-        top = axes.get_ylim()[1]
-        axes.set_yticks([round(top * i / 2, 1) for i in range(3)])
+        if n < len(trends) and trends[n].bands:
+            axes.set_yticks([low for low, _ in trends[n].bands][1:] + [0])  # the band edges
+        else:
+            top = axes.get_ylim()[1]
+            axes.set_yticks([round(top * i / 2) for i in range(3)])
         axes.tick_params(labelsize=10)
         axes.grid(axis="y", color="#999999", linewidth=0.4, alpha=0.6)
         for side in ("top", "right"):

@@ -135,7 +135,7 @@ def progress_figures(
     def inside(moment: datetime) -> bool:
         return start <= day_of(moment) <= today
 
-    rows = [row for row in measures if inside(row.taken_at)]
+    rows = sorted((row for row in measures if inside(row.taken_at)), key=lambda r: r.taken_at)
     entries = [entry for entry in journal if inside(entry.created_at)]
     checkins = [e for e in entries if e.kind == "check_in"]
     last_checkin: dict[date, dict[str, Any]] = {}
