@@ -75,6 +75,9 @@ class TerminalChat:
                 if self.pauses:
                     await asyncio.sleep(message.pause_before)
             self.out.write("coach> " + plain(message.text).replace("\n", "\n       ") + "\n")
+            if message.attachment is not None:
+                file = message.attachment
+                self.out.write(f"   (file: {file.filename}, {len(file.data):,} bytes)\n")
             buttons = [b for row in message.buttons for b in row]
             if buttons:
                 self.buttons = buttons

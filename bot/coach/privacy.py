@@ -6,14 +6,18 @@ they wrote before, so editing one part never erases the others.
 
 from __future__ import annotations
 
-import html
-import json
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from bot.coach.export_files import export_files
 from bot.coach.reply import Reply
-from bot.db import store
+from bot.db import measures, store
+from bot.db.measures import MeasureRow
+from bot.db.models import as_utc
+from bot.flow.questionnaire import Questionnaire
 from bot.shared import tokens
 from bot.shared.content import Content, render
 from bot.shared.messages import Button, JournalRecord, OutboundMessage
@@ -22,13 +26,12 @@ DELETE_TOKEN = tokens.encode(tokens.SystemButton.DELETE_EVERYTHING)
 SAFETY_PLAN = "safety_plan"
 #: The safety-plan flow's own summary text, reused so /sos shows the plan as the patient saw it.
 PLAN_SUMMARY_KEY = "safety_plan.summary"
-EXPORT_CHUNK = 3500  # characters of JSON per message, under Telegram's 4,096 with the tags
 
 
-def export_messages(connection: Connection, patient: store.PatientRecord) -> list[OutboundMessage]:
-    """The profile and every journal entry as JSON, in messages that fit a chat."""
+def export_document(connection: Connection, patient: store.PatientRecord) -> dict[str, Any]:
+    """The profile, every journal entry and every questionnaire, as one JSON document."""
     entries = store.journal(connection, patient_id=patient.id)
-    document = {
+    return {
         "profile": {
             "name": patient.display_name,
             "timezone": patient.timezone,
@@ -42,17 +45,34 @@ def export_messages(connection: Connection, patient: store.PatientRecord) -> lis
                 "kind": e.kind,
                 "flow": e.flow_id,
                 "flow_version": e.flow_version,
-                "created_at": e.created_at.isoformat(),
+                "created_at": as_utc(e.created_at).isoformat(),
                 "data": e.data,
             }
             for e in entries
         ],
+        "measures": [
+            administration_json(row)
+            for row in measures.administrations(connection, patient_id=patient.id)
+        ],
     }
-    text = json.dumps(document, ensure_ascii=False, indent=1, default=str)
-    return [
-        OutboundMessage(f"<pre>{html.escape(text[i : i + EXPORT_CHUNK], quote=False)}</pre>")
-        for i in range(0, len(text), EXPORT_CHUNK)
-    ]
+
+
+def administration_json(row: MeasureRow) -> dict[str, object]:
+    """One questionnaire administration as the export shows it."""
+    return {
+        "measure": row.measure,
+        "version": row.version,
+        "taken_at": row.taken_at.isoformat(),
+        "delivered": row.delivered,
+        "skipped": row.skipped,
+        "answers": row.answers,
+        "item_scores": row.item_scores,
+        "total": row.total,
+        "band": row.band,
+        "positive": row.positive,
+        "flags": list(row.flags),
+        "missing": list(row.missing),
+    }
 
 
 def keep_earlier_plan(
@@ -79,16 +99,25 @@ def safety_plan_html(connection: Connection, patient_id: int, content: Content) 
 
 
 def privacy_command(
-    connection: Connection, channel: str, external_id: str, command: str | None, content: Content
+    connection: Connection,
+    channel: str,
+    external_id: str,
+    command: str | None,
+    content: Content,
+    questionnaires: Mapping[str, Questionnaire] | None = None,
 ) -> Reply:
-    """/export and /delete: everything the patient gave, to keep or to erase."""
+    """/export and /delete: everything the patient gave, to keep (as files: JSON, CSV and
+    the questionnaires as FHIR) or to erase."""
     text = content.get
     patient = store.find_patient(connection, channel=channel, external_id=external_id)
     if command == "export":
         if patient is None:
             return Reply(messages=[OutboundMessage(text("system.export_empty"))])
         intro = OutboundMessage(text("system.export_intro"))
-        return Reply(messages=[intro, *export_messages(connection, patient)], patient_id=patient.id)
+        document = export_document(connection, patient)
+        rows = measures.administrations(connection, patient_id=patient.id)
+        files = export_files(document, rows, questionnaires or {}, patient.display_name, content)
+        return Reply(messages=[intro, *files], patient_id=patient.id)
     button = Button(text("system.delete_button"), token=DELETE_TOKEN)
     return Reply(messages=[OutboundMessage(text("system.delete_confirm"), buttons=((button,),))])
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.safety.oncall import OncallNotice
-from bot.shared.messages import Turn
+from bot.shared.messages import OutboundMessage, Turn
 
 __all__ = ["Reply", "reply_of"]
 
@@ -22,6 +23,9 @@ class Reply(Turn):
     patient_id: int | None = None
     stored: bool = True
     oncall_notice: OncallNotice | None = None
+    #: Files drawn after the transaction, off the event loop (the /progress chart and PDF):
+    #: the service appends what it returns to ``messages``.
+    render_later: Callable[[], list[OutboundMessage]] | None = None
 
 
 def reply_of(turn: Turn, patient_id: int) -> Reply:

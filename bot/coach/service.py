@@ -34,6 +34,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
 from bot.coach.current import CurrentEngine
+from bot.coach.measure_offers import offer_turn
+from bot.coach.measures import questionnaires_of, store_administrations
 from bot.coach.notes import add_building_risk_note, oncall_notice_for
 from bot.coach.privacy import (
     DELETE_TOKEN,
@@ -43,6 +45,7 @@ from bot.coach.privacy import (
     safety_plan_html,
 )
 from bot.coach.profile import update_profile
+from bot.coach.progress.command import progress_reply, progress_weeks
 from bot.coach.reply import Reply, reply_of
 from bot.db import retention, store
 from bot.db.locks import lock_chat
@@ -268,10 +271,25 @@ class CoachService:
                 connection, channel=self.channel, update_id=update_id
             ):
                 return Reply(duplicate=True)
+            weeks = progress_weeks(event)
+            if weeks is not None:
+                return progress_reply(
+                    connection,
+                    channel=self.channel,
+                    external_id=external_id,
+                    engine=engine,
+                    weeks=weeks,
+                    default_timezone=self.default_timezone,
+                )
             if _is_command(event, "export") or _is_command(event, "delete"):
                 content = engine.library.content
                 return privacy_command(
-                    connection, self.channel, external_id, event.command, content
+                    connection,
+                    self.channel,
+                    external_id,
+                    event.command,
+                    content,
+                    questionnaires_of(engine),
                 )
             if event.kind == "button" and event.button == DELETE_TOKEN and not delete_confirmed:
                 # A press this process did not ask for (forged, or from before a restart):
@@ -292,7 +310,9 @@ class CoachService:
             if _asks_for_sos(event):
                 plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
                 patient = replace(patient, safety_plan_html=plan)
-            turn = engine.handle(loaded.state, patient, event)
+            turn = offer_turn(engine, loaded.state, patient, event) or engine.handle(
+                loaded.state, patient, event
+            )
             if turn.safety_plan_at is not None and engine.screener is not None:
                 plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
                 if plan:
@@ -321,6 +341,8 @@ class CoachService:
             return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice)
 
         reply = await self.database.transaction(step, timeout=timeout)
+        if reply.render_later is not None:
+            reply.messages.extend(await asyncio.to_thread(reply.render_later))
         if _is_command(event, "delete") or (
             event.kind == "button" and event.button == DELETE_TOKEN and not delete_confirmed
         ):
@@ -427,6 +449,7 @@ class CoachService:
     ) -> None:
         patient_id = loaded.patient.id
         turn.records = [keep_earlier_plan(connection, patient_id, r) for r in turn.records]
+        turn.records = store_administrations(connection, patient_id, turn, self.engine)
         store.save_conversation(
             connection, patient_id=patient_id, state=loaded.state, revision=loaded.revision
         )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -168,3 +169,28 @@ class EncryptionKey(Base):
 
     key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     first_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+# --- Measurement-based care (issue 15): one row per questionnaire administration ---------
+
+
+class MeasureAdministration(Base):
+    """One questionnaire given (or offered and skipped): measure, version, each item's
+    answer and points, the total, its band, the flags, when and how it was delivered.
+    No free text, so plain columns; ``skipped`` rows carry no answers and no total."""
+
+    __tablename__ = "measure_administrations"
+    __table_args__ = (Index("ix_measures_patient_taken", "patient_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    measure: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(40))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    item_scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+    total: Mapped[float | None] = mapped_column(Float)
+    band: Mapped[str | None] = mapped_column(String(40))
+    positive: Mapped[bool | None] = mapped_column(Boolean)
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    missing: Mapped[list[str]] = mapped_column(JSON)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    delivered: Mapped[str] = mapped_column(String(16))  # asked, reminder, checkin
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.db.models import (
     Conversation,
     JournalEntry,
+    MeasureAdministration,
     Patient,
     Reminder,
     ReminderSend,
@@ -122,7 +123,7 @@ def record_of(values: Sequence[Any]) -> PatientRecord:
 
 def delete_patient(session: Connection, *, patient_id: int) -> None:
     """Remove the patient and everything they gave, table by table (not relying on cascades)."""
-    for table in (JournalEntry, SafetyEventRow, ReminderSend, Reminder):
+    for table in (JournalEntry, SafetyEventRow, ReminderSend, Reminder, MeasureAdministration):
         session.execute(delete(table).where(table.patient_id == patient_id))
     session.execute(delete(Conversation).where(Conversation.patient_id == patient_id))
     session.execute(delete(Patient).where(Patient.id == patient_id))

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from transitions import Machine
 
 from bot.flow.machine import build_machine
+from bot.flow.questionnaire_steps import with_questionnaire_steps
 from bot.flow.rules import SYSTEM_KEYS, FlowFacts, check_flow
 from bot.flow.schema import Flow
 from bot.flow.schema_errors import schema_problems
@@ -25,7 +26,7 @@ from bot.shared.yamlio import LocatedYaml, read_yaml
 
 #: Commands the channel answers itself; a flow may not take them over.
 RESERVED_COMMANDS = frozenset(
-    {"menu", "help", "cancel", "sos", "book", "reload", "export", "delete", "continue"}
+    {"menu", "help", "cancel", "sos", "book", "reload", "export", "delete", "continue", "progress"}
 )
 
 
@@ -193,7 +194,7 @@ def parse_flow_file(
     if not isinstance(located.data, dict):
         return None, located, [Problem(shown, 1, "a flow file starts with id:, title:, and steps:")]
     try:
-        return Flow.model_validate(located.data), located, []
+        return with_questionnaire_steps(Flow.model_validate(located.data)), located, []
     except ValidationError as exc:
         return None, located, schema_problems(exc, located)
 

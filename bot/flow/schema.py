@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.flow.questionnaire.schema import Questionnaire, ScreenCategory
+
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
 ContentKey = Annotated[
@@ -24,9 +26,6 @@ ContentKey = Annotated[
 
 AskKind = Literal["text", "choice", "multi", "scale", "yes_no", "number", "time", "timezone"]
 
-#: The crisis categories a flow's ``screen:`` may ask about (their questions are in
-#: content/crisis.yaml, under each category's when_unsure:).
-ScreenCategory = Literal["suicide", "self_harm", "overdose", "harm_to_others", "abuse"]
 
 PROFILE_FIELDS = (
     "name",
@@ -200,7 +199,25 @@ class Flow(_Strict):
         default_factory=dict,
         description="Old step name: new step name, so conversations in progress can continue.",
     )
-    steps: dict[Name, Step] = Field(min_length=1, description="The steps, by name.")
+    steps: dict[Name, Step] = Field(
+        default_factory=dict,
+        description="The steps, by name (a questionnaire: flow has none; its items make them).",
+    )
+    questionnaire: Questionnaire | None = Field(
+        default=None,
+        description="A validated measure (PHQ-9, GAD-7...): items, scoring, bands and codes, "
+        "in place of steps:.",
+    )
+
+    @model_validator(mode="after")
+    def _steps_or_questionnaire(self) -> Flow:
+        if self.questionnaire is not None and self.steps:
+            raise ValueError(
+                "a questionnaire: flow has no steps: (its items make them); remove steps:"
+            )
+        if self.questionnaire is None and not self.steps:
+            raise ValueError("a flow needs steps: (or a questionnaire:); add its steps")
+        return self
 
     @property
     def first_step(self) -> str:

@@ -61,17 +61,28 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message: a ``photo`` (a chart) or a ``document`` (a PDF, JSON)."""
+
+    kind: Literal["photo", "document"]
+    filename: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     """One message to show. ``text`` is already escaped for Telegram's HTML mode.
 
     ``pause_before`` is a delay in seconds before this message is sent (breathing cues);
-    a channel must wait without blocking other patients.
+    a channel must wait without blocking other patients. With ``attachment`` the message
+    is that file, and ``text`` its caption (at most 1,024 characters).
     """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     pause_before: float = 0.0
     kind: Literal["normal", "crisis"] = "normal"
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True)

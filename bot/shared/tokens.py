@@ -45,6 +45,7 @@ class SystemButton(StrEnum):
     SOS = "sos"
     BOOK = "book"
     DELETE_EVERYTHING = "delete_everything"
+    PROGRESS_LONG = "progress_12"
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
@@ -129,6 +129,8 @@ class Sender:
 
     async def send(self, chat_id: int, message: OutboundMessage) -> list[Message]:
         """Send ``message`` (in parts if long); raises Forbidden, BadRequest or SendFailed."""
+        if message.attachment is not None:
+            return [await self._send_file(chat_id, message)]
         parts = split_html(message.text)
         markup = keyboard(message.buttons)
         sent = []
@@ -141,14 +143,38 @@ class Sender:
             raise
         return sent
 
+    async def _send_file(self, chat_id: int, message: OutboundMessage) -> Message:
+        """A photo or document, its text as the caption (sendPhoto / sendDocument)."""
+        attachment = message.attachment
+        assert attachment is not None
+        send = self.bot.send_photo if attachment.kind == "photo" else self.bot.send_document
+
+        async def call() -> Message:
+            upload = InputFile(attachment.data, filename=attachment.filename)
+            return await send(
+                chat_id,
+                upload,
+                caption=message.text or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message.buttons),
+            )
+
+        return await self._with_retries(chat_id, call)
+
     async def _send_part(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> Message:
+        return await self._with_retries(
+            chat_id,
+            lambda: self.bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+            ),
+        )
+
+    async def _with_retries(self, chat_id: int, call: Callable[[], Awaitable[Message]]) -> Message:
         for attempt, delay in enumerate((*self.retry_delays, None), start=1):
             try:
-                return await self.bot.send_message(
-                    chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-                )
+                return await call()
             except BadRequest:
                 raise
             except (NetworkError, RetryAfter) as exc:  # TimedOut is a NetworkError

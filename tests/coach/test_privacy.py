@@ -31,7 +31,10 @@ async def test_export_then_delete_everything(service: CoachService) -> None:
     await walk_example(service, "c2")
     await service.handle("c2", Inbound.message("Chicago"))
     export = await service.handle("c2", Inbound.message("/export"))
-    dumped = "\n".join(m.text for m in export.messages)
+    # /export sends files now (issue 15): the JSON document holds everything.
+    dumped = "\n".join(
+        m.attachment.data.decode() for m in export.messages if m.attachment is not None
+    )
     assert "All my fault" in dumped and "example_entry" in dumped
     confirm = await service.handle("c2", Inbound.message("/delete"))
     (button,) = [b for m in confirm.messages for row in m.buttons for b in row]

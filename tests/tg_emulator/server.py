@@ -1008,6 +1008,7 @@ class BotApiEmulator:
                             "filename": value.filename,
                             "size": len(data),
                             "content_type": value.content_type,
+                            "content": data,  # the uploaded bytes, for tests to read back
                         }
                     else:
                         params[key] = value

@@ -7,9 +7,11 @@ next question number) or the conversation ends; ``call`` pushes a frame, ``end``
 from __future__ import annotations
 
 from bot.flow.answers import NotAnAnswer
+from bot.flow.engine.measures import score_questionnaire
 from bot.flow.engine.parts import Context, EngineParts
 from bot.flow.library import CompiledFlow
 from bot.flow.machine import advance
+from bot.flow.questionnaire_steps import SCORE_STEP
 from bot.flow.questions import StillChoosing
 from bot.flow.rules import say_items
 from bot.flow.schema import Pause, Step
@@ -131,6 +133,8 @@ class RunnerPart(EngineParts):
             self._send(ctx, render(self._template_of(item), variables, frame.labels))
         if step.text:
             self._send(ctx, render(step.text, variables, frame.labels))
+        if compiled.flow.questionnaire is not None and frame.step == SCORE_STEP:
+            score_questionnaire(self, ctx, compiled, frame)
         if step.record:
             fields = step.record.fields
             pairs = fields.items() if isinstance(fields, dict) else ((f, f) for f in fields)

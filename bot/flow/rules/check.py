@@ -13,6 +13,7 @@ from bot.flow.rules.facts import (
     targets_with_paths,
 )
 from bot.flow.rules.graph import check_graph
+from bot.flow.rules.questionnaire import check_questionnaire
 from bot.flow.rules.records import check_records
 from bot.flow.rules.shape import check_step_shape
 from bot.flow.rules.texts import check_texts
@@ -83,6 +84,13 @@ def check_flow(
         check_texts(name, step, facts, content, at, coded("step.text"))
         check_records(name, step, facts, at, coded("step.record"))
 
+    if flow.questionnaire is not None:
+        check_questionnaire(
+            flow.questionnaire,
+            content,
+            lambda *path: located.line_of(("questionnaire", *path)),
+            coded("flow.questionnaire"),
+        )
     if not problems:
         check_graph(flow, at, coded("flow.graph"))
     for old, new in flow.migrate.items():

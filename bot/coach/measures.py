@@ -1,0 +1,108 @@
+"""Storing questionnaire administrations, and noticing when a score has risen.
+
+The engine ends a questionnaire with a ``measure`` record; here it becomes one row of
+``measure_administrations`` (not a journal entry), in the event's transaction. When the
+score is worse than the patient's previous one of the same measure (a higher band, or a
+rise of the questionnaire's ``meaningful_rise`` points or ``meaningful_rise_percent``),
+the reply offers booking, once, with the before and after in plain words.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from bot.coach.measure_offers import offer_due_measure
+from bot.db import measures
+from bot.db.measures import MeasureRow
+from bot.db.models import utcnow
+from bot.flow.engine import Engine
+from bot.flow.engine.measures import MEASURE_RECORD, format_total
+from bot.flow.questionnaire import Questionnaire
+from bot.shared.content import render
+from bot.shared.messages import Button, JournalRecord, OutboundMessage, Turn
+
+__all__ = ["has_risen", "questionnaires_of", "row_of", "store_administrations"]
+
+
+def questionnaires_of(engine: Engine) -> dict[str, Questionnaire]:
+    """Every loaded questionnaire by its measure name."""
+    found = {}
+    for compiled in engine.library.flows.values():
+        if compiled.flow.questionnaire is not None:
+            found[compiled.flow.questionnaire.measure] = compiled.flow.questionnaire
+    return found
+
+
+def row_of(record: JournalRecord) -> MeasureRow:
+    data = record.data
+    return MeasureRow(
+        measure=str(data["measure"]),
+        version=str(data["version"]),
+        taken_at=utcnow(),
+        total=data.get("total"),
+        band=data.get("band"),
+        positive=data.get("positive"),
+        answers={**(data.get("answers") or {}), **_gate(data)},
+        item_scores=dict(data.get("item_scores") or {}),
+        flags=tuple(data.get("flags") or ()),
+        missing=tuple(data.get("missing") or ()),
+        skipped=bool(data.get("skipped")),
+        delivered=str(data.get("delivered") or "asked"),
+    )
+
+
+def _gate(data: dict[str, object]) -> dict[str, object]:
+    return {"gate": data["gate"]} if data.get("gate") is not None else {}
+
+
+def has_risen(questionnaire: Questionnaire, before: MeasureRow, after: MeasureRow) -> bool:
+    """Worse than last time: a higher band, or a rise the questionnaire calls meaningful."""
+    if before.total is None or after.total is None or after.total <= before.total:
+        return False
+    labels = [band.label for band in questionnaire.bands]
+    if (
+        before.band in labels
+        and after.band in labels
+        and labels.index(after.band) > labels.index(before.band)
+    ):
+        return True
+    rise = after.total - before.total
+    if questionnaire.meaningful_rise is not None and rise >= questionnaire.meaningful_rise:
+        return True
+    percent = questionnaire.meaningful_rise_percent
+    return percent is not None and before.total > 0 and rise / before.total * 100 >= percent
+
+
+def store_administrations(
+    connection: Connection, patient_id: int, turn: Turn, engine: Engine
+) -> list[JournalRecord]:
+    """Store the turn's questionnaire results (and, after a check-in, offer one that is due);
+    return the records left for the journal."""
+    kept: list[JournalRecord] = []
+    known = questionnaires_of(engine)
+    for record in turn.records:
+        if record.kind != MEASURE_RECORD:
+            kept.append(record)
+            continue
+        row = row_of(record)
+        before = measures.latest_administration(
+            connection, patient_id=patient_id, measure=row.measure
+        )
+        measures.add_administration(connection, patient_id=patient_id, row=row)
+        questionnaire = known.get(row.measure)
+        if questionnaire is None or before is None or not has_risen(questionnaire, before, row):
+            continue
+        assert before.total is not None and row.total is not None
+        values = {
+            "measure": questionnaire.name,
+            "before": format_total(questionnaire, before.total),
+            "total": format_total(questionnaire, row.total),
+        }
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if engine.booking_url:
+            label = engine.library.content.get("system.book_button")
+            buttons = ((Button(label, url=engine.booking_url),),)
+        text = render(engine.library.content.get("scores.rising"), values)
+        turn.messages.append(OutboundMessage(text, buttons=buttons))
+    offer_due_measure(connection, patient_id, turn, engine)
+    return kept

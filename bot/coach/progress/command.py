@@ -1,0 +1,155 @@
+"""/progress: the last 4 weeks (a button for 12) as words, a chart and a one-page PDF.
+
+The rows are read inside the event's transaction and the figures computed there (cheap);
+the chart and the PDF are drawn after it, in a worker thread (``Reply.render_later``), so
+drawing never holds a database connection or the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import Connection
+
+from bot.coach.measures import questionnaires_of
+from bot.coach.progress.chart import chart_pixels, png_of
+from bot.coach.progress.document import progress_pdf
+from bot.coach.progress.figures import ProgressFigures, progress_figures
+from bot.coach.progress.summary import summary_lines
+from bot.coach.reply import Reply
+from bot.db import measures, store
+from bot.flow.engine import Engine
+from bot.shared import tokens
+from bot.shared.content import Content, render
+from bot.shared.messages import Attachment, Button, Inbound, OutboundMessage
+
+__all__ = [
+    "LONG_WEEKS",
+    "LONG_TOKEN",
+    "SHORT_WEEKS",
+    "answer_labels",
+    "progress_files",
+    "progress_reply",
+    "progress_weeks",
+]
+
+SHORT_WEEKS = 4
+LONG_WEEKS = 12
+LONG_TOKEN = tokens.encode(tokens.SystemButton.PROGRESS_LONG)
+#: What the journal holds that /progress reads (never free text: only fixed answers).
+JOURNAL_KINDS = ("check_in", "trigger", "skill_practice", "lapse")
+
+
+def progress_weeks(event: Inbound) -> int | None:
+    """How many weeks ``event`` asks to see (/progress, or its 12-week button); None: not."""
+    if event.kind == "command" and event.command == "progress":
+        return SHORT_WEEKS
+    if event.kind == "button" and event.button == LONG_TOKEN:
+        return LONG_WEEKS
+    return None
+
+
+def answer_labels(engine: Engine) -> dict[str, str]:
+    """Each fixed answer's value -> its button's words, across the flows (first one wins)."""
+    labels: dict[str, str] = {}
+    for compiled in engine.library.flows.values():
+        for step in compiled.flow.steps.values():
+            for option in step.options or ():
+                label = option.text or engine.library.content.get(option.label or "")
+                labels.setdefault(option.value, label)
+    return labels
+
+
+def _zone(name: str | None, default: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or default)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(default)
+
+
+def progress_reply(
+    connection: Connection,
+    *,
+    channel: str,
+    external_id: str,
+    engine: Engine,
+    weeks: int,
+    default_timezone: str,
+    now: datetime | None = None,
+) -> Reply:
+    """The words now; the chart and the PDF in ``render_later``."""
+    content = engine.library.content
+    patient = store.find_patient(connection, channel=channel, external_id=external_id)
+    zone = _zone(patient.timezone if patient else None, default_timezone)
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
+    days = weeks * 7
+    # From the local midnight starting the period (a day early: figures trim it exactly).
+    since = datetime.combine(today - timedelta(days=days), time(), zone).astimezone(UTC)
+    rows = (
+        measures.administrations(connection, patient_id=patient.id, since=since) if patient else []
+    )
+    journal = (
+        store.journal_since(connection, patient_id=patient.id, kinds=JOURNAL_KINDS, since=since)
+        if patient
+        else []
+    )
+    figures = progress_figures(
+        measures=rows,
+        journal=journal,
+        questionnaires=questionnaires_of(engine),
+        today=today,
+        days=days,
+        zone=zone,
+    )
+    lines = summary_lines(figures, content, answer_labels(engine), weeks)
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if weeks == SHORT_WEEKS:
+        buttons = ((Button(content.get("progress.longer_button"), token=LONG_TOKEN),),)
+    if figures.empty:
+        return Reply(
+            messages=[OutboundMessage("\n".join(lines), buttons=buttons)], pressed="answered"
+        )
+    text = "\n".join([*lines, "", content.get("progress.not_diagnosis")])
+    name = patient.display_name if patient else None
+    return Reply(
+        messages=[OutboundMessage(text)],
+        patient_id=patient.id if patient else None,
+        pressed="answered",
+        render_later=_later(figures, lines, content, name, weeks, buttons),
+    )
+
+
+def _later(
+    figures: ProgressFigures,
+    lines: list[str],
+    content: Content,
+    name: str | None,
+    weeks: int,
+    buttons: tuple[tuple[Button, ...], ...],
+) -> Callable[[], list[OutboundMessage]]:
+    return lambda: progress_files(figures, lines, content, name, weeks, buttons)
+
+
+def progress_files(
+    figures: ProgressFigures,
+    lines: list[str],
+    content: Content,
+    name: str | None,
+    weeks: int,
+    buttons: tuple[tuple[Button, ...], ...] = (),
+) -> list[OutboundMessage]:
+    """The chart (a photo) and the one-page PDF (a document)."""
+    period = {"start": f"{figures.start:%b %d}", "end": f"{figures.end:%b %d}"}
+    pixels = chart_pixels(figures, content)
+    chart = Attachment("photo", "progress.png", png_of(pixels))
+    pdf = Attachment(
+        "document",
+        f"progress-{figures.start:%Y-%m-%d}-to-{figures.end:%Y-%m-%d}.pdf",
+        progress_pdf(figures, lines, content, name, weeks, chart=pixels),
+    )
+    return [
+        OutboundMessage(render(content.get("progress.chart_caption"), period), attachment=chart),
+        OutboundMessage(content.get("progress.pdf_caption"), attachment=pdf, buttons=buttons),
+    ]
