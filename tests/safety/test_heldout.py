@@ -21,10 +21,12 @@ HELDOUT = ROOT / "tests" / "safety" / "heldout.tsv"
 #: Floors for both layers together, on the held-out set (measured: 95.9% caught, 92.1%
 #: right category at once, 17.3% of hard negatives flagged, no abuse answered as suicide).
 #: The flagged share rose from 13.6% when a review's safety fixes landed: a clear phrase is
-#: never dropped, a negation or a joke is always asked about. The goal is 5%.
+#: never dropped, a negation or a joke is always asked about. The goal is 5%. With rules
+#: that only name a subject read with the learned layer (learned.mentions) it fell to 13.0%
+#: (95.6% caught, 92.1% right category), and the bound follows it down.
 MIN_CAUGHT = 0.95
 MIN_RIGHT_CATEGORY = 0.91
-MAX_FLAGGED_NEGATIVES = 0.18
+MAX_FLAGGED_NEGATIVES = 0.14
 MAX_ABUSE_AS_SUICIDE = 0
 
 FIGURES: list[str] = []
