@@ -95,9 +95,9 @@ class LearnedSettings:
     nothing of who or when; their hit is read with the learned layer: the crisis answer at
     ``ask_at``, the question from ``keep_uncertain_at``, nothing below (a question about
     risk, a training, a friend's story).
-    ``let_go_negated_below``: a hit after a negation or a joke word is let go when the
-    learned layer scores the message under this ("i'm not suicidal, just tired"); 0 means
-    always ask.
+    ``let_go_negated_below``: a hit after a negation is let go when the learned layer
+    scores the message under this ("i'm not suicidal, just tired"); 0 means always ask. A
+    joke word never lets a hit go: "i want to die lol" can carry a real wish.
     """
 
     model: str

@@ -14,7 +14,7 @@ together, most certain first:
    about risk, a negation or a joke (an ``uncertain:`` phrase next to it): the category's
    direct question. Only a past, hypothetical, reported or question hit is let go when the
    learned layer scores the message below ``keep_uncertain_at`` ("I used to mix kratom
-   with alcohol"); a negation or a joke only under ``let_go_negated_below``.
+   with alcohol"); a negation only under ``let_go_negated_below`` (a joke word is always asked about).
 3. No phrase hit, but the learned layer's crisis probability is at least ``ask_at``:
    the direct question of the category it finds likeliest.
 4. Read with the patient's last messages of the past few minutes ("I'm so tired of all of
@@ -33,7 +33,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.safety.asking import LET_GO_KINDS, LearnedSettings
+from bot.safety.asking import AFTER_KINDS, LET_GO_KINDS, LearnedSettings
 from bot.safety.detector import Hit
 from bot.safety.learned import NOTHING, Prediction
 
@@ -176,6 +176,9 @@ def _let_go(kind: str, prediction: Prediction, settings: LearnedSettings | None)
         return False
     if kind in LET_GO_KINDS:
         return prediction.crisis_probability < settings.keep_uncertain_at
+    if kind in AFTER_KINDS:
+        # "I want to die lol": a joke word often carries a real wish; it is always asked.
+        return False
     return prediction.crisis_probability < settings.let_go_negated_below
 
 

@@ -147,10 +147,16 @@ def test_a_clear_hit_beside_a_mention_still_answers_at_once() -> None:
     assert (d.action, d.rule_id) == (Action.RESPOND, "suicide.kms")
 
 
-def test_a_negated_or_joking_hit_is_let_go_only_when_the_model_is_all_but_sure() -> None:
-    for kind in ("uncertain.negated.never", "uncertain.joke.laughing"):
-        hits = [hit("suicide", "suicide.kms", kind)]
-        assert decide(hits, predicted(0.1), MENTIONING, urgency=URGENCY).action is Action.NONE
-        assert decide(hits, predicted(0.2), MENTIONING, urgency=URGENCY).action is Action.ASK
-        # Left out (0): always asked, as before.
-        assert decide(hits, predicted(0.01), SETTINGS, urgency=URGENCY).action is Action.ASK
+def test_a_negated_hit_is_let_go_only_when_the_model_is_all_but_sure() -> None:
+    hits = [hit("suicide", "suicide.kms", "uncertain.negated.never")]
+    assert decide(hits, predicted(0.1), MENTIONING, urgency=URGENCY).action is Action.NONE
+    assert decide(hits, predicted(0.2), MENTIONING, urgency=URGENCY).action is Action.ASK
+    # Left out (0): always asked, as before.
+    assert decide(hits, predicted(0.01), SETTINGS, urgency=URGENCY).action is Action.ASK
+
+
+def test_a_joking_hit_is_always_asked_about_however_sure_the_model_is() -> None:
+    # "i want to kms lol": a joke word can carry a real wish, so the coach asks directly.
+    hits = [hit("suicide", "suicide.kms", "uncertain.joke.laughing")]
+    for score in (0.0, 0.1, 0.3):
+        assert decide(hits, predicted(score), MENTIONING, urgency=URGENCY).action is Action.ASK
