@@ -15,7 +15,7 @@ def update_kind(update: Update) -> str:
         return "button"
     if update.message is not None:
         text = update.message.text
-        if text is None:
+        if not isinstance(text, str):  # a photo, a sticker, or a malformed text field
             return "media"
         return "command" if text.startswith("/") else "message"
     if update.edited_message is not None:
