@@ -17,14 +17,22 @@ from tests.tg.conftest import settle
 from tests.tg_emulator import BotApiEmulator, BotMessage, EmulatedUser
 
 
+async def _answered(emu: BotApiEmulator, user: EmulatedUser, before: int) -> None:
+    """Wait for the bot's answer (at least one new message, then quiet)."""
+    await emu.wait_for(lambda: len(user.sent()) > before, timeout=30)
+    await settle(emu, 0.3)
+
+
 async def _tap(emu: BotApiEmulator, user: EmulatedUser, label: str) -> None:
+    before = len(user.sent())
     await user.press(label)
-    await settle(emu, 0.05)
+    await _answered(emu, user, before)
 
 
 async def _say(emu: BotApiEmulator, user: EmulatedUser, text: str) -> None:
+    before = len(user.sent())
     await user.send(text)
-    await settle(emu, 0.05)
+    await _answered(emu, user, before)
 
 
 async def _onboard(emu: BotApiEmulator, user: EmulatedUser) -> None:
