@@ -169,6 +169,8 @@ class EncryptionKey(Base):
 
     key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     first_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # --- Measurement-based care (issue 15): one row per questionnaire administration ---------
 
 
