@@ -40,6 +40,13 @@ _HINTS = {
     "REMINDER_GRACE_MINUTES": "how late (minutes) a missed reminder may still be sent, like 120",
     "REMINDER_INTERVAL_SECONDS": "how often (seconds) due reminders are looked for, like 15",
     "ADMIN_IDS": "Telegram user ids separated by commas, like 123456789,987654321, or nothing",
+    "PORTAL_URL": "the portal's public https address behind the practice's proxy, like https://portal.example.org",
+    "PORTAL_HOST": "the address the portal binds, like 127.0.0.1",
+    "PORTAL_PORT": "the port the portal listens on, like 8080",
+    "PORTAL_NO_CHECKIN_DAYS": "whole days from 1 to 60, like 3",
+    "PORTAL_SESSION_MINUTES": "whole minutes from 5 to 720, like 30",
+    "PORTAL_INVITATION_DAYS": "whole days from 1 to 30, like 7",
+    "TELEGRAM_BOT_USERNAME": "the bot's username without the @, like practice_coach_bot",
 }
 
 
@@ -120,6 +127,16 @@ class Settings(BaseSettings):
     reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
     reminder_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
 
+    # The clinician portal (`coach portal`, `coach run --with-portal`; docs/portal.md). Its
+    # links (set-up, invitations, the on-call notice) start with portal_url.
+    portal_url: str | None = None
+    portal_host: str = "127.0.0.1"
+    portal_port: int = Field(default=8080, ge=1, le=65535)
+    portal_no_checkin_days: int = Field(default=3, ge=1, le=60)
+    portal_session_minutes: int = Field(default=30, ge=5, le=720)
+    portal_invitation_days: int = Field(default=7, ge=1, le=30)
+    telegram_bot_username: str | None = None
+
     @field_validator("webhook_secret")
     @classmethod
     def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -139,7 +156,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
-    @field_validator("booking_url", "webhook_url")
+    @field_validator("booking_url", "webhook_url", "portal_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):

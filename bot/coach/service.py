@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.coach.alerts import alerts_for_turn
 from bot.coach.current import CurrentEngine
 from bot.coach.notes import add_building_risk_note, oncall_notice_for
 from bot.coach.privacy import (
@@ -43,6 +44,7 @@ from bot.coach.privacy import (
 )
 from bot.coach.profile import update_profile
 from bot.coach.reply import Reply, reply_of
+from bot.coach.sharing import note_invitation, sharing_event
 from bot.db import store
 from bot.db.models import utcnow
 from bot.db.session import Database, DeadlineExceeded
@@ -277,6 +279,11 @@ class CoachService:
                 return delete_everything(
                     connection, self.channel, external_id, engine.library.content
                 )
+            shared = sharing_event(
+                connection, self.channel, external_id, event, engine.library.content
+            )
+            if shared is not None:  # an invitation, a sharing button or /sharing
+                return shared
             loaded = store.load_conversation(
                 connection, channel=self.channel, external_id=external_id
             )
@@ -286,6 +293,7 @@ class CoachService:
                 plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
                 patient = replace(patient, safety_plan_html=plan)
             turn = engine.handle(loaded.state, patient, event)
+            note_invitation(event, turn, engine.library.content)
             if turn.safety_plan_at is not None and engine.screener is not None:
                 plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
                 if plan:
@@ -311,6 +319,7 @@ class CoachService:
                 booking_url=engine.booking_url,
                 default_timezone=self.default_timezone,
             )
+            alerts_for_turn(connection, loaded.patient.id, turn)  # the portal's alert queue
             return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice)
 
         reply = await self.database.transaction(step, timeout=timeout)
@@ -407,6 +416,7 @@ class CoachService:
             connection, patient, [event], self.oncall_quiet, _asking(self.engine)
         )
         store.add_safety_events(connection, patient_id=patient.id, events=[event])
+        alerts_for_turn(connection, patient.id, Turn(safety_events=[event]))
         return notice
 
     async def close(self) -> None:

@@ -1,0 +1,103 @@
+"""The patient list and a patient's page: only patients who share, only what they share.
+
+Every view is written to the audit table in the same transaction that reads the data.
+A patient page is found by its share's number; a share that was withdrawn, or a number
+that was never a share, is "not found", the same as a patient who never shared.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.engine import Connection
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.db import alerts as alert_rows
+from bot.db import clinicians
+from bot.db.models import utcnow
+from bot.db.portal_reads import listed_patients, patient_data
+from bot.portal import figures
+from bot.portal.web import SignedIn, page, portal_state, signed_in_page
+
+__all__ = ["patient_list", "patient_page"]
+
+#: How far back a patient's page reaches.
+PAGE_DAYS = 366
+
+
+async def _patient_list(request: Request, who: SignedIn) -> Response:
+    state = portal_state(request)
+
+    def read(connection: Connection) -> dict[str, object]:
+        listed = listed_patients(connection)
+        scores = state.scores.latest(connection, [p.share.patient_id for p in listed])
+        alert_rows.add_audit(
+            connection,
+            actor=who.clinician.email,
+            action="view.patient_list",
+            clinician_id=who.clinician.id,
+            detail=f"{len(listed)} patients",
+        )
+        return {"patients": listed, "scores": scores}
+
+    context = await state.database.transaction(read)
+    return page(
+        request,
+        "patients.html",
+        {**context, "now": utcnow(), "rating": figures.rating, "direction": figures.direction},
+        who=who,
+    )
+
+
+async def _patient_page(request: Request, who: SignedIn) -> Response:
+    state = portal_state(request)
+    share_id = int(request.path_params["share_id"])
+    now = utcnow()
+    since = now - timedelta(days=PAGE_DAYS)
+
+    def read(connection: Connection) -> dict[str, object] | None:
+        data = patient_data(connection, share_id, since=since)
+        if data is None:
+            alert_rows.add_audit(
+                connection,
+                actor=who.clinician.email,
+                action="view.patient_refused",
+                clinician_id=who.clinician.id,
+                detail=str(share_id)[:20],
+            )
+            return None
+        alert_rows.add_audit(
+            connection,
+            actor=who.clinician.email,
+            action="view.patient",
+            clinician_id=who.clinician.id,
+            share_id=share_id,
+        )
+        found = alert_rows.alerts(connection, open_only=False, share_id=share_id)
+        people = {a.acknowledged_by for a in found} | {a.closed_by for a in found}
+        scores = state.scores.every(connection, data.share.patient_id, since)
+        emails = clinicians.clinician_emails(connection, {p for p in people if p is not None})
+        return {"data": data, "alerts": found, "emails": emails, "scores": scores}
+
+    context = await state.database.transaction(read)
+    if context is None:
+        sentence = "There is no patient here who shares with the practice."
+        return page(request, "refused.html", {"sentence": sentence}, who=who, status=404)
+    data = context["data"]
+    assert hasattr(data, "check_ins")
+    month = now - timedelta(days=30)
+    context.update(
+        now=now,
+        chart=figures.rating_chart(data.check_ins, since, now),
+        use_month=figures.use_days(data.check_ins, month),
+        use_year=figures.use_days(data.check_ins, since),
+        skills=figures.skills_practised(data.check_ins, since),
+        ratings=figures.CHART_RATINGS,
+        rating=figures.rating,
+    )
+    return page(request, "patient.html", context, who=who)
+
+
+patient_list = signed_in_page(_patient_list)
+patient_page = signed_in_page(_patient_page)
