@@ -86,12 +86,15 @@ def raise_alert(
     return alert_id
 
 
-def alerts_for_turn(connection: Connection, patient_id: int, turn: Turn) -> list[int]:
-    """The alerts one stored turn earns: each crisis answer it gave (a direct question
-    alone earns none: only its answer does) and a building-risk note."""
+def alerts_for_turn(
+    connection: Connection, patient_id: int, turn: Turn, not_alerting: tuple[str, ...] = ()
+) -> list[int]:
+    """The alerts one stored turn earns: each crisis answer it gave and a building-risk
+    note. A direct question alone earns none (only its answer does): neither an event that
+    asked nor one in ``not_alerting``, the categories that always ask first."""
     raised: list[int] = []
     for event in turn.safety_events:
-        if event.asked:
+        if event.asked or event.category in not_alerting:
             continue
         kind = "direct_yes" if event.rule_id.endswith((".yes", ".unclear")) else "crisis"
         found = raise_alert(connection, kind=kind, patient_id=patient_id, detail=event.category)

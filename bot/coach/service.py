@@ -319,7 +319,7 @@ class CoachService:
                 booking_url=engine.booking_url,
                 default_timezone=self.default_timezone,
             )
-            alerts_for_turn(connection, loaded.patient.id, turn)  # the portal's alert queue
+            alerts_for_turn(connection, loaded.patient.id, turn, _asking(engine))  # portal queue
             return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice)
 
         reply = await self.database.transaction(step, timeout=timeout)
@@ -416,7 +416,7 @@ class CoachService:
             connection, patient, [event], self.oncall_quiet, _asking(self.engine)
         )
         store.add_safety_events(connection, patient_id=patient.id, events=[event])
-        alerts_for_turn(connection, patient.id, Turn(safety_events=[event]))
+        alerts_for_turn(connection, patient.id, Turn(safety_events=[event]), _asking(self.engine))
         return notice
 
     async def close(self) -> None:
