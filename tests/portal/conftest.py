@@ -11,6 +11,7 @@ from bot.coach.service import CoachService
 from bot.config import Settings
 from bot.portal.app import build_portal
 from tests.portal.helpers import serving
+from tests.tg.conftest import emu, tg_library  # noqa: F401 - the Bot API emulator, the flows
 
 
 @pytest.fixture

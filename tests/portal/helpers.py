@@ -150,9 +150,9 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[str]:
-    """``app`` on a real uvicorn server on a free port; its base URL."""
-    port = free_port()
+async def serving(app: Starlette, port: int | None = None) -> AsyncIterator[str]:
+    """``app`` on a real uvicorn server (on a free port unless given); its base URL."""
+    port = port or free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
     )
