@@ -252,12 +252,15 @@ async def running_bot(
     webhook: bool = False,
     max_rate: float = TELEGRAM_MAX_RATE,
     retry_delays: Sequence[float] = RETRY_DELAYS,
+    companions: Sequence[Companion] = (),
 ) -> AsyncIterator[App]:
     """``async with running_bot(settings, library) as app:`` the real bot, polling (or webhook).
 
     The same steps as ``run_polling``/``run_webhook``, without taking over the event loop.
     """
-    app = build_application(settings, library, max_rate=max_rate, retry_delays=retry_delays)
+    app = build_application(
+        settings, library, max_rate=max_rate, retry_delays=retry_delays, companions=companions
+    )
     await app.initialize()
     try:
         assert app.post_init is not None and app.updater is not None
