@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
 
 from bot.db.models import Alert, JournalEntry, SafetyEventRow, Share, as_utc
 from bot.db.sharing import ShareRecord, active_share_by_id, active_shares
@@ -31,6 +32,8 @@ CHECK_IN_KIND = "check_in"
 #: Journal kinds the portal does not list as entries (check-ins have their own table; the
 #: building-risk note is the coach's, not the patient's).
 NOT_ENTRIES = (CHECK_IN_KIND, "risk_note")
+#: The check-in ratings the patient list shows (the latest, and its direction).
+LISTED_RATINGS = ("mood", "craving")
 
 
 @dataclass(frozen=True)
@@ -77,30 +80,38 @@ def listed_patients(connection: Connection) -> list[ListedPatient]:
     rated = [s.patient_id for s in shares if s.scores]
     recent: dict[int, list[CheckIn]] = {}
     if rated:
-        ranked = (
+        # Each patient's last two ids through the (patient_id, created_at) index (a short
+        # backward range per patient), then those rows alone with their data.
+        def nth_latest(offset: int) -> Any:
+            later = aliased(JournalEntry)
+            return (
+                select(later.id)
+                .where(later.patient_id == Share.patient_id, later.kind == CHECK_IN_KIND)
+                .order_by(later.created_at.desc(), later.id.desc())
+                .limit(1)
+                .offset(offset)
+                .correlate(Share)
+                .scalar_subquery()
+            )
+
+        pairs = connection.execute(
+            select(nth_latest(0), nth_latest(1)).where(
+                Share.withdrawn_at.is_(None), Share.scores.is_(True)
+            )
+        ).all()
+        ids = [i for pair in pairs for i in pair if i is not None]
+        # Only the ratings the list shows, read out of the JSON by the database.
+        rows = connection.execute(
             select(
                 JournalEntry.patient_id,
                 JournalEntry.created_at,
-                JournalEntry.data,
-                func.row_number()
-                .over(
-                    partition_by=JournalEntry.patient_id,
-                    order_by=(JournalEntry.created_at.desc(), JournalEntry.id.desc()),
-                )
-                .label("n"),
-            )
-            .join(
-                Share,
-                and_(Share.patient_id == JournalEntry.patient_id, Share.withdrawn_at.is_(None)),
-            )
-            .where(JournalEntry.kind == CHECK_IN_KIND, Share.scores.is_(True))
-            .subquery()
+                *(JournalEntry.data[name].as_string() for name in LISTED_RATINGS),
+            ).where(JournalEntry.id.in_(ids))
         )
-        rows = connection.execute(
-            select(ranked.c.patient_id, ranked.c.created_at, ranked.c.data).where(ranked.c.n <= 2)
-        )
-        for patient_id, at, data in rows:
-            recent.setdefault(int(patient_id), []).append(CheckIn(as_utc(at), data))
+        for patient_id, at, *values in rows:
+            recent.setdefault(patient_id, []).append(
+                CheckIn(as_utc(at), dict(zip(LISTED_RATINGS, values, strict=True)))
+            )
     counts = dict(
         connection.execute(
             select(Alert.share_id, func.count())

@@ -11,13 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.db.portal_reads import CheckIn
+from bot.db.portal_reads import CheckIn, ListedPatient
+from bot.portal.scores import Score
 
 __all__ = [
     "CHART_RATINGS",
     "Chart",
     "Direction",
+    "ListRow",
     "direction",
+    "list_rows",
     "rating",
     "rating_chart",
     "skills_practised",
@@ -122,3 +125,56 @@ def rating_chart(check_ins: Sequence[CheckIn], start: datetime, end: datetime) -
             points.append(f"{x:.1f},{y:.1f}")
         lines.append(ChartLine(name, label, " ".join(points)))
     return Chart(lines, start, end)
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One line of the patient list, already put into words (the template only prints)."""
+
+    share_id: int
+    label: str
+    since: str
+    shared: bool
+    last: str | None
+    mood: str
+    craving: str
+    scores: str
+    open_alerts: int
+
+
+def _rating_words(latest: CheckIn | None, previous: CheckIn | None, name: str) -> str:
+    value = rating(latest, name)
+    if value is None:
+        return "–"
+    way = direction(value, rating(previous, name))
+    return f"{round(value)}/10 {way.arrow}" if way else f"{round(value)}/10"
+
+
+def _score_words(scores: Sequence[Score]) -> str:
+    arrows = {"up": " ↑", "down": " ↓"}
+    return ", ".join(
+        f"{s.measure} {s.total:g}{f' ({s.band})' if s.band else ''}{arrows.get(s.direction or '', '')}"
+        for s in scores
+    )
+
+
+def list_rows(
+    listed: Sequence[ListedPatient], scores: dict[int, list[Score]], now: datetime
+) -> list[ListRow]:
+    rows = []
+    for p in listed:
+        last = p.last_check_in
+        rows.append(
+            ListRow(
+                share_id=p.share.id,
+                label=p.share.label or "Patient",
+                since=p.share.started_at.strftime("%Y-%m-%d"),
+                shared=p.share.scores,
+                last=f"{last.at:%Y-%m-%d} ({(now - last.at).days} d ago)" if last else None,
+                mood=_rating_words(last, p.previous_check_in, "mood"),
+                craving=_rating_words(last, p.previous_check_in, "craving"),
+                scores=_score_words(scores.get(p.share.patient_id, [])),
+                open_alerts=p.open_alerts,
+            )
+        )
+    return rows

@@ -16,8 +16,9 @@ from starlette.responses import Response
 from bot.db import alerts as alert_rows
 from bot.db import clinicians
 from bot.db.models import utcnow
-from bot.db.portal_reads import listed_patients, patient_data
+from bot.db.portal_reads import ListedPatient, listed_patients, patient_data
 from bot.portal import figures
+from bot.portal.scores import Score
 from bot.portal.web import SignedIn, page, portal_state, signed_in_page
 
 __all__ = ["patient_list", "patient_page"]
@@ -29,7 +30,7 @@ PAGE_DAYS = 366
 async def _patient_list(request: Request, who: SignedIn) -> Response:
     state = portal_state(request)
 
-    def read(connection: Connection) -> dict[str, object]:
+    def read(connection: Connection) -> tuple[list[ListedPatient], dict[int, list[Score]]]:
         listed = listed_patients(connection)
         scores = state.scores.latest(connection, [p.share.patient_id for p in listed])
         alert_rows.add_audit(
@@ -39,15 +40,11 @@ async def _patient_list(request: Request, who: SignedIn) -> Response:
             clinician_id=who.clinician.id,
             detail=f"{len(listed)} patients",
         )
-        return {"patients": listed, "scores": scores}
+        return listed, scores
 
-    context = await state.database.transaction(read)
-    return page(
-        request,
-        "patients.html",
-        {**context, "now": utcnow(), "rating": figures.rating, "direction": figures.direction},
-        who=who,
-    )
+    listed, scores = await state.database.transaction(read)
+    rows = figures.list_rows(listed, scores, utcnow())
+    return page(request, "patients.html", {"patients": rows}, who=who)
 
 
 async def _patient_page(request: Request, who: SignedIn) -> Response:
