@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from bot.coach.reply import Reply
 from bot.db import store
+from bot.db.sharing import active_share
 from bot.shared import tokens
 from bot.shared.content import Content, render
 from bot.shared.messages import Button, JournalRecord, OutboundMessage
@@ -28,7 +29,8 @@ EXPORT_CHUNK = 3500  # characters of JSON per message, under Telegram's 4,096 wi
 def export_messages(connection: Connection, patient: store.PatientRecord) -> list[OutboundMessage]:
     """The profile and every journal entry as JSON, in messages that fit a chat."""
     entries = store.journal(connection, patient_id=patient.id)
-    document = {
+    share = active_share(connection, patient.id)
+    document: dict[str, object] = {
         "profile": {
             "name": patient.display_name,
             "timezone": patient.timezone,
@@ -36,6 +38,14 @@ def export_messages(connection: Connection, patient: store.PatientRecord) -> lis
             "checkins": patient.checkins,
             "consent": patient.consent,
             "crisis_alerts": patient.crisis_alerts,
+        },
+        "sharing_with_the_practice": None
+        if share is None
+        else {
+            "since": share.started_at.isoformat(),
+            "ratings_and_scores": share.scores,
+            "crisis_alerts": share.crisis,
+            "journal": share.journal,
         },
         "journal": [
             {

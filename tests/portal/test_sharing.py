@@ -221,3 +221,12 @@ async def test_the_audit_table_refuses_changes(service: CoachService) -> None:
             await service.database.transaction(lambda c, s=statement: c.execute(text(s)))
     rows = await service.database.transaction(lambda c: alerts.audit_entries(c))
     assert [r.action for r in rows] == ["test.line"]
+
+
+async def test_export_says_what_is_shared(service: CoachService) -> None:
+    await sharing_patient(service, "p12", "Record 1012", choice="Share ratings, scores and alerts")
+    exported = await service.handle("p12", Inbound.message("/export"))
+    document = _texts(exported)
+    assert '"sharing_with_the_practice"' in document
+    assert '"journal": false' in document and '"crisis_alerts": true' in document
+    assert "Record 1012" not in document  # the practice's label is the practice's

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
 from sqlalchemy.engine import Connection
 from starlette.requests import Request
@@ -20,7 +21,9 @@ __all__ = ["audit_csv", "audit_page"]
 COLUMNS = ("id", "at", "clinician_id", "actor", "action", "share_id", "detail")
 
 
-def _read(who: SignedIn, action: str, limit: int | None):  # type: ignore[no-untyped-def]
+def _read(
+    who: SignedIn, action: str, limit: int | None
+) -> Callable[[Connection], list[rows.AuditRecord]]:
     def read(connection: Connection) -> list[rows.AuditRecord]:
         rows.add_audit(
             connection, actor=who.clinician.email, action=action, clinician_id=who.clinician.id
@@ -44,7 +47,8 @@ async def _audit_csv(request: Request, who: SignedIn) -> Response:
     writer.writerow(COLUMNS)
     for e in entries:
         writer.writerow(
-            [
+            _cell(v)
+            for v in [
                 e.id,
                 e.at.isoformat(),
                 e.clinician_id or "",
@@ -59,6 +63,13 @@ async def _audit_csv(request: Request, who: SignedIn) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="portal-audit.csv"'},
     )
+
+
+def _cell(value: object) -> object:
+    """A spreadsheet must not run a cell as a formula (an email may start with "=")."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 audit_page = admin_page(_audit_page)

@@ -7,6 +7,7 @@ that was never a share, is "not found", the same as a patient who never shared.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.engine import Connection
@@ -16,7 +17,7 @@ from starlette.responses import Response
 from bot.db import alerts as alert_rows
 from bot.db import clinicians
 from bot.db.models import utcnow
-from bot.db.portal_reads import ListedPatient, listed_patients, patient_data
+from bot.db.portal_reads import ListedPatient, PatientData, listed_patients, patient_data
 from bot.portal import figures
 from bot.portal.scores import Score
 from bot.portal.web import SignedIn, page, portal_state, signed_in_page
@@ -47,52 +48,58 @@ async def _patient_list(request: Request, who: SignedIn) -> Response:
     return page(request, "patients.html", {"patients": rows}, who=who)
 
 
+@dataclass(frozen=True)
+class _Page:
+    data: PatientData
+    alerts: list[alert_rows.AlertRecord]
+    emails: dict[int, str]
+    scores: list[Score]
+
+
 async def _patient_page(request: Request, who: SignedIn) -> Response:
     state = portal_state(request)
     share_id = int(request.path_params["share_id"])
     now = utcnow()
     since = now - timedelta(days=PAGE_DAYS)
 
-    def read(connection: Connection) -> dict[str, object] | None:
+    def read(connection: Connection) -> _Page | None:
         data = patient_data(connection, share_id, since=since)
-        if data is None:
-            alert_rows.add_audit(
-                connection,
-                actor=who.clinician.email,
-                action="view.patient_refused",
-                clinician_id=who.clinician.id,
-                detail=str(share_id)[:20],
-            )
-            return None
+        seen = "view.patient" if data is not None else "view.patient_refused"
         alert_rows.add_audit(
             connection,
             actor=who.clinician.email,
-            action="view.patient",
+            action=seen,
             clinician_id=who.clinician.id,
-            share_id=share_id,
+            share_id=share_id if data is not None else None,
+            detail=None if data is not None else str(share_id)[:20],
         )
+        if data is None:
+            return None
         found = alert_rows.alerts(connection, open_only=False, share_id=share_id)
         people = {a.acknowledged_by for a in found} | {a.closed_by for a in found}
-        scores = state.scores.every(connection, data.share.patient_id, since)
         emails = clinicians.clinician_emails(connection, {p for p in people if p is not None})
-        return {"data": data, "alerts": found, "emails": emails, "scores": scores}
+        scores = state.scores.every(connection, data.share.patient_id, since)
+        return _Page(data, found, emails, scores)
 
-    context = await state.database.transaction(read)
-    if context is None:
+    found = await state.database.transaction(read)
+    if found is None:
         sentence = "There is no patient here who shares with the practice."
         return page(request, "refused.html", {"sentence": sentence}, who=who, status=404)
-    data = context["data"]
-    assert hasattr(data, "check_ins")
+    check_ins = found.data.check_ins
     month = now - timedelta(days=30)
-    context.update(
-        now=now,
-        chart=figures.rating_chart(data.check_ins, since, now),
-        use_month=figures.use_days(data.check_ins, month),
-        use_year=figures.use_days(data.check_ins, since),
-        skills=figures.skills_practised(data.check_ins, since),
-        ratings=figures.CHART_RATINGS,
-        rating=figures.rating,
-    )
+    context = {
+        "data": found.data,
+        "alerts": found.alerts,
+        "emails": found.emails,
+        "scores": found.scores,
+        "now": now,
+        "chart": figures.rating_chart(check_ins, since, now),
+        "use_month": figures.use_days(check_ins, month),
+        "use_year": figures.use_days(check_ins, since),
+        "skills": figures.skills_practised(check_ins, since),
+        "ratings": figures.CHART_RATINGS,
+        "rating": figures.rating,
+    }
     return page(request, "patient.html", context, who=who)
 
 
