@@ -43,6 +43,13 @@ _HINTS = {
     "DATA_ENCRYPTION_KEY": "a key made as README.md, 'Encryption at rest', says, or nothing",
     "DATA_ENCRYPTION_KEY_OLD": "the previous key(s), separated by commas, or nothing",
     "RETENTION_MONTHS": "whole months from 1 to 1200, like 24, or nothing to keep everything",
+    "PORTAL_URL": "the portal's public https address behind the practice's proxy, like https://portal.example.org",
+    "PORTAL_HOST": "the address the portal binds, like 127.0.0.1",
+    "PORTAL_PORT": "the port the portal listens on, like 8080",
+    "PORTAL_NO_CHECKIN_DAYS": "whole days from 1 to 60, like 3",
+    "PORTAL_SESSION_MINUTES": "whole minutes from 5 to 720, like 30",
+    "PORTAL_INVITATION_DAYS": "whole days from 1 to 30, like 7",
+    "TELEGRAM_BOT_USERNAME": "the bot's username without the @, like practice_coach_bot",
 }
 
 
@@ -141,6 +148,15 @@ class Settings(BaseSettings):
     @classmethod
     def _retention(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip() == "" else value
+    # The clinician portal (`coach portal`, `coach run --with-portal`; docs/portal.md). Its
+    # links (set-up, invitations, the on-call notice) start with portal_url.
+    portal_url: str | None = None
+    portal_host: str = "127.0.0.1"
+    portal_port: int = Field(default=8080, ge=1, le=65535)
+    portal_no_checkin_days: int = Field(default=3, ge=1, le=60)
+    portal_session_minutes: int = Field(default=30, ge=5, le=720)
+    portal_invitation_days: int = Field(default=7, ge=1, le=30)
+    telegram_bot_username: str | None = None
 
     @field_validator("webhook_secret")
     @classmethod
@@ -161,7 +177,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
-    @field_validator("booking_url", "webhook_url")
+    @field_validator("booking_url", "webhook_url", "portal_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.cli import flows, keys
+from bot.cli import portal as portal_cli
 from bot.cli.logs import redact
 from bot.config import ExitCode, Settings, SettingsError, StartupError, load_settings
 
@@ -71,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
         "--webhook", action="store_true", help="serve Telegram's webhook instead of polling"
     )
     run.add_argument("--verbose", action="store_true")
+    run.add_argument(
+        "--with-portal", action="store_true", help="serve the clinician portal in this process too"
+    )
     run.set_defaults(handler=_run)
 
     chat = sub.add_parser("chat", help="talk to the coach in this terminal (no Telegram needed)")
@@ -136,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     safety.add_argument("rest", nargs=argparse.REMAINDER)
     safety.set_defaults(handler=_safety)
+    portal_cli.add_parsers(sub)
     return parser
 
 
@@ -156,7 +161,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     library = flows.checked_library(settings)
     if library is None:
         return 1
-    return run_bot(settings, library, webhook=args.webhook)
+    return run_bot(
+        settings, library, webhook=args.webhook, companions=portal_cli.companions(args, settings)
+    )
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:

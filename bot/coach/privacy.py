@@ -18,6 +18,7 @@ from bot.db import measures, store
 from bot.db.measures import MeasureRow
 from bot.db.models import as_utc
 from bot.flow.questionnaire import Questionnaire
+from bot.db.sharing import active_share
 from bot.shared import tokens
 from bot.shared.content import Content, render
 from bot.shared.messages import Button, JournalRecord, OutboundMessage
@@ -31,6 +32,7 @@ PLAN_SUMMARY_KEY = "safety_plan.summary"
 def export_document(connection: Connection, patient: store.PatientRecord) -> dict[str, Any]:
     """The profile, every journal entry and every questionnaire, as one JSON document."""
     entries = store.journal(connection, patient_id=patient.id)
+    share = active_share(connection, patient.id)
     return {
         "profile": {
             "name": patient.display_name,
@@ -39,6 +41,14 @@ def export_document(connection: Connection, patient: store.PatientRecord) -> dic
             "checkins": patient.checkins,
             "consent": patient.consent,
             "crisis_alerts": patient.crisis_alerts,
+        },
+        "sharing_with_the_practice": None
+        if share is None
+        else {
+            "since": share.started_at.isoformat(),
+            "ratings_and_scores": share.scores,
+            "crisis_alerts": share.crisis,
+            "journal": share.journal,
         },
         "journal": [
             {

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
+from bot.coach.alerts import alerts_for_turn
 from bot.coach.current import CurrentEngine
 from bot.coach.measure_offers import offer_turn
 from bot.coach.measures import questionnaires_of, store_administrations
@@ -49,6 +50,7 @@ from bot.coach.progress.command import progress_reply, progress_weeks
 from bot.coach.reply import Reply, reply_of
 from bot.db import retention, store
 from bot.db.locks import lock_chat
+from bot.coach.sharing import note_invitation, sharing_event
 from bot.db.models import utcnow
 from bot.db.session import Database, DeadlineExceeded
 from bot.flow.answers import answer_to_direct_question
@@ -301,6 +303,11 @@ class CoachService:
                 return delete_everything(
                     connection, self.channel, external_id, engine.library.content
                 )
+            shared = sharing_event(
+                connection, self.channel, external_id, event, engine.library.content
+            )
+            if shared is not None:  # an invitation, a sharing button or /sharing
+                return shared
             loaded = store.load_conversation(
                 connection, channel=self.channel, external_id=external_id
             )
@@ -313,6 +320,7 @@ class CoachService:
             turn = offer_turn(engine, loaded.state, patient, event) or engine.handle(
                 loaded.state, patient, event
             )
+            note_invitation(event, turn, engine.library.content)
             if turn.safety_plan_at is not None and engine.screener is not None:
                 plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
                 if plan:
@@ -338,6 +346,7 @@ class CoachService:
                 booking_url=engine.booking_url,
                 default_timezone=self.default_timezone,
             )
+            alerts_for_turn(connection, loaded.patient.id, turn, _asking(engine))  # portal queue
             return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice)
 
         reply = await self.database.transaction(step, timeout=timeout)
@@ -436,6 +445,7 @@ class CoachService:
             connection, patient, [event], self.oncall_quiet, _asking(self.engine)
         )
         store.add_safety_events(connection, patient_id=patient.id, events=[event])
+        alerts_for_turn(connection, patient.id, Turn(safety_events=[event]), _asking(self.engine))
         return notice
 
     async def close(self) -> None:

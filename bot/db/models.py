@@ -196,3 +196,111 @@ class MeasureAdministration(Base):
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
     delivered: Mapped[str] = mapped_column(String(16))  # asked, reminder, checkin
     taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+# -- The clinician portal (bot.portal; migration 0005) ----------------------------------------
+
+
+class Clinician(Base):
+    """A member of the practice who signs in to the portal (password and TOTP)."""
+
+    __tablename__ = "portal_clinicians"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    setup_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    setup_expires_at: Mapped[datetime | None] = mapped_column()
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    last_totp_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PortalSession(Base):
+    """A signed-in browser: the cookie holds a random id, the row only its hash."""
+
+    __tablename__ = "portal_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_clinicians.id", ondelete="CASCADE")
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Invitation(Base):
+    """A one-use, expiring invitation to share; ``label`` is the practice's own name for the
+    patient (a name or record number), never shown to the bot or the patient."""
+
+    __tablename__ = "portal_invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_clinicians.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class Share(Base):
+    """A patient's choice to share with the practice; withdrawn_at ends it at once."""
+
+    __tablename__ = "portal_shares"
+    __table_args__ = (Index("ix_portal_shares_patient", "patient_id", "withdrawn_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_invitations.id", ondelete="SET NULL")
+    )
+    scores: Mapped[bool] = mapped_column(Boolean, default=True)
+    crisis: Mapped[bool] = mapped_column(Boolean, default=True)
+    journal: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+
+
+class Alert(Base):
+    """Something the practice should look at: new, then acknowledged, then closed with a note."""
+
+    __tablename__ = "portal_alerts"
+    __table_args__ = (Index("ix_portal_alerts_status", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    share_id: Mapped[int] = mapped_column(ForeignKey("portal_shares.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="new")  # new, acknowledged, closed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_by: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_clinicians.id", ondelete="SET NULL")
+    )
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    closed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_clinicians.id", ondelete="SET NULL")
+    )
+    closed_at: Mapped[datetime | None] = mapped_column()
+    close_note: Mapped[str | None] = mapped_column(String(2000))
+
+
+class AuditEntry(Base):
+    """Append-only (triggers refuse UPDATE and DELETE): who did or saw what, and when.
+
+    ``share_id`` is a plain number, not a foreign key, so the record outlives a deletion."""
+
+    __tablename__ = "portal_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    clinician_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    share_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(String(200))

@@ -22,6 +22,7 @@ from bot.db.models import (
     SafetyEventRow,
     utcnow,
 )
+from bot.db.sharing import delete_shares_of
 from bot.shared.conversation import PatientView
 
 
@@ -123,6 +124,7 @@ def record_of(values: Sequence[Any]) -> PatientRecord:
 
 def delete_patient(session: Connection, *, patient_id: int) -> None:
     """Remove the patient and everything they gave, table by table (not relying on cascades)."""
+    delete_shares_of(session, patient_id)  # the portal's shares and their alerts
     for table in (JournalEntry, SafetyEventRow, ReminderSend, Reminder, MeasureAdministration):
         session.execute(delete(table).where(table.patient_id == patient_id))
     session.execute(delete(Conversation).where(Conversation.patient_id == patient_id))

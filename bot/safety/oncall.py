@@ -24,11 +24,19 @@ __all__ = [
     "OncallNotice",
     "notice_due",
     "notice_text",
+    "portal_notice_text",
+    "portal_summary_text",
     "summary_text",
 ]
 
 #: The texts the on-call chat gets; checked at start with the engine's own keys.
-NOTICE_KEYS = ("system.oncall_notice", "system.oncall_no_name", "system.oncall_summary")
+NOTICE_KEYS = (
+    "system.oncall_notice",
+    "system.oncall_no_name",
+    "system.oncall_summary",
+    "system.oncall_portal_notice",
+    "system.oncall_portal_summary",
+)
 #: Patients listed by name in one summary; beyond this only the count is given.
 SUMMARY_NAMES = 20
 WINDOW_SECONDS = 60.0
@@ -89,6 +97,15 @@ def summary_text(content: Content, held: Sequence[OncallNotice]) -> str:
     if len(held) > SUMMARY_NAMES:
         lines.append(f"… +{len(held) - SUMMARY_NAMES}")
     return "\n".join([head, *lines])
+
+
+def portal_notice_text(content: Content, link: str) -> str:
+    """With the clinician portal: only that an alert is waiting, and where (no name, no kind)."""
+    return render(content.get("system.oncall_portal_notice"), {"link": link})
+
+
+def portal_summary_text(content: Content, count: int, link: str) -> str:
+    return render(content.get("system.oncall_portal_summary"), {"count": count, "link": link})
 
 
 def _label(category: str) -> str:

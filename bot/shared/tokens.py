@@ -7,6 +7,8 @@ A token is what Telegram hands back when a button is pressed (``callback_data``,
   ``value`` is the ask kind's own (``3``, ``v7``, ``yes``, ``tz2``, ``skip``, ``done``).
 * ``flow:<id>`` opens a flow; ``sys:<action>`` is one of the coach's own buttons.
 * ``sys:asked_yes:<category>`` / ``sys:asked_no:<category>`` answer the direct question.
+* ``share:<action>`` or ``share:<action>:<code>`` answers an invitation to share with the
+  practice, or changes what is shared (``bot.coach.sharing``).
 * ``noop`` is on a button that does nothing (a pressed answer's marker).
 """
 
@@ -20,6 +22,7 @@ __all__ = [
     "Answer",
     "AskedAnswer",
     "OpenFlow",
+    "ShareChoice",
     "SystemAction",
     "SystemButton",
     "Token",
@@ -33,6 +36,7 @@ _FLOW = "flow"
 _SYS = "sys"
 _ASKED_YES = "asked_yes"
 _ASKED_NO = "asked_no"
+_SHARE = "share"
 
 
 class SystemButton(StrEnum):
@@ -84,13 +88,21 @@ class AskedAnswer:
 
 
 @dataclass(frozen=True)
+class ShareChoice:
+    """A choice about sharing with the practice: ``action`` and, for an invitation, its code."""
+
+    action: str
+    code: str = ""
+
+
+@dataclass(frozen=True)
 class Unknown:
     """Anything else (a token from an older version of the coach): stale."""
 
     raw: str
 
 
-Token = Answer | OpenFlow | SystemAction | AskedAnswer | Unknown
+Token = Answer | OpenFlow | SystemAction | AskedAnswer | ShareChoice | Unknown
 
 
 def encode(token: Token | SystemButton) -> str:
@@ -105,6 +117,8 @@ def encode(token: Token | SystemButton) -> str:
         return f"{_SYS}:{token.action}"
     if isinstance(token, AskedAnswer):
         return f"{_SYS}:{_ASKED_YES if token.yes else _ASKED_NO}:{token.category}"
+    if isinstance(token, ShareChoice):
+        return f"{_SHARE}:{token.action}:{token.code}" if token.code else f"{_SHARE}:{token.action}"
     return token.raw
 
 
@@ -118,6 +132,9 @@ def parse(raw: str) -> Token:
         if colon and action in (_ASKED_YES, _ASKED_NO):
             return AskedAnswer(action == _ASKED_YES, category)
         return SystemAction(payload)
+    if kind == _SHARE:
+        action, _, code = payload.partition(":")
+        return ShareChoice(action, code)
     if kind.isdigit():
         return Answer(int(kind), payload)
     return Unknown(raw)

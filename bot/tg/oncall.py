@@ -13,7 +13,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bot.safety.oncall import NoticeLimiter, OncallNotice, notice_text, summary_text
+from bot.safety.oncall import (
+    NoticeLimiter,
+    OncallNotice,
+    notice_text,
+    portal_notice_text,
+    portal_summary_text,
+    summary_text,
+)
 from bot.shared.content import Content
 from bot.shared.messages import OutboundMessage
 from bot.tg.sender import Sender
@@ -27,9 +34,17 @@ class OncallAlerts:
     """The on-call chat of one running bot."""
 
     def __init__(
-        self, sender: Sender, chat_id: int, content: Callable[[], Content], limiter: NoticeLimiter
+        self,
+        sender: Sender,
+        chat_id: int,
+        content: Callable[[], Content],
+        limiter: NoticeLimiter,
+        portal_link: str | None = None,
     ) -> None:
-        """``content`` gives the texts in use now, so a reload's new wording is used."""
+        """``content`` gives the texts in use now, so a reload's new wording is used.
+        ``portal_link``: the clinician portal's alert queue; when set, a notice says only
+        that an alert is waiting there (no name, no category)."""
+        self.portal_link = portal_link
         self.sender = sender
         self.chat_id = chat_id
         self.content = content
@@ -40,9 +55,7 @@ class OncallAlerts:
     def notify(self, notice: OncallNotice) -> None:
         """Send ``notice`` soon (or hold it for the summary); returns at once."""
         if self.limiter.admit():
-            self._spawn(
-                self._send(notice_text(self.content(), notice), notice.patient_id, notice.category)
-            )
+            self._spawn(self._send(self._text(notice), notice.patient_id, notice.category))
             return
         log.warning(
             "oncall notice held patient=%d category=%s held=%d",
@@ -65,7 +78,17 @@ class OncallAlerts:
                 task.cancel()
         held = self.limiter.take_held()
         if held:
-            await self._send(summary_text(self.content(), held), None, f"summary:{len(held)}")
+            await self._send(self._summary_text(held), None, f"summary:{len(held)}")
+
+    def _text(self, notice: OncallNotice) -> str:
+        if self.portal_link is not None:
+            return portal_notice_text(self.content(), self.portal_link)
+        return notice_text(self.content(), notice)
+
+    def _summary_text(self, held: list[OncallNotice]) -> str:
+        if self.portal_link is not None:
+            return portal_summary_text(self.content(), len(held), self.portal_link)
+        return summary_text(self.content(), held)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
@@ -76,7 +99,7 @@ class OncallAlerts:
         await asyncio.sleep(self.limiter.wait())
         held = self.limiter.take_held()
         if held:
-            await self._send(summary_text(self.content(), held), None, f"summary:{len(held)}")
+            await self._send(self._summary_text(held), None, f"summary:{len(held)}")
 
     async def _send(self, text: str, patient_id: int | None, category: str) -> None:
         try:

@@ -38,6 +38,7 @@ from bot.flow.library import FlowLibrary
 from bot.safety.oncall import NoticeLimiter
 from bot.tg import texts
 from bot.tg.aiohttp_request import AiohttpRequest
+from bot.tg.companion import Companion
 from bot.tg.handlers import CHANNEL, TelegramChannel
 from bot.tg.health import start_health_server
 from bot.tg.oncall import OncallAlerts
@@ -71,9 +72,15 @@ _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 
-def run_bot(settings: Settings, library: FlowLibrary, webhook: bool = False) -> int:
-    """Run until interrupted (Ctrl-C or SIGTERM); returns the process exit status."""
-    app = build_application(settings, library, single_poller=not webhook)
+def run_bot(
+    settings: Settings,
+    library: FlowLibrary,
+    webhook: bool = False,
+    companions: Sequence[Companion] = (),
+) -> int:
+    """Run until interrupted (Ctrl-C or SIGTERM); returns the process exit status.
+    ``companions`` start after the bot and stop before it (the portal, `--with-portal`)."""
+    app = build_application(settings, library, companions=companions, single_poller=not webhook)
     logging.getLogger("telegram.ext").addFilter(_without_bootstrap_failure)
     try:
         if not webhook:
@@ -122,6 +129,7 @@ def build_application(
     retry_delays: Sequence[float] = RETRY_DELAYS,
     request: BaseRequest | None = None,
     single_poller: bool = False,
+    companions: Sequence[Companion] = (),
 ) -> App:
     """The PTB application; the coach itself is built in ``post_init`` (it needs a loop).
 
@@ -147,7 +155,13 @@ def build_application(
         if settings.oncall_chat_id is not None:
             limiter = NoticeLimiter(settings.oncall_max_per_minute)
             oncall = OncallAlerts(
-                sender, settings.oncall_chat_id, lambda: coach.engine.library.content, limiter
+                sender,
+                settings.oncall_chat_id,
+                lambda: coach.engine.library.content,
+                limiter,
+                portal_link=f"{settings.portal_url.rstrip('/')}/alerts"
+                if settings.portal_url
+                else None,
             )
         reloader = Reloader(settings, coach)
         channel = TelegramChannel(
@@ -183,12 +197,16 @@ def build_application(
             describe(settings.database_url),
         )
         log.info("oncall notices=%s", "on" if oncall is not None else "off")
+        for companion in companions:
+            await companion.start()
 
     async def post_stop(app: App) -> None:
         _on_sighup(None)
         health = app.bot_data.pop(_HEALTH_KEY, None)
         if health is not None:
             await health.stop()
+        for companion in companions:
+            await companion.stop()
         reminders = app.bot_data.pop(_REMINDERS_KEY, None)
         if reminders is not None:
             await reminders.stop()
@@ -262,13 +280,19 @@ async def running_bot(
     webhook: bool = False,
     max_rate: float = TELEGRAM_MAX_RATE,
     retry_delays: Sequence[float] = RETRY_DELAYS,
+    companions: Sequence[Companion] = (),
 ) -> AsyncIterator[App]:
     """``async with running_bot(settings, library) as app:`` the real bot, polling (or webhook).
 
     The same steps as ``run_polling``/``run_webhook``, without taking over the event loop.
     """
     app = build_application(
-        settings, library, max_rate=max_rate, retry_delays=retry_delays, single_poller=not webhook
+        settings,
+        library,
+        max_rate=max_rate,
+        retry_delays=retry_delays,
+        single_poller=not webhook,
+        companions=companions,
     )
     await app.initialize()
     try:

@@ -72,3 +72,26 @@ async def test_a_failed_notice_is_logged_without_the_name(
 async def _until(check: object) -> None:
     while not check():  # type: ignore[operator]
         await asyncio.sleep(0.01)
+
+
+async def test_with_the_portal_a_notice_says_only_that_an_alert_is_waiting(
+    tg_library: FlowLibrary,
+) -> None:
+    sender = FakeSender()
+    link = "https://portal.example.org/alerts"
+    alerts = OncallAlerts(
+        sender,  # type: ignore[arg-type]
+        CHAT,
+        lambda: tg_library.content,
+        NoticeLimiter(1),
+        portal_link=link,
+    )
+    alerts.notify(OncallNotice(7, "Secretname", "suicide"))
+    alerts.notify(OncallNotice(8, "Othername", "overdose"))
+    await alerts.close()
+    texts = [t for _, t in sender.sent]
+    assert texts == [
+        f"An alert is waiting in the practice portal: {link}",
+        f"More alerts are waiting in the practice portal (1 more): {link}",
+    ]
+    assert not any(word in " ".join(texts) for word in ("Secretname", "Othername", "suicide", "7"))

@@ -1,0 +1,107 @@
+"""The patient list and a patient's page: only patients who share, only what they share.
+
+Every view is written to the audit table in the same transaction that reads the data.
+A patient page is found by its share's number; a share that was withdrawn, or a number
+that was never a share, is "not found", the same as a patient who never shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.engine import Connection
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.db import alerts as alert_rows
+from bot.db import clinicians
+from bot.db.models import utcnow
+from bot.db.portal_reads import ListedPatient, PatientData, listed_patients, patient_data
+from bot.portal import figures
+from bot.portal.scores import Score
+from bot.portal.web import SignedIn, page, portal_state, signed_in_page
+
+__all__ = ["patient_list", "patient_page"]
+
+#: How far back a patient's page reaches.
+PAGE_DAYS = 366
+
+
+async def _patient_list(request: Request, who: SignedIn) -> Response:
+    state = portal_state(request)
+
+    def read(connection: Connection) -> tuple[list[ListedPatient], dict[int, list[Score]]]:
+        listed = listed_patients(connection)
+        scores = state.scores.latest(connection, [p.share.patient_id for p in listed])
+        alert_rows.add_audit(
+            connection,
+            actor=who.clinician.email,
+            action="view.patient_list",
+            clinician_id=who.clinician.id,
+            detail=f"{len(listed)} patients",
+        )
+        return listed, scores
+
+    listed, scores = await state.database.transaction(read)
+    rows = figures.list_rows(listed, scores, utcnow())
+    return page(request, "patients.html", {"patients": rows}, who=who)
+
+
+@dataclass(frozen=True)
+class _Page:
+    data: PatientData
+    alerts: list[alert_rows.AlertRecord]
+    emails: dict[int, str]
+    scores: list[Score]
+
+
+async def _patient_page(request: Request, who: SignedIn) -> Response:
+    state = portal_state(request)
+    share_id = int(request.path_params["share_id"])
+    now = utcnow()
+    since = now - timedelta(days=PAGE_DAYS)
+
+    def read(connection: Connection) -> _Page | None:
+        data = patient_data(connection, share_id, since=since)
+        seen = "view.patient" if data is not None else "view.patient_refused"
+        alert_rows.add_audit(
+            connection,
+            actor=who.clinician.email,
+            action=seen,
+            clinician_id=who.clinician.id,
+            share_id=share_id if data is not None else None,
+            detail=None if data is not None else str(share_id)[:20],
+        )
+        if data is None:
+            return None
+        found = alert_rows.alerts(connection, open_only=False, share_id=share_id)
+        people = {a.acknowledged_by for a in found} | {a.closed_by for a in found}
+        emails = clinicians.clinician_emails(connection, {p for p in people if p is not None})
+        scores = state.scores.every(connection, data.share.patient_id, since)
+        return _Page(data, found, emails, scores)
+
+    found = await state.database.transaction(read)
+    if found is None:
+        sentence = "There is no patient here who shares with the practice."
+        return page(request, "refused.html", {"sentence": sentence}, who=who, status=404)
+    check_ins = found.data.check_ins
+    month = now - timedelta(days=30)
+    context = {
+        "data": found.data,
+        "alerts": found.alerts,
+        "emails": found.emails,
+        "scores": found.scores,
+        "now": now,
+        "chart": figures.rating_chart(check_ins, since, now),
+        "use_month": figures.use_days(check_ins, month),
+        "use_year": figures.use_days(check_ins, since),
+        "skills": figures.skills_practised(check_ins, since),
+        "ratings": figures.CHART_RATINGS,
+        "rating": figures.rating,
+    }
+    return page(request, "patient.html", context, who=who)
+
+
+patient_list = signed_in_page(_patient_list)
+patient_page = signed_in_page(_patient_page)
