@@ -148,6 +148,7 @@ class Settings(BaseSettings):
     @classmethod
     def _retention(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip() == "" else value
+
     # The clinician portal (`coach portal`, `coach run --with-portal`; docs/portal.md). Its
     # links (set-up, invitations, the on-call notice) start with portal_url.
     portal_url: str | None = None

@@ -17,8 +17,8 @@ from bot.coach.reply import Reply
 from bot.db import measures, store
 from bot.db.measures import MeasureRow
 from bot.db.models import as_utc
-from bot.flow.questionnaire import Questionnaire
 from bot.db.sharing import active_share
+from bot.flow.questionnaire import Questionnaire
 from bot.shared import tokens
 from bot.shared.content import Content, render
 from bot.shared.messages import Button, JournalRecord, OutboundMessage

@@ -48,9 +48,9 @@ from bot.coach.privacy import (
 from bot.coach.profile import update_profile
 from bot.coach.progress.command import progress_reply, progress_weeks
 from bot.coach.reply import Reply, reply_of
+from bot.coach.sharing import note_invitation, sharing_event
 from bot.db import retention, store
 from bot.db.locks import lock_chat
-from bot.coach.sharing import note_invitation, sharing_event
 from bot.db.models import utcnow
 from bot.db.session import Database, DeadlineExceeded
 from bot.flow.answers import answer_to_direct_question

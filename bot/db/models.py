@@ -196,6 +196,8 @@ class MeasureAdministration(Base):
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
     delivered: Mapped[str] = mapped_column(String(16))  # asked, reminder, checkin
     taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # -- The clinician portal (bot.portal; migration 0005) ----------------------------------------
 
 
