@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.db.outbox import Pending
 from bot.safety.oncall import OncallNotice
 from bot.shared.messages import Turn
 
@@ -16,12 +17,16 @@ class Reply(Turn):
 
     ``oncall_notice`` is set when this turn's crisis detection should reach the practice's
     on-call chat (sent by the channel after the patient's own reply).
+    ``outbox``: the stored turn's messages as committed to the outbox, for the channel to
+    send and mark sent (bot.db.outbox); None when ``messages`` were not stored (send them
+    as they are).
     """
 
     duplicate: bool = False
     patient_id: int | None = None
     stored: bool = True
     oncall_notice: OncallNotice | None = None
+    outbox: list[Pending] | None = None
 
 
 def reply_of(turn: Turn, patient_id: int) -> Reply:

@@ -138,6 +138,7 @@ def build_application(
             coach, sender, oncall, admin_ids=settings.admin_ids, reloader=reloader
         )
         app.bot_data[_CHANNEL_KEY] = channel
+        channel.delivery.start()  # replies a killed process left, and those waiting out a 429
 
         async def new_commands(engine: Engine) -> None:
             await app.bot.set_my_commands(bot_commands(engine.library))
@@ -169,7 +170,7 @@ def build_application(
             await reminders.stop()
         channel = app.bot_data.get(_CHANNEL_KEY)
         if channel is not None:
-            await channel.outbox.close()
+            await channel.delivery.close()
             if channel.oncall is not None:
                 await channel.oncall.close()
 
@@ -183,7 +184,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.bot_token())
         .base_url(settings.telegram_api_base_url)
-        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=0))
         .concurrent_updates(PerChatUpdateProcessor())
         # aiohttp rather than PTB's default httpx: about 40% less CPU per update
         # (benchmarks/telegram_e2e.py); getUpdates has its own single connection.
