@@ -41,7 +41,7 @@ from bot.tg.handlers import CHANNEL, TelegramChannel
 from bot.tg.oncall import OncallAlerts
 from bot.tg.processor import PerChatUpdateProcessor
 from bot.tg.reminders import ReminderTask
-from bot.tg.sender import RETRY_DELAYS, Sender
+from bot.tg.sender import RETRY_DELAYS, Sender, quiet_rate_limiter
 
 __all__ = ["ALLOWED_UPDATES", "bot_commands", "build_application", "run_bot", "running_bot"]
 
@@ -123,6 +123,7 @@ def build_application(
     """
     # httpx logs every request URL at INFO, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet_rate_limiter()  # each 429 is waited out by the delivery, for that chat only
 
     async def post_init(app: App) -> None:
         coach = await build_coach(settings, CHANNEL, library)

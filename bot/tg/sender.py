@@ -16,18 +16,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import warnings
 from collections.abc import Sequence
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.shared import tokens
 from bot.shared.messages import Button, OutboundMessage
 
 __all__ = [
     "NOOP",
+    "quiet_rate_limiter",
     "RateLimited",
     "SendFailed",
     "Sender",
@@ -56,6 +59,16 @@ class RateLimited(SendFailed):
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"retry after {retry_after:g} s")
         self.retry_after = retry_after
+
+
+def quiet_rate_limiter() -> None:
+    """PTB's rate limiter logs every 429 it passes on with a traceback; the sender logs it
+    in one line (chat and wait) and the delivery waits it out."""
+    logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_not_passed_on_429)
+
+
+def _not_passed_on_429(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("Rate limit hit after maximum")
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -167,7 +180,9 @@ class Sender:
             except BadRequest:
                 raise
             except RetryAfter as exc:
-                wait = exc.retry_after
+                with warnings.catch_warnings():  # an int today, a timedelta in PTB 23
+                    warnings.simplefilter("ignore", PTBDeprecationWarning)
+                    wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                 log.warning("telegram rate limit chat=%d retry_after=%g", chat_id, seconds)
                 raise RateLimited(seconds) from exc
