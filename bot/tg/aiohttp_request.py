@@ -8,6 +8,7 @@ transaction together. aiohttp does the same job with fewer layers. The interface
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -20,7 +21,8 @@ DEFAULT_CONNECTIONS = 8
 
 
 class AiohttpRequest(BaseRequest):
-    """At most ``connections`` requests in flight; each with PTB's timeouts."""
+    """At most ``connections`` requests in flight; each with PTB's timeouts.
+    ``on_status``: told the HTTP status of every answer (the polling watch)."""
 
     def __init__(
         self,
@@ -28,7 +30,9 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         media_write_timeout: float | None = 20.0,
+        on_status: Callable[[int], None] | None = None,
     ) -> None:
+        self._on_status = on_status
         self._connections = connections
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
@@ -87,6 +91,8 @@ class AiohttpRequest(BaseRequest):
             body = _form(request_data, files)
         try:
             async with self._session.request(method, url, data=body, timeout=timeout) as response:
+                if self._on_status is not None:
+                    self._on_status(response.status)
                 return response.status, await response.read()
         except TimeoutError as err:
             raise TimedOut from err

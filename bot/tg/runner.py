@@ -39,6 +39,7 @@ from bot.tg import texts
 from bot.tg.aiohttp_request import AiohttpRequest
 from bot.tg.handlers import CHANNEL, TelegramChannel
 from bot.tg.oncall import OncallAlerts
+from bot.tg.polling import POLL_READ_MARGIN, POLL_TIMEOUT, PollingWatch, quiet_polling_abort
 from bot.tg.processor import PerChatUpdateProcessor
 from bot.tg.reminders import ReminderTask
 from bot.tg.sender import RETRY_DELAYS, Sender, quiet_rate_limiter
@@ -60,6 +61,7 @@ _CHANNEL_KEY = "coach_channel"
 PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of handled update ids
 _REMINDERS_KEY = "coach_reminders"
 _REQUESTS_KEY = "coach_requests"
+_WATCH_KEY = "coach_polling_watch"
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 #: The PTB application as built here (its type parameters are PTB's defaults).
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
@@ -69,9 +71,12 @@ def run_bot(settings: Settings, library: FlowLibrary, webhook: bool = False) -> 
     """Run until interrupted (Ctrl-C or SIGTERM); returns the process exit status."""
     app = build_application(settings, library)
     logging.getLogger("telegram.ext").addFilter(_without_bootstrap_failure)
+    watch: PollingWatch = app.bot_data[_WATCH_KEY]
     try:
         if not webhook:
-            app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False, timeout=POLL_TIMEOUT)
+            if watch.token_rejected:
+                raise InvalidToken("rejected while polling")
         else:
             app.run_webhook(**_webhook_options(settings), close_loop=False)
     except InvalidToken:
@@ -180,7 +185,10 @@ def build_application(
         if channel is not None:
             await channel.coach.close()
 
-    requests = (request or AiohttpRequest(), AiohttpRequest(connections=1))
+    watch = PollingWatch()  # a token revoked while polling stops the bot (exit status 4)
+    quiet_polling_abort()
+    polling = AiohttpRequest(connections=1, read_timeout=POLL_READ_MARGIN, on_status=watch.saw)
+    requests = (request or AiohttpRequest(), polling)
     app = (
         ApplicationBuilder()
         .token(settings.bot_token())
@@ -197,6 +205,8 @@ def build_application(
         .build()
     )
     app.bot_data[_REQUESTS_KEY] = requests
+    app.bot_data[_WATCH_KEY] = watch
+    watch.attach(app)
     return app
 
 
