@@ -22,7 +22,8 @@ DEFAULT_CONNECTIONS = 8
 
 class AiohttpRequest(BaseRequest):
     """At most ``connections`` requests in flight; each with PTB's timeouts.
-    ``on_status``: told the HTTP status of every answer (the polling watch)."""
+    ``inspect``: sees the status and body of every answer and returns the body PTB is to
+    read (the polling watch)."""
 
     def __init__(
         self,
@@ -30,9 +31,9 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         media_write_timeout: float | None = 20.0,
-        on_status: Callable[[int], None] | None = None,
+        inspect: Callable[[int, bytes], bytes] | None = None,
     ) -> None:
-        self._on_status = on_status
+        self._inspect = inspect
         self._connections = connections
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
@@ -91,9 +92,10 @@ class AiohttpRequest(BaseRequest):
             body = _form(request_data, files)
         try:
             async with self._session.request(method, url, data=body, timeout=timeout) as response:
-                if self._on_status is not None:
-                    self._on_status(response.status)
-                return response.status, await response.read()
+                body = await response.read()
+                if self._inspect is not None:
+                    body = self._inspect(response.status, body)
+                return response.status, body
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:

@@ -6,7 +6,8 @@ PTB's polling loop while the process stays up, answering no one. ``PollingWatch`
 the 401 on the getUpdates connection itself and stops the application, so ``coach run``
 exits with the token-rejected status (4) and one sentence, and a supervisor can tell.
 
-A hung getUpdates is bounded too: Telegram holds a long poll ``POLL_TIMEOUT`` seconds,
+An update PTB cannot parse is skipped and counted (bot.tg.payloads.without_poison)
+instead of stalling polling. A hung getUpdates is bounded too: Telegram holds a long poll ``POLL_TIMEOUT`` seconds,
 and the read gives up ``POLL_READ_MARGIN`` seconds after that; the loop polls again.
 """
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+
+from bot.tg.payloads import without_poison
 
 __all__ = ["POLL_READ_MARGIN", "POLL_TIMEOUT", "PollingWatch", "quiet_polling_abort"]
 
@@ -27,15 +30,29 @@ _TOKEN_REJECTED = (401, 404)  # what PTB turns into InvalidToken
 
 
 class PollingWatch:
-    """Told every status the getUpdates connection gets; stops the bot on a rejected token."""
+    """Sees every answer the getUpdates connection gets: stops the bot on a rejected token,
+    skips updates that cannot be read (``poison_updates`` counts them, for metrics)."""
 
     def __init__(self) -> None:
         self.token_rejected = False
+        self.poison_updates = 0
         self._app: Any = None
+        self._poison_seen: set[int] = set()
 
     def attach(self, app: Any) -> None:
         """The application to stop (a PTB ``Application``)."""
         self._app = app
+
+    def inspect(self, status: int, body: bytes) -> bytes:
+        """The answer PTB is to read: poison updates replaced by their bare ids."""
+        self.saw(status)
+        if status != 200:
+            return body
+        body, new = without_poison(body, self._poison_seen)
+        self.poison_updates += new
+        if len(self._poison_seen) > 1000:
+            self._poison_seen.clear()
+        return body
 
     def saw(self, status: int) -> None:
         if status not in _TOKEN_REJECTED or self.token_rejected:

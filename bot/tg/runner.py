@@ -39,6 +39,7 @@ from bot.tg import texts
 from bot.tg.aiohttp_request import AiohttpRequest
 from bot.tg.handlers import CHANNEL, TelegramChannel
 from bot.tg.oncall import OncallAlerts
+from bot.tg.payloads import keep_payloads_out_of_logs
 from bot.tg.polling import POLL_READ_MARGIN, POLL_TIMEOUT, PollingWatch, quiet_polling_abort
 from bot.tg.processor import PerChatUpdateProcessor
 from bot.tg.reminders import ReminderTask
@@ -129,6 +130,7 @@ def build_application(
     # httpx logs every request URL at INFO, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     quiet_rate_limiter()  # each 429 is waited out by the delivery, for that chat only
+    keep_payloads_out_of_logs()  # --verbose included
 
     async def post_init(app: App) -> None:
         coach = await build_coach(settings, CHANNEL, library)
@@ -187,7 +189,7 @@ def build_application(
 
     watch = PollingWatch()  # a token revoked while polling stops the bot (exit status 4)
     quiet_polling_abort()
-    polling = AiohttpRequest(connections=1, read_timeout=POLL_READ_MARGIN, on_status=watch.saw)
+    polling = AiohttpRequest(connections=1, read_timeout=POLL_READ_MARGIN, inspect=watch.inspect)
     requests = (request or AiohttpRequest(), polling)
     app = (
         ApplicationBuilder()
