@@ -44,6 +44,7 @@ from bot.tg.polling import POLL_READ_MARGIN, POLL_TIMEOUT, PollingWatch, quiet_p
 from bot.tg.processor import PerChatUpdateProcessor
 from bot.tg.reminders import ReminderTask
 from bot.tg.sender import RETRY_DELAYS, Sender, quiet_rate_limiter
+from bot.tg.webhook_server import harden_webhook_server
 
 __all__ = ["ALLOWED_UPDATES", "bot_commands", "build_application", "run_bot", "running_bot"]
 
@@ -333,6 +334,7 @@ def _webhook_settings(settings: Settings) -> tuple[str, str]:
 def _webhook_options(settings: Settings) -> dict[str, Any]:
     """The webhook server's options, the same for `coach run --webhook` and the tests."""
     url, secret = _webhook_settings(settings)
+    harden_webhook_server(secret)  # timeouts, a connection cap, the secret before the body
     return {
         "listen": settings.webhook_listen,
         "port": settings.webhook_port,
