@@ -32,7 +32,7 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.db import outbox
 from bot.db.models import as_utc, utcnow
@@ -242,7 +242,7 @@ class Delivery:
                     "telegram refused a message chat=%d error=%s", chat_id, type(exc).__name__
                 )
                 return item.row  # never to be taken: not tried again
-            except SendFailed as exc:
+            except (SendFailed, TelegramError) as exc:  # another TelegramError: tried again
                 limited = isinstance(exc, RateLimited)
                 tries = item.row.attempts if item.row is not None else attempt - 1
                 wait = BACKOFF[min(tries, len(BACKOFF) - 1)]
