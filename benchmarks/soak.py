@@ -11,7 +11,8 @@ through /start and consents, then types check-in answers (/checkin, five numbers
 replies. Every minute it prints the child's RSS, its open files, the database (with its
 WAL) and the log size, and the reply latency of that minute. ``--tracemalloc`` also
 prints, each minute, where the child's Python heap grew most since the minute before
-(the child takes the snapshot on SIGUSR1).
+(the child starts tracing after start-up and takes a snapshot on each SIGUSR1; tracing
+slows it, so take the RSS figures from a run without it).
 
 Bounded: the emulator listens on 127.0.0.1, the run stops after ``--minutes``, and the
 temporary folder is removed.
@@ -51,8 +52,6 @@ async def serve(base_url: str, workdir: Path, trace: bool) -> None:
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if trace:
-        tracemalloc.start(8)
     settings = Settings(
         telegram_bot_token=TOKEN,  # type: ignore[arg-type]
         telegram_api_base_url=base_url,
@@ -69,6 +68,8 @@ async def serve(base_url: str, workdir: Path, trace: bool) -> None:
     def heap_growth() -> None:
         if not trace:
             return
+        if not tracemalloc.is_tracing():  # from the first signal on: start-up is not traced
+            tracemalloc.start(8)
         snapshot = tracemalloc.take_snapshot().filter_traces(
             [tracemalloc.Filter(False, tracemalloc.__file__)]
         )
@@ -160,7 +161,11 @@ async def soak(args: argparse.Namespace) -> None:
                 await drive(emu, users, args, child, database, log)
             finally:
                 child.send_signal(signal.SIGTERM)
-                await asyncio.to_thread(child.wait, 30)
+                try:
+                    await asyncio.to_thread(child.wait, 30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    print("the bot did not stop within 30 s of SIGTERM: killed", flush=True)
                 if child.stdout is not None:
                     rest = child.stdout.read().decode(errors="replace").strip()
                     if rest:
