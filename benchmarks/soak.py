@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -166,6 +167,8 @@ async def soak(args: argparse.Namespace) -> None:
                 except subprocess.TimeoutExpired:
                     child.kill()
                     print("the bot did not stop within 30 s of SIGTERM: killed", flush=True)
+                if args.keep_log is not None and log.exists():
+                    shutil.copy(log, args.keep_log)
                 if child.stdout is not None:
                     rest = child.stdout.read().decode(errors="replace").strip()
                     if rest:
@@ -229,6 +232,7 @@ def _cli() -> None:
     parser.add_argument("--patients", type=int, default=100)
     parser.add_argument("--rate", type=float, default=30.0, help="updates a second, in all")
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--keep-log", type=Path, help="copy the bot's log here at the end")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("workdir", nargs="?", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)

@@ -107,15 +107,22 @@ def queue(
     ]
 
 
-def has_unreceived(connection: Connection, *, channel: str, chat_id: str) -> bool:
+def has_unreceived(
+    connection: Connection, *, channel: str, chat_id: str, now: datetime | None = None
+) -> bool:
     """Is a turn waiting whose first messages the patient never got (a crash, or Telegram
-    failing)? Their next typed words answer what they last saw, not what is waiting."""
+    failing)? Their next typed words answer what they last saw, not what is waiting.
+
+    Rows a live process holds are not counted: it is sending them, or sent them and has
+    not yet deleted them (a busy database must not make the next answer look early)."""
+    now = now or utcnow()
     query = (
         select(OutboxMessage.id)
         .where(
             OutboxMessage.channel == channel,
             OutboxMessage.chat_id == chat_id,
             OutboxMessage.paced.is_(False),
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
         )
         .limit(1)
     )

@@ -96,6 +96,7 @@ class Delivery:
         self._locks: dict[int, asyncio.Lock] = {}
         self._draining: dict[int, asyncio.Task[None]] = {}
         self._drainer: asyncio.Task[None] | None = None
+        self._bookkeeping: set[asyncio.Task[None]] = set()
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -156,6 +157,7 @@ class Delivery:
                 await self._drainer
             self._drainer = None
         tasks = [task for task, _ in self._paced.values()] + list(self._draining.values())
+        tasks += list(self._bookkeeping)
         self._paced.clear()
         for task in tasks:
             task.cancel()
@@ -283,14 +285,31 @@ class Delivery:
         )
 
     async def _sent(self, ids: list[int]) -> None:
+        """Delete rows Telegram took. A busy database is tried again in the background;
+        rows it never deletes are sent again after their lease (a duplicate, never a loss)."""
         if not ids:
             return
+        if await self._delete(ids):
+            return
+        task = asyncio.create_task(self._delete_later(ids))
+        self._bookkeeping.add(task)
+        task.add_done_callback(self._bookkeeping.discard)
+
+    async def _delete(self, ids: list[int]) -> bool:
         try:
             await self.database.transaction(lambda c: outbox.sent(c, ids=ids), timeout=_DB_TIMEOUT)
-        except _DB_ERRORS as exc:  # sent again after the lease: a duplicate, never a loss
+        except _DB_ERRORS as exc:
             log.warning(
                 "outbox rows not marked sent count=%d error=%s", len(ids), type(exc).__name__
             )
+            return False
+        return True
+
+    async def _delete_later(self, ids: list[int]) -> None:
+        for pause in (1.0, 2.0, 4.0):
+            await asyncio.sleep(pause)
+            if await self._delete(ids):
+                return
 
     async def _forget_chat(self, chat_id: int) -> None:
         try:

@@ -69,7 +69,14 @@ async def test_a_new_turn_replaces_what_the_chat_still_had_waiting(database: Dat
     await database.transaction(
         lambda c: outbox.queue(c, channel="t", chat_id="8", messages=turn("other"), owner="A")
     )
-    assert await database.transaction(lambda c: outbox.has_unreceived(c, channel="t", chat_id="7"))
+    # Not while A holds them (sending, or sent and not yet deleted); once handed back, yes.
+    assert not await database.transaction(
+        lambda c: outbox.has_unreceived(c, channel="t", chat_id="7")
+    )
+    after_lease = utcnow() + outbox.LEASE * 2
+    assert await database.transaction(
+        lambda c: outbox.has_unreceived(c, channel="t", chat_id="7", now=after_lease)
+    )
     await database.transaction(
         lambda c: outbox.queue(c, channel="t", chat_id="7", messages=turn("new"), owner="A")
     )
@@ -87,8 +94,9 @@ async def test_only_the_paced_rest_of_a_turn_is_not_unreceived(database: Databas
         )
     )
     await database.transaction(lambda c: outbox.sent(c, ids=[rows[0].id]))
+    after_lease = utcnow() + outbox.LEASE * 2
     assert not await database.transaction(
-        lambda c: outbox.has_unreceived(c, channel="t", chat_id="7")
+        lambda c: outbox.has_unreceived(c, channel="t", chat_id="7", now=after_lease)
     )
 
 
