@@ -44,7 +44,8 @@ async def _start(env: dict[str, str], log: Path, emu: BotApiEmulator) -> asyncio
         process = await asyncio.create_subprocess_exec(
             COACH, "run", cwd=ROOT, env=env, stdout=out, stderr=asyncio.subprocess.STDOUT
         )
-    await emu.wait_for(lambda: len(emu.calls("getUpdates")) > polls, timeout=60)
+    # Start-up (flows, the crisis model) took over a minute on the shared 2-core machine.
+    await emu.wait_for(lambda: len(emu.calls("getUpdates")) > polls, timeout=180)
     return process
 
 
