@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.db.outbox import Pending
 from bot.safety.oncall import OncallNotice
 from bot.shared.messages import OutboundMessage, Turn
 
@@ -17,6 +18,9 @@ class Reply(Turn):
 
     ``oncall_notice`` is set when this turn's crisis detection should reach the practice's
     on-call chat (sent by the channel after the patient's own reply).
+    ``outbox``: the stored turn's messages as committed to the outbox, for the channel to
+    send and mark sent (bot.db.outbox); None when ``messages`` were not stored (send them
+    as they are).
     """
 
     duplicate: bool = False
@@ -26,6 +30,7 @@ class Reply(Turn):
     #: Files drawn after the transaction, off the event loop (the /progress chart and PDF):
     #: the service appends what it returns to ``messages``.
     render_later: Callable[[], list[OutboundMessage]] | None = None
+    outbox: list[Pending] | None = None
 
 
 def reply_of(turn: Turn, patient_id: int) -> Reply:

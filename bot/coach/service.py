@@ -23,7 +23,9 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import os
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -49,7 +51,7 @@ from bot.coach.profile import update_profile
 from bot.coach.progress.command import progress_reply, progress_weeks
 from bot.coach.reply import Reply, reply_of
 from bot.coach.sharing import note_invitation, sharing_event
-from bot.db import retention, store
+from bot.db import outbox, retention, store
 from bot.db.locks import lock_chat
 from bot.db.models import utcnow
 from bot.db.session import Database, DeadlineExceeded
@@ -113,6 +115,10 @@ class CoachService:
         self.notify_oncall: Callable[[OncallNotice], None] | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._delete_asked: dict[str, float] = {}  # external id -> when /delete was answered
+        #: Replies go through the durable outbox (set by a channel that drains it, Telegram);
+        #: ``outbox_owner``: who this process is in the outbox's leases (bot.db.outbox).
+        self.durable_replies = False
+        self.outbox_owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
 
     @property
     def engine(self) -> Engine:
@@ -144,7 +150,7 @@ class CoachService:
         while True:
             try:
                 return await self._handle_once(
-                    external_id, event, update_id, reactivate, timeout=deadline - clock()
+                    external_id, event, update_id, reactivate, urgent, timeout=deadline - clock()
                 )
             except store.ConcurrentUpdate:
                 conflicts += 1
@@ -255,6 +261,7 @@ class CoachService:
         event: Inbound,
         update_id: int | None,
         reactivate: bool,
+        urgent: bool,
         *,
         timeout: float,
     ) -> Reply:
@@ -300,6 +307,7 @@ class CoachService:
                     connection, self.channel, external_id, "delete", engine.library.content
                 )
             if delete_confirmed:
+                outbox.forget_chat(connection, channel=self.channel, chat_id=external_id)
                 return delete_everything(
                     connection, self.channel, external_id, engine.library.content
                 )
@@ -308,6 +316,14 @@ class CoachService:
             )
             if shared is not None:  # an invitation, a sharing button or /sharing
                 return shared
+            if not urgent and event.kind == "text" and self._unreceived(connection, external_id):
+                # Typed before the waiting question arrived: an answer to what the patient
+                # last saw. That question goes out first; the words are not stored.
+                log.info("typed before the waiting question arrived kind=%s", event.kind)
+                pending = outbox.claim_chat(
+                    connection, channel=self.channel, chat_id=external_id, owner=self.outbox_owner
+                )
+                return Reply(outbox=pending)
             loaded = store.load_conversation(
                 connection, channel=self.channel, external_id=external_id
             )
@@ -329,6 +345,7 @@ class CoachService:
             if turn.profile_updates.get("consent") in ("no", False):
                 # Declining consent means nothing is stored, not even the conversation.
                 store.delete_patient(connection, patient_id=loaded.patient.id)
+                outbox.forget_chat(connection, channel=self.channel, chat_id=external_id)
                 return reply_of(turn, loaded.patient.id)
             notice = oncall_notice_for(
                 connection, loaded.patient, turn.safety_events, self.oncall_quiet, _asking(engine)
@@ -347,7 +364,8 @@ class CoachService:
                 default_timezone=self.default_timezone,
             )
             alerts_for_turn(connection, loaded.patient.id, turn, _asking(engine))  # portal queue
-            return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice)
+            queued = self._queue_replies(connection, external_id, turn.messages)
+            return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice, outbox=queued)
 
         reply = await self.database.transaction(step, timeout=timeout)
         if reply.render_later is not None:
@@ -368,6 +386,26 @@ class CoachService:
                 len(reply.safety_events),
             )
         return reply
+
+    def _unreceived(self, connection: Connection, external_id: str) -> bool:
+        return self.durable_replies and outbox.has_unreceived(
+            connection, channel=self.channel, chat_id=external_id
+        )
+
+    def _queue_replies(
+        self, connection: Connection, external_id: str, messages: list[OutboundMessage]
+    ) -> list[outbox.Pending] | None:
+        """The stored turn's replies, committed with it and sent after (bot.db.outbox).
+        A turn with a file (a chart, a PDF) is sent at once instead: the outbox keeps text."""
+        if not self.durable_replies or any(m.attachment is not None for m in messages):
+            return None
+        return outbox.queue(
+            connection,
+            channel=self.channel,
+            chat_id=external_id,
+            messages=messages,
+            owner=self.outbox_owner,
+        )
 
     def _delete_was_asked(self, external_id: str) -> bool:
         """Did this process show ``external_id`` the /delete confirmation, recently?"""

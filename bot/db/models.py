@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -306,3 +307,34 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     share_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(String(200))
+# -- Durable outbox (issue 13, item 4): replies written with their step, sent after commit --
+
+
+class OutboxMessage(Base):
+    """A reply committed with its step and not yet accepted by the channel (bot.db.outbox).
+
+    The row is deleted once the channel accepted the message, so a reply's words stay in
+    the database only while they are on their way. ``lease_owner``/``lease_until``: the
+    live process sending it now; ``not_before``: a rate limit or a failure's back-off.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_chat", "channel", "chat_id", "id"),
+        Index("ix_outbox_due", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[Any]] = mapped_column(JSON)
+    pause_before: Mapped[float] = mapped_column(Float, default=0.0)
+    kind: Mapped[str] = mapped_column(String(8))
+    #: After the turn's first pause: the patient already saw the turn's first messages.
+    paced: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column()
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,6 +8,7 @@ transaction together. aiohttp does the same job with fewer layers. The interface
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -20,7 +21,9 @@ DEFAULT_CONNECTIONS = 8
 
 
 class AiohttpRequest(BaseRequest):
-    """At most ``connections`` requests in flight; each with PTB's timeouts."""
+    """At most ``connections`` requests in flight; each with PTB's timeouts.
+    ``inspect``: sees the status and body of every answer and returns the body PTB is to
+    read (the polling watch)."""
 
     def __init__(
         self,
@@ -28,7 +31,9 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         media_write_timeout: float | None = 20.0,
+        inspect: Callable[[int, bytes], bytes] | None = None,
     ) -> None:
+        self._inspect = inspect
         self._connections = connections
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
@@ -87,7 +92,10 @@ class AiohttpRequest(BaseRequest):
             body = _form(request_data, files)
         try:
             async with self._session.request(method, url, data=body, timeout=timeout) as response:
-                return response.status, await response.read()
+                body = await response.read()
+                if self._inspect is not None:
+                    body = self._inspect(response.status, body)
+                return response.status, body
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:

@@ -30,8 +30,8 @@ from bot.flow.library import FlowLibrary
 from bot.shared.messages import Inbound, OutboundMessage
 from bot.tg import texts
 from bot.tg.counting import count_update
+from bot.tg.delivery import Delivery
 from bot.tg.oncall import OncallAlerts
-from bot.tg.outbox import Outbox
 from bot.tg.sender import NOOP, Sender, keyboard, marker_keyboard
 
 __all__ = ["TelegramChannel"]
@@ -61,7 +61,15 @@ class TelegramChannel:
         self.oncall = oncall
         if oncall is not None:
             coach.service.notify_oncall = oncall.notify  # a safety event stored afterwards
-        self.outbox = Outbox(sender, is_blocked=self.is_blocked, on_forbidden=self.mark_blocked)
+        coach.service.durable_replies = True  # a stored turn's replies go through the outbox
+        self.delivery = Delivery(
+            sender,
+            coach.service.database,
+            CHANNEL,
+            owner=coach.service.outbox_owner,
+            is_blocked=self.is_blocked,
+            on_forbidden=self.mark_blocked,
+        )
         self._blocked: set[int] = set()
         self._known: set[int] = set()  # chats whose stored active flag this process has read
         self._left: set[int] = set()  # groups and channels already told and left
@@ -109,7 +117,7 @@ class TelegramChannel:
             await _answer(update.callback_query)
         help_lines = self._help_without_service(update)
         apology = OutboundMessage(self.library.content.get("system.error"))
-        await self.outbox.deliver(chat.id, help_lines or [apology])
+        await self.delivery.deliver(chat.id, help_lines or [apology])
 
     def _help_without_service(self, update: Update) -> list[OutboundMessage] | None:
         """A crisis message or /sos whose handling failed still gets the help lines (they
@@ -137,10 +145,10 @@ class TelegramChannel:
             if _is_service_message(message):
                 return
             await self._reactivate(chat.id)
-            await self.outbox.interrupt(chat.id)
+            await self.delivery.interrupt(chat.id)
             log.info("non-text message chat=%d", chat.id)
             reply = OutboundMessage(self.library.content.get("system.text_only"))
-            await self.outbox.deliver(chat.id, [reply])
+            await self.delivery.deliver(chat.id, [reply])
             return
         await self._handle(update, chat, Inbound.message(text))
 
@@ -155,7 +163,7 @@ class TelegramChannel:
         self, update: Update, chat: Chat, event: Inbound, query: CallbackQuery | None = None
     ) -> None:
         reactivate = self._needs_reactivation(chat.id)
-        await self.outbox.interrupt(chat.id)
+        await self.delivery.interrupt(chat.id)
         event = replace(event, at=time.time())  # the engine paces against real time
         reply = await self.coach.service.handle(
             str(chat.id),
@@ -183,7 +191,10 @@ class TelegramChannel:
                 await self.sender.set_keyboard(chat.id, message_id, marker_keyboard(label))
             elif message_id is not None and reply.pressed == "replace":
                 await self.sender.set_keyboard(chat.id, message_id, keyboard(reply.keyboard))
-        await self.outbox.deliver(chat.id, reply.messages)
+        if reply.outbox is not None:
+            await self.delivery.deliver_stored(chat.id, reply.outbox)
+        else:
+            await self.delivery.deliver(chat.id, reply.messages)
         if reply.oncall_notice is not None and self.oncall is not None:
             self.oncall.notify(reply.oncall_notice)  # after the patient's reply, in the background
 
@@ -199,8 +210,8 @@ class TelegramChannel:
         log.warning(
             "crisis language in an edited message chat=%d category=%s", chat.id, detection.category
         )
-        await self.outbox.interrupt(chat.id)
-        await self.outbox.deliver(chat.id, messages)  # the help lines first, then the record
+        await self.delivery.interrupt(chat.id)
+        await self.delivery.deliver(chat.id, messages)  # the help lines first, then the record
         notice = await self.coach.service.record_safety_event(str(chat.id), detection)
         if notice is not None and self.oncall is not None:
             self.oncall.notify(notice)
@@ -245,7 +256,7 @@ class TelegramChannel:
         status = change.new_chat_member.status
         if chat.type == Chat.PRIVATE:
             if status in (ChatMember.BANNED, ChatMember.LEFT):
-                await self.outbox.interrupt(chat.id)
+                await self.delivery.interrupt(chat.id)
                 await self.mark_blocked(chat.id)
             elif status in _JOINED and chat.id in self._blocked:
                 await self._reactivate(chat.id)

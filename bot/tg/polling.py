@@ -1,12 +1,14 @@
-"""One poller per bot: a second `coach run` (polling) on the same token refuses to run.
+"""Long polling that never leaves a live process serving nobody.
 
-Telegram hands each update to one getUpdates caller; with two pollers each gets part of
-the traffic and both see 409 Conflict again and again. So a poller first takes a lock in
-the database (``ProcessLock``: every process of one practice shares it), and a 409 from
-Telegram (a poller on another database, or another machine) stops this one too. Either
-way the process ends with one sentence and ``ExitCode.ALREADY_POLLING``; several processes
-serve one bot through ``coach run --webhook`` instead. (On PostgreSQL the lock lives as long
-as the poller's connection: a server restart frees it, and Telegram's 409 is then the guard.)
+PTB keeps polling with a back-off (up to 30 s) through network errors and 5xx answers,
+which is what we want. But a token Telegram stops accepting (revoked in @BotFather) ends
+PTB's polling loop while the process stays up, answering no one. ``PollingWatch`` sees
+the 401 on the getUpdates connection itself and stops the application, so ``coach run``
+exits with the token-rejected status (4) and one sentence, and a supervisor can tell.
+
+An update PTB cannot parse is skipped and counted (bot.tg.payloads.without_poison)
+instead of stalling polling. A hung getUpdates is bounded too: Telegram holds a long poll ``POLL_TIMEOUT`` seconds,
+and the read gives up ``POLL_READ_MARGIN`` seconds after that; the loop polls again.
 """
 
 from __future__ import annotations
@@ -14,61 +16,57 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-from telegram.error import Conflict
-from telegram.ext import ContextTypes
+from bot.tg.payloads import without_poison
 
-from bot.config import ExitCode, Settings, StartupError
-from bot.db.locks import ProcessLock
+__all__ = ["POLL_READ_MARGIN", "POLL_TIMEOUT", "PollingWatch", "quiet_polling_abort"]
 
 log = logging.getLogger(__name__)
 
-ALREADY_POLLING = (
-    "Another `coach run` is already polling Telegram for this bot ({how}); stop it first, "
-    "or run several processes with `coach run --webhook` behind a load balancer."
-)
-_CONFLICT_KEY = "coach_polling_conflict"
+#: Seconds Telegram holds a getUpdates open when nothing is waiting.
+POLL_TIMEOUT = 5
+#: Seconds past that before a getUpdates that has not answered counts as hung.
+POLL_READ_MARGIN = 3.0
+_TOKEN_REJECTED = (401, 404)  # what PTB turns into InvalidToken
 
 
-def _bot_id(settings: Settings) -> str:
-    """The bot's numeric id: the token's part before the colon (not the secret part)."""
-    return settings.bot_token().partition(":")[0]
+class PollingWatch:
+    """Sees every answer the getUpdates connection gets: stops the bot on a rejected token,
+    skips updates that cannot be read (``poison_updates`` counts them, for metrics)."""
+
+    def __init__(self) -> None:
+        self.token_rejected = False
+        self.poison_updates = 0
+        self._app: Any = None
+        self._poison_seen: set[int] = set()
+
+    def attach(self, app: Any) -> None:
+        """The application to stop (a PTB ``Application``)."""
+        self._app = app
+
+    def inspect(self, status: int, body: bytes) -> bytes:
+        """The answer PTB is to read: poison updates replaced by their bare ids."""
+        self.saw(status)
+        if status != 200:
+            return body
+        body, new = without_poison(body, self._poison_seen)
+        self.poison_updates += new
+        if len(self._poison_seen) > 1000:
+            self._poison_seen.clear()
+        return body
+
+    def saw(self, status: int) -> None:
+        if status not in _TOKEN_REJECTED or self.token_rejected:
+            return
+        self.token_rejected = True
+        log.critical("Telegram rejected the bot token while polling; stopping")
+        if self._app is not None and self._app.running:
+            self._app.stop_running()
 
 
-async def hold_polling_lock(settings: Settings) -> ProcessLock:
-    """The lock that makes this process the bot's only poller; raises StartupError if
-    another process holds it."""
-    try:
-        lock = await ProcessLock.try_acquire(settings.database_url, f"polling-{_bot_id(settings)}")
-    except (OSError, TimeoutError, SQLAlchemyError) as exc:
-        raise StartupError(
-            f"The polling lock could not be taken in the database ({type(exc).__name__}); "
-            "check DATABASE_URL and that the server is running.",
-            ExitCode.DATABASE,
-        ) from None
-    if lock is None:
-        raise StartupError(
-            ALREADY_POLLING.format(how="it holds the polling lock in the same database"),
-            ExitCode.ALREADY_POLLING,
-        )
-    return lock
+def quiet_polling_abort() -> None:
+    """PTB logs the end of its polling loop with a traceback; the watch says it in one line."""
+    logging.getLogger("telegram.ext").addFilter(_not_polling_abort)
 
 
-async def stop_on_conflict(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """PTB's error handler for polling: Telegram's 409 means another poller; stop."""
-    if update is not None or not isinstance(context.error, Conflict):
-        return
-    application: Any = context.application
-    if not application.bot_data.get(_CONFLICT_KEY):
-        application.bot_data[_CONFLICT_KEY] = True
-        log.error("telegram answered 409 conflict: another poller on this token; stopping")
-        application.stop_running()
-
-
-def raise_if_conflicted(bot_data: dict[str, Any]) -> None:
-    """After polling ended: one sentence if it ended because of another poller."""
-    if bot_data.get(_CONFLICT_KEY):
-        raise StartupError(
-            ALREADY_POLLING.format(how="Telegram answered 409 Conflict"),
-            ExitCode.ALREADY_POLLING,
-        )
+def _not_polling_abort(record: logging.LogRecord) -> bool:
+    return "Aborting retry loop" not in str(record.msg)

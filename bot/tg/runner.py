@@ -42,11 +42,14 @@ from bot.tg.companion import Companion
 from bot.tg.handlers import CHANNEL, TelegramChannel
 from bot.tg.health import start_health_server
 from bot.tg.oncall import OncallAlerts
-from bot.tg.polling import hold_polling_lock, raise_if_conflicted, stop_on_conflict
+from bot.tg.payloads import keep_payloads_out_of_logs
+from bot.tg.polling import POLL_READ_MARGIN, POLL_TIMEOUT, PollingWatch, quiet_polling_abort
 from bot.tg.processor import PerChatUpdateProcessor
 from bot.tg.reminders import ReminderTask
 from bot.tg.retention import schedule_retention
-from bot.tg.sender import RETRY_DELAYS, Sender
+from bot.tg.sender import RETRY_DELAYS, Sender, quiet_rate_limiter
+from bot.tg.single_poller import hold_polling_lock, raise_if_conflicted, stop_on_conflict
+from bot.tg.webhook_server import harden_webhook_server
 
 __all__ = ["ALLOWED_UPDATES", "bot_commands", "build_application", "run_bot", "running_bot"]
 
@@ -67,6 +70,7 @@ _REMINDERS_KEY = "coach_reminders"
 _REQUESTS_KEY = "coach_requests"
 _HEALTH_KEY = "coach_health"
 _POLLING_LOCK_KEY = "coach_polling_lock"
+_WATCH_KEY = "coach_polling_watch"
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 #: The PTB application as built here (its type parameters are PTB's defaults).
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
@@ -82,10 +86,13 @@ def run_bot(
     ``companions`` start after the bot and stop before it (the portal, `--with-portal`)."""
     app = build_application(settings, library, companions=companions, single_poller=not webhook)
     logging.getLogger("telegram.ext").addFilter(_without_bootstrap_failure)
+    watch: PollingWatch = app.bot_data[_WATCH_KEY]
     try:
         if not webhook:
-            app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False, timeout=POLL_TIMEOUT)
             raise_if_conflicted(app.bot_data)
+            if watch.token_rejected:
+                raise InvalidToken("rejected while polling")
         else:
             app.run_webhook(**_webhook_options(settings), close_loop=False)
     except InvalidToken:
@@ -140,6 +147,8 @@ def build_application(
     """
     # httpx logs every request URL at INFO, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet_rate_limiter()  # each 429 is waited out by the delivery, for that chat only
+    keep_payloads_out_of_logs()  # --verbose included
 
     async def post_init(app: App) -> None:
         coach = await build_coach(settings, CHANNEL, library)
@@ -168,6 +177,7 @@ def build_application(
             coach, sender, oncall, admin_ids=settings.admin_ids, reloader=reloader
         )
         app.bot_data[_CHANNEL_KEY] = channel
+        channel.delivery.start()  # replies a killed process left, and those waiting out a 429
 
         async def new_commands(engine: Engine) -> None:
             await app.bot.set_my_commands(bot_commands(engine.library))
@@ -212,7 +222,7 @@ def build_application(
             await reminders.stop()
         channel = app.bot_data.get(_CHANNEL_KEY)
         if channel is not None:
-            await channel.outbox.close()
+            await channel.delivery.close()
             if channel.oncall is not None:
                 await channel.oncall.close()
 
@@ -224,12 +234,15 @@ def build_application(
         if polling_lock is not None:
             await polling_lock.release()
 
-    requests = (request or AiohttpRequest(), AiohttpRequest(connections=1))
+    watch = PollingWatch()  # a token revoked while polling stops the bot (exit status 4)
+    quiet_polling_abort()
+    polling = AiohttpRequest(connections=1, read_timeout=POLL_READ_MARGIN, inspect=watch.inspect)
+    requests = (request or AiohttpRequest(), polling)
     app = (
         ApplicationBuilder()
         .token(settings.bot_token())
         .base_url(settings.telegram_api_base_url)
-        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=0))
         .concurrent_updates(PerChatUpdateProcessor())
         # aiohttp rather than PTB's default httpx: about 40% less CPU per update
         # (benchmarks/telegram_e2e.py); getUpdates has its own single connection.
@@ -241,6 +254,8 @@ def build_application(
         .build()
     )
     app.bot_data[_REQUESTS_KEY] = requests
+    app.bot_data[_WATCH_KEY] = watch
+    watch.attach(app)
     return app
 
 
@@ -373,6 +388,7 @@ def _webhook_settings(settings: Settings) -> tuple[str, str]:
 def _webhook_options(settings: Settings) -> dict[str, Any]:
     """The webhook server's options, the same for `coach run --webhook` and the tests."""
     url, secret = _webhook_settings(settings)
+    harden_webhook_server(secret)  # timeouts, a connection cap, the secret before the body
     return {
         "listen": settings.webhook_listen,
         "port": settings.webhook_port,

@@ -3,9 +3,12 @@
 The engine's texts are already escaped for Telegram's HTML mode. A text longer than
 Telegram's 4096 characters is split at a paragraph (else a line, else a space) boundary,
 never inside a tag or an entity; tags open at the cut are closed and opened again, and
-the buttons go on the last part. Network failures are retried with backoff; rate limits
-are retried by PTB's ``AIORateLimiter``; a 403 (the patient blocked the bot) is raised as
-``Forbidden`` for the caller to mark the patient inactive.
+the buttons go on the last part. Network failures are retried briefly with backoff, then
+raised as ``SendFailed``; a 429 is raised at once as ``RateLimited`` with Telegram's
+``retry_after``, so the caller waits out that one chat while every other chat goes on
+(PTB's ``AIORateLimiter`` only paces the overall rate: its own 429 retries would pause
+every chat). A 403 (the patient blocked the bot) is raised as ``Forbidden`` for the
+caller to mark the patient inactive.
 """
 
 from __future__ import annotations
@@ -13,17 +16,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.shared import tokens
 from bot.shared.messages import Button, OutboundMessage
 from bot.tg.counting import count_telegram_error
 
-__all__ = ["NOOP", "SendFailed", "Sender", "keyboard", "marker_keyboard", "split_html"]
+__all__ = [
+    "NOOP",
+    "quiet_rate_limiter",
+    "RateLimited",
+    "SendFailed",
+    "Sender",
+    "keyboard",
+    "marker_keyboard",
+    "split_html",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +52,24 @@ _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>")
 
 class SendFailed(Exception):
     """Telegram could not be reached after the retries; already logged."""
+
+
+class RateLimited(SendFailed):
+    """Telegram answered 429: nothing more to this chat for ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+def quiet_rate_limiter() -> None:
+    """PTB's rate limiter logs every 429 it passes on with a traceback; the sender logs it
+    in one line (chat and wait) and the delivery waits it out."""
+    logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_not_passed_on_429)
+
+
+def _not_passed_on_429(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("Rate limit hit after maximum")
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -177,9 +210,15 @@ class Sender:
                 return await call()
             except BadRequest:
                 raise
-            except (NetworkError, RetryAfter) as exc:  # TimedOut is a NetworkError
-                if delay is None or isinstance(exc, RetryAfter):
-                    # RetryAfter arrives here only after the rate limiter's own retries.
+            except RetryAfter as exc:
+                with warnings.catch_warnings():  # an int today, a timedelta in PTB 23
+                    warnings.simplefilter("ignore", PTBDeprecationWarning)
+                    wait = exc.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                log.warning("telegram rate limit chat=%d retry_after=%g", chat_id, seconds)
+                raise RateLimited(seconds) from exc
+            except NetworkError as exc:  # TimedOut is a NetworkError
+                if delay is None:
                     log.error(
                         "telegram send failed chat=%d error=%s attempts=%d",
                         chat_id,

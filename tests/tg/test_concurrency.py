@@ -80,7 +80,7 @@ async def test_a_breathing_pause_blocks_no_one_and_cancel_stops_the_rest(
     (cancelled,) = await say(anxious, "/cancel")  # during the 4-second pause
     assert "we've stopped that exercise" in cancelled.text
     # The rest of the sequence is gone: nothing is left that could send the next cue.
-    assert not channel_of(app).outbox.running(anxious.chat_id)
+    assert not channel_of(app).delivery.running(anxious.chat_id)
     await asyncio.sleep(0.3)
     texts = [m.text for m in anxious.sent()]
     assert texts[-1] == cancelled.text

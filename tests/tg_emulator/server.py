@@ -21,7 +21,11 @@ all bodies/answers are JSON):
                         bot messages exist (``since`` defaults to the chat's reply cursor)
 ``POST /_emu/config``   any of ``{"blocked": [ids], "unblocked": [ids],
                         "rate_limit": {"max_calls", "window", "per_chat"?, "retry_after"?} | null,
-                        "fail_next": {"method", "count", "status", "description", "drop"},
+                        "fail_next": {"method", "count", "status", "description", "drop",
+                        "retry_after"?, "chat_id"?},
+                        "fail_for": {"method", "seconds", "status", "description", "drop",
+                        "retry_after"?, "chat_id"?},
+                        "hang": {"method", "seconds"},
                         "response_delay": seconds, "strict_html": bool}``
 ``GET  /_emu/stats``    counters, per-method call counts and reply latencies (seconds)
 ``POST /_emu/reset``    forget messages, updates, calls and faults (keeps users/chats)
@@ -245,6 +249,15 @@ class _Fault:
     description: str
     drop: bool
     parameters: dict | None
+    until: float | None = None  # time.monotonic() after which the fault is over
+    chat_id: int | None = None  # only calls for this chat (None: any)
+
+    def applies(self, method: str, params: dict, now: float) -> bool:
+        if self.remaining <= 0 or self.method not in (None, method):
+            return False
+        if self.until is not None and now >= self.until:
+            return False
+        return self.chat_id is None or str(params.get("chat_id")) == str(self.chat_id)
 
 
 # --------------------------------------------------------------------------- actors
@@ -552,6 +565,7 @@ class BotApiEmulator:
         self._send_times: deque[tuple[float, int]] = deque()
         self._faults: list[_Fault] = []
         self.response_delay: float = 0.0
+        self.method_delays: dict[str, float] = {}
         self.logged_out = False
         self.closed = False
 
@@ -730,13 +744,58 @@ class BotApiEmulator:
         description: str = "Internal Server Error",
         drop: bool = False,
         retry_after: int | None = None,
+        chat_id: int | None = None,
     ) -> None:
         """Make the next ``count`` calls of ``method`` (None: any method) fail with
-        ``status``/``description``, or with the connection dropped if ``drop``."""
+        ``status``/``description``, or with the connection dropped if ``drop``; only the
+        calls for ``chat_id`` when it is given."""
         params = {"retry_after": retry_after} if retry_after is not None else None
         self._faults.append(
-            _Fault(method.lower() if method else None, count, status, description, drop, params)
+            _Fault(
+                method.lower() if method else None,
+                count,
+                status,
+                description,
+                drop,
+                params,
+                chat_id=chat_id,
+            )
         )
+
+    def fail_for(
+        self,
+        method: str | None = "sendMessage",
+        seconds: float = 10.0,
+        *,
+        status: int = 500,
+        description: str = "Internal Server Error",
+        drop: bool = False,
+        retry_after: int | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        """Make every call of ``method`` (None: any) fail for the next ``seconds``, as
+        ``fail_next`` does: a 429 storm, a 500 outage, connections reset."""
+        params = {"retry_after": retry_after} if retry_after is not None else None
+        self._faults.append(
+            _Fault(
+                method.lower() if method else None,
+                1 << 62,
+                status,
+                description,
+                drop,
+                params,
+                until=time.monotonic() + seconds,
+                chat_id=chat_id,
+            )
+        )
+
+    def hang(self, method: str, seconds: float) -> None:
+        """Every call of ``method`` waits ``seconds`` before it is answered (0: no more);
+        a hung getUpdates or sendMessage."""
+        if seconds > 0:
+            self.method_delays[method.lower()] = seconds
+        else:
+            self.method_delays.pop(method.lower(), None)
 
     # ----------------------------------------------------------------- inspection
 
@@ -1024,7 +1083,9 @@ class BotApiEmulator:
             call.params = await self._read_params(request)
             if self.response_delay:
                 await asyncio.sleep(self.response_delay)
-            self._apply_faults(method.lower())
+            if self.method_delays.get(method.lower()):
+                await asyncio.sleep(self.method_delays[method.lower()])
+            self._apply_faults(method.lower(), call.params)
             handler = getattr(self, f"_m_{method.lower()}", None)
             if handler is None:
                 self.unknown_methods.append(method)
@@ -1044,14 +1105,17 @@ class BotApiEmulator:
         await self._notify()
         return web.json_response(body, status=call.status)
 
-    def _apply_faults(self, method: str) -> None:
+    def _apply_faults(self, method: str, params: dict) -> None:
+        now = time.monotonic()
+        self._faults = [
+            f for f in self._faults if f.remaining > 0 and (f.until is None or now < f.until)
+        ]
         for fault in self._faults:
-            if fault.remaining > 0 and fault.method in (None, method):
+            if fault.applies(method, params, now):
                 fault.remaining -= 1
                 if fault.drop:
                     raise _DropConnection
                 raise ApiError(fault.status, fault.description, fault.parameters)
-        self._faults = [f for f in self._faults if f.remaining > 0]
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
@@ -1798,7 +1862,21 @@ class BotApiEmulator:
                 description=fn.get("description", "Internal Server Error"),
                 drop=bool(fn.get("drop")),
                 retry_after=fn.get("retry_after"),
+                chat_id=fn.get("chat_id"),
             )
+        if body.get("fail_for"):
+            ff = body["fail_for"]
+            self.fail_for(
+                ff.get("method", "sendMessage"),
+                float(ff.get("seconds", 10)),
+                status=int(ff.get("status", 500)),
+                description=ff.get("description", "Internal Server Error"),
+                drop=bool(ff.get("drop")),
+                retry_after=ff.get("retry_after"),
+                chat_id=ff.get("chat_id"),
+            )
+        if body.get("hang"):
+            self.hang(body["hang"]["method"], float(body["hang"].get("seconds", 0)))
         if "response_delay" in body:
             self.response_delay = float(body["response_delay"])
         if "strict_html" in body:
