@@ -52,7 +52,8 @@ async def _timed(
 
 
 async def _check_answers_without_database(service: CoachService, *, readable: bool) -> None:
-    """``readable``: the database can still be read (a locked or read-only SQLite file), so
+    """``readable``: the database can still be read (a SQLite file another connection holds
+    a write lock on: WAL readers go on), so
     a chat that has not agreed to storage, which needs no write, is answered as usual."""
     unavailable = service.engine.library.content.get("system.unavailable")
     menu = service.engine.library.content.get("system.menu_title")
@@ -123,7 +124,7 @@ async def test_a_read_only_sqlite_file_delays_no_crisis_answer(
         database = Database(url)
         service = CoachService(engine, database, "test")
         try:
-            await _check_answers_without_database(service, readable=True)
+            await _check_answers_without_database(service, readable=False)
         finally:
             await service.close()
             await database.dispose()
