@@ -70,9 +70,11 @@ def test_ctrl_c_ends_the_chat_at_once(tmp_path: Path) -> None:
     chat.send_signal(signal.SIGINT)  # stdin stays open: the reader is blocked on it
     started = time.monotonic()
     try:
-        _, err = chat.communicate(timeout=10)
+        chat.wait(timeout=10)  # standard input still open: nothing else ends it
     finally:
         chat.kill()
+    assert chat.stderr is not None
+    err = chat.stderr.read()
     assert time.monotonic() - started < 10
     assert chat.returncode == 130
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
