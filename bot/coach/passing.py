@@ -30,7 +30,7 @@ __all__ = ["IDLE_SECONDS", "LIMIT", "PassingConversations", "agrees", "store_ano
 
 #: Seconds an unconsented chat's place is kept after its last message.
 IDLE_SECONDS = 2 * 60 * 60
-#: Unconsented chats held at once (each a few hundred bytes).
+#: Unconsented chats held at once (about 1 KB each: 11 MB at the limit, benchmarks/passing.py).
 LIMIT = 10_000
 #: A fresh conversation's first question number is drawn below this, so a button of one
 #: this process forgot (or of another process) cannot answer the new one's question.
