@@ -84,6 +84,19 @@ def test_flows(args: argparse.Namespace, settings: Settings) -> int:
     library = load_flows(settings)
     for problem in library.problems:
         print(f"(not loaded) {problem}")
+    unknown = [f for f in args.flows if f not in library.flows]
+    if unknown:
+        if (Path(settings.flows_dir) / f"{unknown[0]}.yaml").exists():
+            message = (
+                f'The flow "{unknown[0]}" did not load (its problems are above); fix them first.'
+            )
+        else:
+            message = (
+                f'There is no flow "{unknown[0]}" to test. The flows are: '
+                f"{', '.join(sorted(library.flows))}"
+            )
+        print(message, file=sys.stderr)
+        return 1
     engine = engine_for(settings, library)
     files = conversation_test_files(Path(settings.flows_dir) / "tests")
     if args.changed:

@@ -10,7 +10,6 @@ the flow checks are in ``bot.cli.flows``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -167,45 +166,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.authoring.tryout import TryoutError, check_tryout, parse_variables
-    from bot.coach.build import build_coach
-    from bot.sim import run_chat
+    from bot.cli.chat import chat
 
-    flows.require_folders(settings)
-    library = flows.load_flows(settings)
-    for problem in library.problems:
-        print(f"(not loaded) {problem}", file=sys.stderr)
-    if args.flow and args.flow not in library.flows:
-        print(
-            f'There is no flow "{args.flow}". The flows are: {", ".join(sorted(library.flows))}',
-            file=sys.stderr,
-        )
-        return 1
-    try:
-        variables = parse_variables(args.variables)
-        notes = check_tryout(library, args.flow, args.from_step, variables)
-    except TryoutError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    for note in notes:
-        print(note, file=sys.stderr)
-    logging.getLogger("bot").setLevel(logging.WARNING)
-
-    async def go() -> None:
-        coach = await build_coach(settings, "terminal", library)
-        try:
-            await run_chat(
-                coach.service,
-                patient=args.patient,
-                flow_id=args.flow,
-                from_step=args.from_step,
-                variables=variables,
-            )
-        finally:
-            await coach.close()
-
-    asyncio.run(go())
-    return 0
+    return chat(args, settings)
 
 
 def _safety(args: argparse.Namespace, settings: Settings) -> int:

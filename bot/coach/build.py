@@ -81,8 +81,14 @@ class Coach:
 
 
 async def build_coach(
-    settings: Settings, channel: str, library: FlowLibrary | None = None
+    settings: Settings,
+    channel: str,
+    library: FlowLibrary | None = None,
+    *,
+    assume_consent: bool = False,
 ) -> Coach:
+    """``assume_consent``: store every chat as if it had said yes at /start (`coach chat`,
+    the clinician trying flows on their own machine); see CoachService."""
     library = library or build_library(settings)
     current = CurrentEngine(build_engine(settings, library))
     database = await open_database(settings)
@@ -97,6 +103,11 @@ async def build_coach(
         else None
     )
     service = CoachService(
-        current, database, channel, oncall_quiet=quiet, default_timezone=settings.default_timezone
+        current,
+        database,
+        channel,
+        oncall_quiet=quiet,
+        default_timezone=settings.default_timezone,
+        assume_consent=assume_consent,
     )
     return Coach(current, database, service)

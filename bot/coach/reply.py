@@ -33,8 +33,9 @@ class Reply(Turn):
     outbox: list[Pending] | None = None
 
 
-def reply_of(turn: Turn, patient_id: int) -> Reply:
-    """The reply for a turn the service stored for ``patient_id``."""
+def reply_of(turn: Turn, patient_id: int | None) -> Reply:
+    """The reply for a turn the service stored for ``patient_id`` (None: a chat that has
+    not agreed to storage, whose turn is kept in memory only)."""
     return Reply(
         messages=turn.messages,
         records=turn.records,

@@ -40,6 +40,7 @@ from bot.coach.current import CurrentEngine
 from bot.coach.measure_offers import offer_turn
 from bot.coach.measures import questionnaires_of, store_administrations
 from bot.coach.notes import add_building_risk_note, oncall_notice_for
+from bot.coach.passing import PassingConversations, agrees, store_anonymously
 from bot.coach.privacy import (
     DELETE_TOKEN,
     delete_everything,
@@ -59,6 +60,7 @@ from bot.flow.answers import answer_to_direct_question
 from bot.flow.engine import Engine
 from bot.safety.oncall import OncallNotice
 from bot.shared import tokens
+from bot.shared.conversation import PatientView
 from bot.shared.messages import Inbound, OutboundMessage, SafetyEvent, Turn
 
 __all__ = [
@@ -102,9 +104,13 @@ class CoachService:
         oncall_quiet: timedelta | None = None,
         default_timezone: str = "America/New_York",
         reload_flows: Callable[[], Awaitable[str]] | None = None,
+        assume_consent: bool = False,
     ) -> None:
         """``oncall_quiet``: the quiet window of on-call notices; None when no on-call chat is set.
-        ``reload_flows``: reloads flows and texts and says how it went (/reload, for admins)."""
+        ``reload_flows``: reloads flows and texts and says how it went (/reload, for admins).
+        ``assume_consent``: store every chat as if it had agreed at /start (the terminal,
+        where the clinician tries flows on their own machine); otherwise a chat that has
+        not agreed is kept in memory only (bot.coach.passing)."""
         self.current = engine if isinstance(engine, CurrentEngine) else CurrentEngine(engine)
         self.database = database
         self.channel = channel
@@ -119,6 +125,8 @@ class CoachService:
         #: ``outbox_owner``: who this process is in the outbox's leases (bot.db.outbox).
         self.durable_replies = False
         self.outbox_owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self.assume_consent = assume_consent
+        self.passing = PassingConversations()
 
     @property
     def engine(self) -> Engine:
@@ -233,7 +241,7 @@ class CoachService:
                 external_id=external_id,
                 create=unless_busy is None,
             )
-            if loaded is None:
+            if loaded is None or not self._stores(loaded.patient):
                 raise PatientBusy
             if unless_busy is not None and loaded.state.hold:
                 since = store.conversation_updated_at(connection, patient_id=loaded.patient.id)
@@ -266,6 +274,8 @@ class CoachService:
         timeout: float,
     ) -> Reply:
         engine = self.engine  # one engine for the whole event, even if a reload swaps it
+        after_commit: list[Callable[[], None]] = []  # in-memory changes, once committed
+        erased: list[bool] = []  # a patient was deleted: leave no copy in the file either
         delete_confirmed = (
             event.kind == "button"
             and event.button == DELETE_TOKEN
@@ -308,6 +318,8 @@ class CoachService:
                 )
             if delete_confirmed:
                 outbox.forget_chat(connection, channel=self.channel, chat_id=external_id)
+                after_commit.append(lambda: self.passing.forget(external_id))
+                erased.append(True)
                 return delete_everything(
                     connection, self.channel, external_id, engine.library.content
                 )
@@ -325,9 +337,29 @@ class CoachService:
                 )
                 return Reply(outbox=pending)
             loaded = store.load_conversation(
-                connection, channel=self.channel, external_id=external_id
+                connection,
+                channel=self.channel,
+                external_id=external_id,
+                create=self.assume_consent,
             )
-            assert loaded is not None
+            if loaded is None or not self._stores(loaded.patient):
+                # Not agreed to storage: the conversation lives in memory (bot.coach.passing).
+                state = self.passing.get(external_id)
+                turn = engine.handle(state, PatientView(consented=False), event)
+                if not agrees(turn):
+                    store_anonymously(connection, turn.safety_events)
+                    after_commit.append(lambda: self.passing.keep(external_id, state))
+                    return reply_of(turn, None)
+                # The "yes" at /start: storage starts with this step.
+                after_commit.append(lambda: self.passing.forget(external_id))
+                loaded = store.load_conversation(
+                    connection, channel=self.channel, external_id=external_id
+                )
+                assert loaded is not None
+                loaded = replace(loaded, state=state)
+                retention.mark_seen(connection, patient_id=loaded.patient.id, now=utcnow())
+                self._store_turn(connection, loaded, turn)
+                return reply_of(turn, loaded.patient.id)
             retention.mark_seen(connection, patient_id=loaded.patient.id, now=utcnow())
             patient = loaded.patient.view()
             if _asks_for_sos(event):
@@ -346,6 +378,7 @@ class CoachService:
                 # Declining consent means nothing is stored, not even the conversation.
                 store.delete_patient(connection, patient_id=loaded.patient.id)
                 outbox.forget_chat(connection, channel=self.channel, chat_id=external_id)
+                erased.append(True)
                 return reply_of(turn, loaded.patient.id)
             notice = oncall_notice_for(
                 connection, loaded.patient, turn.safety_events, self.oncall_quiet, _asking(engine)
@@ -370,6 +403,10 @@ class CoachService:
         reply = await self.database.transaction(step, timeout=timeout)
         if reply.render_later is not None:
             reply.messages.extend(await asyncio.to_thread(reply.render_later))
+        for change in after_commit:
+            change()
+        if erased:
+            await self.database.checkpoint()
         if _is_command(event, "delete") or (
             event.kind == "button" and event.button == DELETE_TOKEN and not delete_confirmed
         ):
@@ -431,7 +468,7 @@ class CoachService:
     ) -> OncallNotice | None:
         """Log a detection that advances no step (an edited message); the notice it earns.
 
-        A chat with no stored patient (never wrote, or declined consent) gets nothing stored.
+        A chat that has not agreed to storage gets it stored with no patient (anonymous).
         A database failure is logged and swallowed: the crisis answer was already sent.
         """
 
@@ -473,11 +510,16 @@ class CoachService:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    def _stores(self, patient: store.PatientRecord) -> bool:
+        """May this patient's events be stored? Only after a "yes" at /start."""
+        return self.assume_consent or patient.consent is True
+
     def _record(
         self, connection: Connection, external_id: str, event: SafetyEvent
     ) -> OncallNotice | None:
         patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
-        if patient is None:
+        if patient is None or not self._stores(patient):
+            store_anonymously(connection, [event])
             return None
         notice = oncall_notice_for(
             connection, patient, [event], self.oncall_quiet, _asking(self.engine)

@@ -18,11 +18,15 @@ gives up after ``timeout`` seconds (``DeadlineExceeded``) without waiting for th
 work to unwind. A SQLite transaction given up on is rolled back instead of committed.
 
 The SQLite file and its folder are created readable by the owner only (0600, 0700).
+Every SQLite connection has ``secure_delete`` on, so a deleted row's bytes are overwritten
+with zeros rather than left in free space, and ``checkpoint()`` (after /delete) copies the
+WAL into the file and truncates it, so no older copy of a page is left in the ``-wal``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -33,9 +37,12 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 #: Seconds a SQLite statement waits for another connection's lock before failing.
 SQLITE_BUSY_TIMEOUT = 2.0
@@ -118,6 +125,36 @@ class Database:
                 raise DeadlineExceeded("database transaction abandoned")
             return result
 
+    async def checkpoint(self) -> bool:
+        """SQLite: write the WAL into the database file and truncate it to nothing, so the
+        pages a delete changed leave no older copy behind in the ``-wal``. Returns False
+        when another connection kept it from finishing (logged). PostgreSQL: nothing to do
+        here (see the README on VACUUM)."""
+        if self._sync is None:
+            return True
+        assert self._thread is not None
+        try:
+            busy = await asyncio.get_running_loop().run_in_executor(
+                self._thread, self._checkpoint_sync
+            )
+        except (OSError, SQLAlchemyError) as exc:
+            log.warning("wal checkpoint failed error=%s", type(exc).__name__)
+            return False
+        if busy:
+            log.warning("wal checkpoint not finished: another connection is reading")
+        return not busy
+
+    def _checkpoint_sync(self) -> bool:
+        assert self._sync is not None
+        raw = self._sync.raw_connection()
+        try:
+            cursor = raw.cursor()
+            row = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cursor.close()
+        finally:
+            raw.close()
+        return bool(row and row[0])
+
     async def dispose(self) -> None:
         """Close every connection; a second call does nothing."""
         if self._sync is not None:
@@ -170,6 +207,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are zeroed, not left in the file
     cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
     cursor.close()
 

@@ -77,19 +77,39 @@ def parse_text(text: str, limit: int | None) -> str:
 _NUMERAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
+#: Words before a number that only say it is a guess: "about 80", "around 7", "~5".
+_ROUGHLY = re.compile(
+    r"^(?:about|around|roughly|approximately|approx\.?|maybe|like|~|"
+    r"unos|como|alrededor de|aproximadamente|más o menos)\s*"
+)
+#: After a number: a percent sign or word ("80%", "80 %", "80 percent").
+_PERCENT = re.compile(r"\s*(?:%|percent|per cent|por ciento)$")
+#: After a number: what it is out of ("8/10", "8 out of 10", "80/100", "8 de 10").
+_OUT_OF = re.compile(r"\s*(?:/|out of|de)\s*(?P<whole>10|100)$")
+
+
 def parse_number(text: str, low: float | None, high: float | None, whole: bool) -> int | float:
+    """A number as people write it: ``7``, ``7.5``, ``seven``, ``about 80``, ``80%``,
+    ``8/10`` (on a 0-100 question that is 80; on a 0-10 one, 80/100 is 8)."""
+    retry = NotAnAnswer("system.retry_number", low=_fmt(low), high=_fmt(high))
     cleaned = clean_text(text).lower().rstrip(".!")
-    cleaned = re.sub(r"\s*(/|out of|de)\s*10$", "", cleaned).strip()
+    cleaned = _ROUGHLY.sub("", cleaned)
+    out_of = _OUT_OF.search(cleaned)
+    cleaned = _PERCENT.sub("", _OUT_OF.sub("", cleaned)).strip()
     if cleaned in _WORD_NUMBERS:
         value: float = _WORD_NUMBERS[cleaned]
     else:
         # Plain digits with at most one decimal point: not "1,5" (1.5, 15, or 1 and 5?),
         # nor what float() also takes ("1_0", "1e3", "nan", other scripts' digits).
         if not _NUMERAL.fullmatch(cleaned):
-            raise NotAnAnswer("system.retry_number", low=_fmt(low), high=_fmt(high))
+            raise retry
         value = float(cleaned)
     if value != value or value in (float("inf"), float("-inf")):
-        raise NotAnAnswer("system.retry_number", low=_fmt(low), high=_fmt(high))
+        raise retry
+    if out_of is not None and high is not None and float(out_of["whole"]) != high:
+        if high not in (10, 100):  # 4/10 on a 1-5 question: which number did they mean?
+            raise NotAnAnswer("system.retry_range", low=_fmt(low), high=_fmt(high))
+        value = value * high / float(out_of["whole"])  # 8/10 on a 0-100 question is 80
     if (low is not None and value < low) or (high is not None and value > high):
         raise NotAnAnswer("system.retry_range", low=_fmt(low), high=_fmt(high))
     if whole:

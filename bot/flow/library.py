@@ -47,6 +47,16 @@ class CompiledFlow:
     def version(self) -> int:
         return self.flow.version
 
+    @property
+    def keeps_answers(self) -> bool:
+        """Writes a journal entry or the profile, so it may run only for a patient who
+        agreed to storage; the flow that asks for that agreement (its profile keeps
+        ``consent``) is the exception, as it is how they agree."""
+        steps = self.flow.steps.values()
+        if any("consent" in (step.profile or {}) for step in steps):
+            return False
+        return any(step.record is not None or step.profile for step in steps)
+
 
 @dataclass
 class FlowLibrary:

@@ -178,6 +178,9 @@ class PatientView:
     checkin_time: str | None = None
     #: The patient's own safety plan as Telegram HTML; loaded only for /sos, shown first.
     safety_plan_html: str | None = None
+    #: They agreed at /start to their answers being stored. Without it an exercise that
+    #: keeps answers (a journal entry, the profile) asks for /start instead of running.
+    consented: bool = True
 
     def variables(self) -> dict[str, Any]:
         return {

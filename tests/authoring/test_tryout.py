@@ -52,8 +52,24 @@ def test_unknown_step_and_missing_flow_are_explained(library) -> None:  # type: 
         check_tryout(library, None, "distress", {})
     with pytest.raises(TryoutError, match="--set needs --from"):
         check_tryout(library, "example", None, {"a": 1})
-    notes = check_tryout(library, "example", "share", {"belif": 3})
-    assert notes == ['note: the flow "example" never saves "belif" (did you mean "belief"?)']
+    earlier = {"belief": 60, "distress": 8, "feeling": "anxious", "thought": "x"}
+    notes = check_tryout(library, "example", "share", {"belif": 3, **earlier})
+    assert notes == [
+        'note: the flow "example" never saves "belif" (did you mean "belief"?)',
+        "note: the journal entry or profile will have no halt (--set them to fill them in)",
+    ]
+
+
+def test_from_without_the_answers_it_needs_says_which_are_missing(library) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TryoutError) as raised:
+        check_tryout(library, "example", "share", {"belief": 60, "feeling": "anxious"})
+    assert str(raised.value) == (
+        'Starting "example" at "share" needs what earlier steps would have saved: '
+        "distress, thought. Add --set distress=... --set thought=..."
+    )
+    # The coach's own facts (coach_oncall) are never asked for; a shown answer is.
+    with pytest.raises(TryoutError, match=r"would have saved: name\. Add --set name=\.\.\.$"):
+        check_tryout(library, "onboarding", "checkins", {})
 
 
 def test_start_at_runs_the_step_with_the_given_answers(library) -> None:  # type: ignore[no-untyped-def]

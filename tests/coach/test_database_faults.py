@@ -31,6 +31,7 @@ from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.shared.messages import Inbound
 from tests.databases import postgres_server
+from tests.coach.helpers import agree
 
 CRISIS = "I want to kill myself"
 URGENT_LIMIT = 3.0
@@ -51,8 +52,12 @@ async def _timed(
     return took, reply
 
 
-async def _check_answers_without_database(service: CoachService) -> None:
+async def _check_answers_without_database(service: CoachService, *, readable: bool) -> None:
+    """``readable``: the database can still be read (a SQLite file another connection holds
+    a write lock on: WAL readers go on), so
+    a chat that has not agreed to storage, which needs no write, is answered as usual."""
     unavailable = service.engine.library.content.get("system.unavailable")
+    menu = service.engine.library.content.get("system.menu_title")
     for who, reactivate in (("known", False), ("new-patient", True)):
         took, reply = await _timed(service, who, Inbound.message(CRISIS), reactivate=reactivate)
         assert took < URGENT_LIMIT, f"crisis answered after {took:.1f} s"
@@ -62,7 +67,8 @@ async def _check_answers_without_database(service: CoachService) -> None:
         assert "988" in _text(reply)
         took, reply = await _timed(service, who, Inbound.message("/menu"), reactivate=reactivate)
         assert took < KIND_LIMIT, f"kind reply after {took:.1f} s"
-        assert _text(reply) == unavailable
+        stores_nothing = who == "new-patient" and readable
+        assert _text(reply) == (menu if stores_nothing else unavailable)
 
 
 async def _safety_events(database: Database) -> int:
@@ -82,7 +88,7 @@ async def sqlite_service(tmp_path: Path, engine: Engine) -> AsyncIterator[CoachS
     database = Database(f"sqlite+aiosqlite:///{tmp_path}/data/coach.sqlite3")
     await upgrade_to_head(database)
     service = CoachService(engine, database, "test")
-    await service.handle("known", Inbound.message("/menu"))  # a patient the database knows
+    await agree(service, "known")  # a patient the database knows (and stores)
     yield service
     await service.close()
     await database.dispose()
@@ -97,7 +103,7 @@ async def test_a_locked_sqlite_file_delays_no_crisis_answer(
     locker.execute("BEGIN EXCLUSIVE")  # another process's write transaction, held throughout
     try:
         before = time.monotonic()
-        await _check_answers_without_database(sqlite_service)
+        await _check_answers_without_database(sqlite_service, readable=True)
         assert time.monotonic() - before < 60
     finally:
         locker.execute("ROLLBACK")
@@ -121,7 +127,7 @@ async def test_a_read_only_sqlite_file_delays_no_crisis_answer(
         database = Database(url)
         service = CoachService(engine, database, "test")
         try:
-            await _check_answers_without_database(service)
+            await _check_answers_without_database(service, readable=False)
         finally:
             await service.close()
             await database.dispose()
@@ -230,14 +236,14 @@ async def test_a_postgresql_server_stopped_or_frozen_delays_no_crisis_answer(
     database = Database(pg_server.start())
     await upgrade_to_head(database)
     service = CoachService(engine, database, "test")
-    await service.handle("known", Inbound.message("/menu"))
+    await agree(service, "known")
     try:
         if fault == "stopped":
             pg_server.stop()
         else:
             for pid in pg_server.pids():
                 os.kill(pid, signal.SIGSTOP)
-        await _check_answers_without_database(service)
+        await _check_answers_without_database(service, readable=False)
     finally:
         if fault == "frozen":
             for pid in pg_server.pids():

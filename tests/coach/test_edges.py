@@ -15,6 +15,7 @@ from bot.db.models import Patient
 from bot.db.session import Database
 from bot.flow.answers import NotAnAnswer, parse_number
 from bot.shared.messages import Inbound
+from tests.coach.helpers import agree
 from tests.db.test_storage import count
 
 
@@ -33,7 +34,7 @@ async def test_sos_behind_invisible_or_control_characters_gets_the_help_lines(
 async def test_a_forged_delete_button_asks_first_and_deletes_nothing(
     service: CoachService,
 ) -> None:
-    await service.handle("c2", Inbound.message("/menu"))
+    await agree(service, "c2")
     forged = await service.handle("c2", Inbound.press("sys:delete_everything"))
     assert await count(service, Patient) == 1
     confirm = service.engine.library.content.get("system.delete_confirm")
@@ -46,7 +47,7 @@ async def test_a_forged_delete_button_asks_first_and_deletes_nothing(
 async def test_a_delete_confirmation_answers_only_the_chat_it_was_shown_to(
     service: CoachService,
 ) -> None:
-    await service.handle("c3", Inbound.message("/menu"))
+    await agree(service, "c3")
     await service.handle("c4", Inbound.message("/delete"))
     await service.handle("c3", Inbound.press("sys:delete_everything"))
     found = await service.database.transaction(

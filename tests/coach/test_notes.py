@@ -19,6 +19,7 @@ from bot.coach.service import CoachService, Reply
 from bot.db import store
 from bot.db.models import SafetyEventRow
 from bot.shared.messages import Inbound, SafetyEvent
+from tests.coach.helpers import agree
 
 QUIET = timedelta(minutes=15)
 RISK_WORDS = "several days have been really hard"
@@ -59,6 +60,7 @@ def said_risk(reply: Reply) -> bool:
 
 
 async def profile(coach: CoachService, who: str, **updates: object) -> int:
+    await agree(coach, who)
     first = await coach.handle(who, Inbound.message("/menu"))
     assert first.patient_id is not None
     pid = first.patient_id
@@ -71,6 +73,7 @@ async def profile(coach: CoachService, who: str, **updates: object) -> int:
 async def test_the_third_low_day_of_five_brings_one_gentle_note_a_day(
     coach: CoachService, clock: time_machine.Coordinates
 ) -> None:
+    await agree(coach, "p1")
     assert not said_risk(await checkin(coach, "p1", mood=1, craving=3))  # the 20th
     clock.shift(timedelta(days=2))
     assert not said_risk(await checkin(coach, "p1", mood=6, craving=9))  # the 22nd: two days
@@ -159,7 +162,10 @@ async def test_an_edited_message_is_logged_as_a_safety_event_without_a_step(
             select(SafetyEventRow.patient_id, SafetyEventRow.category, SafetyEventRow.rule_id)
         ).all()
     )
-    assert [tuple(r) for r in rows] == [(pid, "suicide", "suicide.test_rule")] * 2
+    # The stranger never agreed to storage: their event is counted with no patient.
+    assert [tuple(r) for r in rows] == [(pid, "suicide", "suicide.test_rule")] * 2 + [
+        (None, "suicide", "suicide.test_rule")
+    ]
     # The exercise did not move: the next answer is still the situation.
     reply = await coach.handle("ed", Inbound.message("At work"))
     assert reply.messages and "thought" in reply.messages[-1].text.lower()

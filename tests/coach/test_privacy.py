@@ -8,6 +8,7 @@ from bot.coach.service import CoachService
 from bot.db import store
 from bot.db.models import Conversation, JournalEntry, Patient
 from bot.shared.messages import Inbound
+from tests.coach.helpers import agree
 from tests.db.test_storage import count, walk_example
 
 
@@ -48,7 +49,7 @@ async def test_safety_plan_keeps_sections_skipped_while_editing(service: CoachSe
     from bot.coach.privacy import keep_earlier_plan
     from bot.shared.messages import JournalRecord
 
-    await service.handle("c3", Inbound.message("/menu"))
+    await agree(service, "c3")
     patient_id = (
         await service.database.transaction(
             lambda c: store.find_patient(c, channel="test", external_id="c3")
@@ -68,6 +69,7 @@ async def test_safety_plan_keeps_sections_skipped_while_editing(service: CoachSe
 
 
 async def test_sos_shows_the_patients_own_plan_first(service: CoachService) -> None:
+    await agree(service, "c4")
     reply = await service.handle("c4", Inbound.message("/plan"))
     answers = [
         "Not sleeping",
@@ -93,6 +95,7 @@ async def test_sos_shows_the_patients_own_plan_first(service: CoachService) -> N
 async def test_a_suicide_answer_shows_the_plan_first_with_a_button_to_it(
     service: CoachService,
 ) -> None:
+    await agree(service, "c6")
     await service.handle("c6", Inbound.message("/plan"))
     answers = ("Not sleeping", "A long walk", "Home", "Maria", "My counselor", "Jo", "Drawer")
     for answer in (*answers, "My son"):

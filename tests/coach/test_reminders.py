@@ -24,6 +24,7 @@ from bot.db.models import Reminder, ReminderSend, as_utc
 from bot.db.session import Database
 from bot.reminders import store as reminders
 from bot.shared.messages import Inbound, OutboundMessage
+from tests.coach.helpers import agree
 
 SCALE = [str(n) for n in range(11)]
 
@@ -70,7 +71,7 @@ async def add_patient(
         coach_profile.update_profile(
             connection,
             patient_id=loaded.patient.id,
-            updates={"timezone": zone, "checkin_time": at, "checkins": "yes"},
+            updates={"consent": "yes", "timezone": zone, "checkin_time": at, "checkins": "yes"},
         )
         return loaded.patient.id
 
@@ -340,7 +341,12 @@ def _many_patients(connection: Any, channel: str, count: int) -> None:
         coach_profile.update_profile(
             connection,
             patient_id=loaded.patient.id,
-            updates={"timezone": "America/New_York", "checkin_time": "09:00", "checkins": "yes"},
+            updates={
+                "consent": "yes",
+                "timezone": "America/New_York",
+                "checkin_time": "09:00",
+                "checkins": "yes",
+            },
         )
 
 
@@ -486,11 +492,12 @@ async def test_opening_a_reminder_checks_again_for_a_crisis_hold_or_a_deleted_pa
     from bot.db import store as db_store
     from bot.reminders.store import HOLD_BLOCKS as HOLD
 
+    await agree(service, "sol")
     await service.handle("sol", Inbound.message("/checkin"))
     await service.handle("sol", Inbound.message("I want to kill myself"))
     with pytest.raises(PatientBusy):
         await service.start_flow("sol", "checkin", unless_busy=HOLD)
-    await service.handle("gone", Inbound.message("/menu"))
+    await agree(service, "gone")
     await service.handle("gone", Inbound.message("/delete"))
     await service.handle("gone", Inbound.press("sys:delete_everything"))
     with pytest.raises(PatientBusy):

@@ -12,6 +12,7 @@ from bot.coach import service as service_module
 from bot.coach.service import CONFLICT_RETRIES, CoachService
 from bot.db import store
 from bot.shared.messages import Inbound
+from tests.coach.helpers import agree
 
 
 def _conflicting(monkeypatch: pytest.MonkeyPatch, times: int) -> list[int]:
@@ -32,6 +33,7 @@ def _conflicting(monkeypatch: pytest.MonkeyPatch, times: int) -> list[int]:
 async def test_a_conflict_that_clears_on_the_last_retry_is_handled(
     service: CoachService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    await agree(service, "c1")  # stored, so its conversation is saved (and conflicts)
     calls = _conflicting(monkeypatch, CONFLICT_RETRIES - 1)
     reply = await service.handle("c1", Inbound.message("/menu"))
     assert reply.stored and len(calls) == CONFLICT_RETRIES
@@ -42,6 +44,7 @@ async def test_a_conflict_that_clears_on_the_last_retry_is_handled(
 async def test_a_persistent_conflict_is_logged_and_answered_kindly(
     service: CoachService, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    await agree(service, "c2")
     calls = _conflicting(monkeypatch, 10_000)
     caplog.set_level(logging.ERROR, logger=service_module.__name__)
     reply = await service.handle("c2", Inbound.message("/menu"))
@@ -54,6 +57,7 @@ async def test_a_persistent_conflict_is_logged_and_answered_kindly(
 async def test_a_crisis_during_a_persistent_conflict_still_gets_the_help_lines(
     service: CoachService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    await agree(service, "c3")
     _conflicting(monkeypatch, 10_000)
     reply = await service.handle("c3", Inbound.message("I want to kill myself"))
     assert not reply.stored

@@ -7,25 +7,29 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from bot.coach.service import CoachService
+from bot.coach.service import CoachService, Reply
 from bot.db import store
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import Conversation, JournalEntry, Patient
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.shared.messages import Inbound
+from tests.coach.helpers import agree, button
 
 
 async def walk_example(service: CoachService, who: str) -> None:
-    for event in (
-        Inbound.message("/example"),
-        Inbound.press("1:0"),
-        Inbound.message("All my fault"),
-        Inbound.message("60"),
-        Inbound.press("4:no"),
-        Inbound.message("9pm"),
-    ):
-        await service.handle(who, event)
+    """Agree at /start (so it is stored), then the example flow up to its time zone."""
+    await agree(service, who)
+    opened = await service.handle(who, Inbound.message("/example"))
+    await service.handle(who, Inbound.press(first_button(opened)))
+    await service.handle(who, Inbound.message("All my fault"))
+    believed = await service.handle(who, Inbound.message("60"))
+    await service.handle(who, Inbound.press(button(believed.messages, "No")))
+    await service.handle(who, Inbound.message("9pm"))
+
+
+def first_button(reply: Reply) -> str:
+    return str(reply.messages[-1].buttons[0][0].token)
 
 
 async def count(service: CoachService, model) -> int:  # type: ignore[no-untyped-def]
@@ -70,11 +74,14 @@ async def test_restart_resumes_at_the_same_step(database_url: str, engine: Engin
 
 
 async def test_redelivered_update_is_handled_once(service: CoachService) -> None:
+    await agree(service, "p3")
+    agreed = await load(service, "p3")
+    assert agreed is not None
     first = await service.handle("p3", Inbound.message("/example"), update_id=41)
     again = await service.handle("p3", Inbound.message("/example"), update_id=41)
     assert first.messages and again.duplicate and not again.messages
     loaded = await load(service, "p3")
-    assert loaded is not None and loaded.revision == 1
+    assert loaded is not None and loaded.revision == agreed.revision + 1
 
 
 async def test_old_update_ids_are_pruned_and_recent_ones_still_block_a_redelivery(
@@ -121,8 +128,11 @@ async def test_a_failed_step_stores_nothing(
 
 
 async def test_concurrent_events_of_one_patient_lose_nothing(service: CoachService) -> None:
-    await service.handle("p5", Inbound.message("/example"))
-    await service.handle("p5", Inbound.press("1:0"))
+    await agree(service, "p5")
+    opened = await service.handle("p5", Inbound.message("/example"))
+    await service.handle("p5", Inbound.press(first_button(opened)))
+    before = await load(service, "p5")
+    assert before is not None
     # Two processes racing on the same conversation: one wins, the other retries on
     # the new revision, so both events are applied, one after the other.
     await asyncio.gather(
@@ -130,7 +140,7 @@ async def test_concurrent_events_of_one_patient_lose_nothing(service: CoachServi
         service.handle("p5", Inbound.message("/help")),
     )
     loaded = await load(service, "p5")
-    assert loaded is not None and loaded.revision == 4
+    assert loaded is not None and loaded.revision == before.revision + 2
 
 
 async def test_many_patients_are_kept_apart(service: CoachService) -> None:

@@ -118,3 +118,12 @@ async def eventually(check: Callable[[], Any], timeout: float = 5) -> Any:
             if result:
                 return result
             await asyncio.sleep(0.05)
+
+
+async def agree(user: EmulatedUser) -> None:
+    """/start, "Okay, go on", "Yes" to storing answers, then /cancel the rest of onboarding:
+    from here on the chat is stored, as a patient who agreed at /start."""
+    await say(user, "/start", count=2)
+    await tap(user, "Okay, go on", count=2)
+    await tap(user, "Yes")
+    await say(user, "/cancel")

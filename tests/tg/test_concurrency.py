@@ -8,7 +8,7 @@ import time
 from telegram.ext import Application
 
 from bot.tg.runner import channel_of
-from tests.tg.conftest import Patients, say, settle, tap
+from tests.tg.conftest import Patients, agree, say, settle, tap
 from tests.tg_emulator import BotApiEmulator, EmulatedUser
 
 
@@ -29,6 +29,7 @@ async def test_five_patients_at_once_each_see_only_their_own_conversation(
     app: Application, emu: BotApiEmulator, patients: Patients
 ) -> None:
     users = [emu.user(4000 + i, f"P{i}") for i in range(5)]
+    await asyncio.gather(*(agree(u) for u in users))
     summaries = await asyncio.gather(
         *(_example_by_text(u, f"thought number {u.user_id}") for u in users)
     )
@@ -62,6 +63,7 @@ async def test_a_breathing_pause_blocks_no_one_and_cancel_stops_the_rest(
     app: Application, emu: BotApiEmulator
 ) -> None:
     anxious, other = emu.user(4200), emu.user(4201)
+    await agree(anxious)
     await say(anxious, "/example", count=2)
     await tap(anxious, "Anxious")
     started = time.monotonic()

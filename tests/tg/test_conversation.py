@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.flow.library import FlowLibrary
-from tests.tg.conftest import Patients, say, settle, tap
+from tests.tg.conftest import Patients, agree, say, settle, tap
 from tests.tg_emulator import BotApiEmulator
 
 CONTINUE = "↩ Continue where you left off"
@@ -38,6 +38,8 @@ async def test_example_flow_by_buttons_records_the_journal_entry(
     app: Application, emu: BotApiEmulator, patients: Patients
 ) -> None:
     user = emu.user(1003, "Ada")
+    await agree(user)
+    pressed = len(emu.callback_answers)  # the onboarding's buttons
     welcome, question = await say(user, "/example", count=2)
     assert "This short example" in welcome.text
     assert question.buttons == [["Fairly calm", "Anxious"], ["Low", "Angry"]]
@@ -45,7 +47,7 @@ async def test_example_flow_by_buttons_records_the_journal_entry(
     anxious = question.button("Anxious")["callback_data"]
     (distress,) = await tap(user, "Anxious")
     assert emu.message(user.chat_id, question.message_id).buttons == [["✓ Anxious"]]
-    assert [c["data"] for c in emu.callback_answers] == [anxious]
+    assert [c["data"] for c in emu.callback_answers[pressed:]] == [anxious]
     assert distress.buttons[0] == ["0", "1", "2", "3", "4", "5"]
 
     (halt,) = await tap(user, "5")
@@ -91,6 +93,7 @@ async def test_example_flow_by_text(
     app: Application, emu: BotApiEmulator, patients: Patients
 ) -> None:
     user = emu.user(1004)
+    await agree(user)
     await say(user, "/example", count=2)
     await say(user, "low")
     await say(user, "3")
@@ -112,6 +115,7 @@ async def test_help_mid_flow_then_menu_continues_where_left_off(
     app: Application, emu: BotApiEmulator
 ) -> None:
     user = emu.user(1005)
+    await agree(user)
     await say(user, "/example", count=2)
     (distress,) = await tap(user, "Angry")
     (help_text,) = await say(user, "/help")
@@ -129,6 +133,7 @@ async def test_a_stale_button_has_passed_and_the_step_stays(
     app: Application, emu: BotApiEmulator
 ) -> None:
     user = emu.user(1006)
+    await agree(user)
     await say(user, "/example", count=2)
     (distress,) = await tap(user, "Low")
     (retry,) = await say(user, "very much")  # not a number: asked again, with buttons

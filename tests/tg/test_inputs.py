@@ -6,7 +6,7 @@ import asyncio
 
 from telegram.ext import Application
 
-from tests.tg.conftest import Patients, say, settle, tap
+from tests.tg.conftest import Patients, agree, say, settle, tap
 from tests.tg_emulator import BotApiEmulator
 
 
@@ -14,6 +14,7 @@ async def test_a_sticker_gets_a_kind_reply_and_the_question_stays_open(
     app: Application, emu: BotApiEmulator
 ) -> None:
     user = emu.user(2001)
+    await agree(user)
     await say(user, "/example", count=2)
     for send in (
         user.send_sticker,
@@ -32,6 +33,7 @@ async def test_a_sticker_gets_a_kind_reply_and_the_question_stays_open(
 
 async def test_a_caption_is_read_as_text(app: Application, emu: BotApiEmulator) -> None:
     user = emu.user(2002)
+    await agree(user)
     await say(user, "/example", count=2)
     await user.send_photo(caption="angry")
     (distress,) = await user.wait_for_reply()
@@ -42,6 +44,8 @@ async def test_an_edited_message_is_only_screened_for_crisis_language(
     app: Application, emu: BotApiEmulator, patients: Patients
 ) -> None:
     user = emu.user(2003)
+    await agree(user)
+    agreed = len(user.sent())  # the onboarding's messages
     await say(user, "/example", count=2)
     (distress,) = await tap(user, "Low")
     first = await user.send("4")
@@ -49,12 +53,12 @@ async def test_an_edited_message_is_only_screened_for_crisis_language(
 
     await user.edit(first.message_id, "7")  # an ordinary edit: nothing happens
     await settle(emu)
-    assert len(user.sent()) == 4
+    assert len(user.sent()) == agreed + 4
 
     await user.edit(first.message_id, "I want to kill myself")
     replies = await user.wait_for_reply(count=1)
     await settle(emu)
-    crisis = user.sent()[4:]
+    crisis = user.sent()[agreed + 4 :]
     assert crisis[0] is replies[0]
     assert "You don't have to carry this alone" in crisis[0].text
     # The step was not answered again: HALT's buttons still work.
@@ -100,9 +104,11 @@ async def test_the_noop_marker_button_is_only_answered(
     app: Application, emu: BotApiEmulator
 ) -> None:
     user = emu.user(2006)
+    await agree(user)
+    agreed, pressed = len(user.sent()), len(emu.callback_answers)
     _, question = await say(user, "/example", count=2)
     await tap(user, "Fairly calm")
     await user.press_in(question.message_id, "✓ Fairly calm")
-    await emu.wait_for(lambda: len(emu.callback_answers) == 2)
+    await emu.wait_for(lambda: len(emu.callback_answers) == pressed + 2)
     await asyncio.sleep(0.2)
-    assert len(user.sent()) == 3
+    assert len(user.sent()) == agreed + 3

@@ -14,20 +14,23 @@ from bot.flow.library import FlowLibrary
 from bot.shared.messages import Button, OutboundMessage
 from bot.tg.runner import channel_of, running_bot
 from bot.tg.sender import Sender
-from tests.tg.conftest import FAST_RETRIES, Patients, eventually, say, settle, tap
+from tests.tg.conftest import FAST_RETRIES, Patients, agree, eventually, say, settle, tap
 from tests.tg_emulator import BotApiEmulator
 
 
 async def test_a_redelivered_update_is_handled_once(app: Application, emu: BotApiEmulator) -> None:
     user = emu.user(3001)
+    await agree(user)
+    agreed, pressed = len(user.sent()), len(emu.calls("answerCallbackQuery"))
     await say(user, "/example", count=2)
     answer = await user.press("Angry")
     await user.wait_for_reply()
     # Telegram delivers the same update again (as after a crash before confirming it).
     await app.update_queue.put(Update.de_json(answer.payload, app.bot))
     await settle(emu, 0.4)
-    assert len(user.sent()) == 3
-    assert len(emu.calls("answerCallbackQuery")) == 2  # the repeated press is still answered
+    assert len(user.sent()) == agreed + 3
+    # the repeated press is still answered
+    assert len(emu.calls("answerCallbackQuery")) == pressed + 2
     (halt,) = await tap(user, "6")
     assert "Tap all that fit" in halt.text
 
@@ -36,6 +39,7 @@ async def test_a_patient_who_blocked_the_bot_is_marked_inactive_until_they_write
     app: Application, emu: BotApiEmulator, patients: Patients
 ) -> None:
     user = emu.user(3002)
+    await agree(user)
     await say(user, "/menu")
     emu.block(user.user_id)
     await user.send("/help")
@@ -60,6 +64,7 @@ async def test_blocking_seen_as_a_membership_change_marks_inactive(
     app: Application, emu: BotApiEmulator, patients: Patients
 ) -> None:
     user = emu.user(3003)
+    await agree(user)
     await say(user, "/menu")
     await user.block_bot()
 
@@ -151,6 +156,8 @@ async def test_a_restart_mid_flow_resumes_at_the_same_step(
 ) -> None:
     user = emu.user(3007)
     async with running_bot(tg_settings, tg_library, retry_delays=FAST_RETRIES):
+        await agree(user)
+        agreed = len(user.sent())
         await say(user, "/example", count=2)
         await tap(user, "Low")
         (halt,) = await say(user, "7")
@@ -160,7 +167,7 @@ async def test_a_restart_mid_flow_resumes_at_the_same_step(
         (thought,) = await tap(user, "Done ✓")
         assert "thought" in thought.text
     await asyncio.sleep(0)
-    assert len(user.sent()) == 5
+    assert len(user.sent()) == agreed + 5
 
 
 async def test_the_running_bot_prunes_old_update_ids_on_a_schedule(app: Application) -> None:

@@ -20,7 +20,7 @@ from telegram.ext import Application
 from bot.coach.build import build_library
 from bot.config import Settings
 from bot.tg.runner import channel_of, running_bot
-from tests.tg.conftest import FAST_RETRIES, ROOT, _settings, eventually, say, tap
+from tests.tg.conftest import FAST_RETRIES, ROOT, _settings, agree, eventually, say, tap
 from tests.tg_emulator import BotApiEmulator
 
 ADMIN = 9000
@@ -62,6 +62,7 @@ async def test_reload_keeps_every_conversation_and_uses_the_new_text(
 ) -> None:
     at_feeling, at_distress, at_thought = emu.user(2001), emu.user(2002), emu.user(2003)
     for user in (at_feeling, at_distress, at_thought):
+        await agree(user)
         await say(user, "/example", count=2)
     await tap(at_distress, "Anxious")
     await tap(at_thought, "Fairly calm")
@@ -100,6 +101,7 @@ async def test_a_broken_reload_keeps_the_running_flows_and_names_file_and_line(
     live: Application, emu: BotApiEmulator, editable: Path
 ) -> None:
     patient = emu.user(2101)
+    await agree(patient)
     await say(patient, "/example", count=2)
     running = channel_of(live).coach.engine
     _edit(editable / "flows" / "example.yaml", "    next: distress ", "    next: distres ")
@@ -126,6 +128,7 @@ async def test_reload_is_for_admins_only(live: Application, emu: BotApiEmulator)
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="SIGHUP is Unix only")
 async def test_sighup_reloads(live: Application, emu: BotApiEmulator, editable: Path) -> None:
     patient = emu.user(2301)
+    await agree(patient)
     await say(patient, "/example", count=2)
     await tap(patient, "Fairly calm")
     running = channel_of(live).coach.engine
@@ -146,9 +149,11 @@ async def test_reload_amid_traffic_loses_no_conversation(
 ) -> None:
     patients = [emu.user(2400 + i) for i in range(8)]
     for user in patients:
+        await agree(user)
         await say(user, "/example", count=2)
     _edit(editable / "content" / "example.yaml", OLD_BELIEF, NEW_BELIEF)
     admin = emu.user(ADMIN)
+    await agree(admin)
     for user in patients[:4]:
         await user.press("Fairly calm")
     await admin.send("/reload")  # lands among the patients' presses

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.db.models import SafetyEventRow
 from bot.flow.library import FlowLibrary
 from bot.tg.runner import running_bot
-from tests.tg.conftest import FAST_RETRIES, Patients, _settings, say, settle, tap
+from tests.tg.conftest import FAST_RETRIES, Patients, _settings, agree, say, settle, tap
 from tests.tg_emulator import BotApiEmulator, EmulatedUser
 
 BOOKING = "https://example.org/book"
@@ -41,6 +41,7 @@ async def test_crisis_mid_thought_record_pauses_it_and_it_resumes_at_the_same_qu
     app: Application, emu: BotApiEmulator, patients: Patients
 ) -> None:
     user = emu.user(2001)
+    await agree(user)
     await say(user, "/reframe", count=2)
     (thought_q,) = await say(user, "An argument with my sister")
 
@@ -155,6 +156,7 @@ async def test_worrying_words_mid_thought_record_get_a_direct_question_and_no_re
     app: Application, emu: BotApiEmulator, patients: Patients
 ) -> None:
     user = emu.user(2101)
+    await agree(user)
     await say(user, "/reframe", count=2)
     (thought_q,) = await say(user, "An argument with my sister")
 
@@ -171,6 +173,7 @@ async def test_a_yes_to_the_direct_question_gets_the_help_lines_and_the_booking_
     app: Application, emu: BotApiEmulator, patients: Patients
 ) -> None:
     user = emu.user(2102)
+    await agree(user)
     await say(user, "/reframe", count=2)
     (asked,) = await say(user, "everything feels hopeless")
     response, next_step = await tap(user, "Yes, I am", count=2)

@@ -11,7 +11,7 @@ from telegram.ext import Application
 
 from bot.flow.library import FlowLibrary
 from bot.tg.runner import running_bot
-from tests.tg.conftest import FAST_RETRIES, _settings, say, tap
+from tests.tg.conftest import FAST_RETRIES, _settings, agree, say, tap
 from tests.tg_emulator import BotApiEmulator
 
 SECRET = "s3cret-Token_1"
@@ -68,6 +68,7 @@ async def test_no_message_text_nor_names_in_the_logs(
 ) -> None:
     caplog.set_level(logging.INFO)
     user = emu.user(5002, "Zelda", last_name="Quist", username="zq_private")
+    await agree(user)
     await say(user, "/example", count=2)
     await tap(user, "Low")
     await say(user, "3")

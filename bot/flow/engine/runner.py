@@ -28,11 +28,21 @@ _MENU_TOKEN = tokens.encode(tokens.SystemButton.MENU)
 class RunnerPart(EngineParts):
     def _start_flow(self, ctx: Context, flow_id: str) -> None:
         compiled = self.library.flows[flow_id]
+        if self._needs_consent(ctx, compiled):
+            return
         if ctx.state.frames:
             ctx.state.paused = ctx.state.frames
         ctx.state.frames = [Frame(compiled.id, compiled.version, compiled.flow.first_step)]
         ctx.state.hold = None
         self._run(ctx)
+
+    def _needs_consent(self, ctx: Context, compiled: CompiledFlow) -> bool:
+        """An exercise that keeps answers, for a patient who has not agreed to storage:
+        say it needs /start (nothing of it runs, so nothing of it could be stored)."""
+        if ctx.patient.consented or not compiled.keeps_answers:
+            return False
+        self._say_key(ctx, "system.needs_start", buttons=((self._menu_button(),),))
+        return True
 
     def _answer(self, ctx: Context, button: str | None, text: str | None) -> None:
         frame = ctx.state.frames[-1]
@@ -104,10 +114,16 @@ class RunnerPart(EngineParts):
             if step.call:
                 frame.asks = meaning(step)
                 callee = self.library.flows[step.call]
+                if self._needs_consent(ctx, callee):
+                    ctx.state.frames = []
+                    return
                 ctx.state.frames.append(Frame(callee.id, callee.version, callee.flow.first_step))
                 continue
             if step.start_flow:
                 target = self.library.flows[step.start_flow]
+                if self._needs_consent(ctx, target):
+                    ctx.state.frames = []
+                    return
                 ctx.state.frames = [Frame(target.id, target.version, target.flow.first_step)]
                 continue
             if step.end:

@@ -52,6 +52,7 @@ SYSTEM_KEYS = (
     "system.commands.book",
     "system.help",
     "system.unknown_command",
+    "system.needs_start",
     "system.resume_button",
     "system.sos_button",
     "system.stop_button",
