@@ -243,7 +243,7 @@ class Invitation(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    label: Mapped[str] = mapped_column(String(120))
+    label: Mapped[str] = mapped_column(EncryptedText())  # sealed: it names the patient
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("portal_clinicians.id", ondelete="SET NULL")
     )
@@ -290,7 +290,7 @@ class Alert(Base):
         ForeignKey("portal_clinicians.id", ondelete="SET NULL")
     )
     closed_at: Mapped[datetime | None] = mapped_column()
-    close_note: Mapped[str | None] = mapped_column(String(2000))
+    close_note: Mapped[str | None] = mapped_column(EncryptedText())
 
 
 class AuditEntry(Base):
@@ -307,6 +307,8 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     share_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(String(200))
+
+
 # -- Durable outbox (issue 13, item 4): replies written with their step, sent after commit --
 
 
@@ -327,7 +329,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText())  # a reply can repeat the patient's words
     buttons: Mapped[list[Any]] = mapped_column(JSON)
     pause_before: Mapped[float] = mapped_column(Float, default=0.0)
     kind: Mapped[str] = mapped_column(String(8))

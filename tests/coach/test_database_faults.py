@@ -30,8 +30,8 @@ from bot.db.models import SafetyEventRow
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.shared.messages import Inbound
-from tests.databases import postgres_server
 from tests.coach.helpers import agree
+from tests.databases import postgres_server
 
 CRISIS = "I want to kill myself"
 URGENT_LIMIT = 3.0

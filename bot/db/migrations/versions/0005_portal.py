@@ -3,7 +3,7 @@
 The audit table is append-only: triggers refuse UPDATE and DELETE on both backends.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -55,7 +55,7 @@ def upgrade() -> None:
         "portal_invitations",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
-        sa.Column("label", sa.String(120), nullable=False),
+        sa.Column("label", sa.Text(), nullable=False),
         _clinician_fk("created_by"),
         sa.Column("created_at", _WHEN, nullable=False),
         sa.Column("expires_at", _WHEN, nullable=False),
@@ -99,7 +99,7 @@ def upgrade() -> None:
         sa.Column("acknowledged_at", _WHEN),
         _clinician_fk("closed_by"),
         sa.Column("closed_at", _WHEN),
-        sa.Column("close_note", sa.String(2000)),
+        sa.Column("close_note", sa.Text()),
     )
     op.create_index("ix_portal_alerts_status", "portal_alerts", ["status", "created_at"])
     op.create_table(

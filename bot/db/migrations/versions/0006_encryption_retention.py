@@ -6,7 +6,7 @@ VARCHAR(100), which PostgreSQL enforces). The JSON columns keep their type: a se
 document is stored as one JSON string (bot.db.crypto).
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
