@@ -62,7 +62,7 @@ REMINDERS = Counter(
 )
 QUESTIONNAIRES = Counter(
     "coach_questionnaires",
-    "Questionnaire prompts by outcome (sent, failed).",
+    "Questionnaires stored, by outcome (completed, skipped).",
     ["outcome"],
     registry=REGISTRY,
 )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from bot import metrics
+from bot.coach.alerts import raise_alert
 from bot.coach.measure_offers import offer_due_measure
 from bot.db import measures
 from bot.db.measures import MeasureRow
@@ -89,9 +91,13 @@ def store_administrations(
             connection, patient_id=patient_id, measure=row.measure
         )
         measures.add_administration(connection, patient_id=patient_id, row=row)
+        metrics.QUESTIONNAIRES.labels(outcome="skipped" if row.skipped else "completed").inc()
+        if row.measure == "phq9" and row.flags:  # item 9 above 0: a same-day safety check
+            raise_alert(connection, kind="phq9_item9", patient_id=patient_id, detail="phq9")
         questionnaire = known.get(row.measure)
         if questionnaire is None or before is None or not has_risen(questionnaire, before, row):
             continue
+        raise_alert(connection, kind="measure_rise", patient_id=patient_id, detail=row.measure)
         assert before.total is not None and row.total is not None
         values = {
             "measure": questionnaire.name,

@@ -346,6 +346,7 @@ class CoachService:
                 # Not agreed to storage: the conversation lives in memory (bot.coach.passing).
                 state = self.passing.get(external_id)
                 turn = engine.handle(state, PatientView(consented=False), event)
+                note_invitation(event, turn, engine.library.content)  # /start <code> first
                 if not agrees(turn):
                     store_anonymously(connection, turn.safety_events)
                     after_commit.append(lambda: self.passing.keep(external_id, state))

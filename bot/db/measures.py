@@ -6,6 +6,7 @@ rows hold no free text (answers are the fixed answers' values), so no column is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ __all__ = [
     "add_administration",
     "administrations",
     "latest_administration",
+    "scored_totals",
     "safety_event_since",
 ]
 
@@ -142,3 +144,32 @@ def _row(r: Any) -> MeasureRow:
         skipped=bool(r.skipped),
         delivered=r.delivered,
     )
+
+
+def scored_totals(
+    connection: Connection, *, patient_ids: Sequence[int], since: datetime | None = None
+) -> list[tuple[int, str, datetime, float, str | None]]:
+    """(patient id, measure, when, total, band) of every scored administration of these
+    patients, oldest first: one query for a whole list of patients (the portal's)."""
+    if not patient_ids:
+        return []
+    query = select(
+        MeasureAdministration.patient_id,
+        MeasureAdministration.measure,
+        MeasureAdministration.taken_at,
+        MeasureAdministration.total,
+        MeasureAdministration.band,
+    ).where(
+        MeasureAdministration.patient_id.in_(list(patient_ids)),
+        MeasureAdministration.total.is_not(None),
+    )
+    if since is not None:
+        query = query.where(MeasureAdministration.taken_at >= since)
+    rows = connection.execute(
+        query.order_by(MeasureAdministration.taken_at, MeasureAdministration.id)
+    )
+    return [
+        (p, m, as_utc(at), float(total), band)
+        for p, m, at, total, band in rows
+        if total is not None
+    ]

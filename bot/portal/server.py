@@ -14,10 +14,12 @@ from collections.abc import Iterator
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.coach.encryption import prepare_encryption
 from bot.config import ExitCode, Settings, StartupError
 from bot.db.migrate import upgrade_to_head
 from bot.db.session import Database, describe
 from bot.portal.app import build_portal
+from bot.portal.scores import StoredScores, questionnaire_names
 
 __all__ = ["PortalServer", "serve_portal"]
 
@@ -53,7 +55,13 @@ class PortalServer:
                 f"({type(exc).__name__}); check DATABASE_URL and that the server is running.",
                 ExitCode.DATABASE,
             ) from None
-        app = build_portal(self.settings, self.database)
+        try:  # the portal reads and writes sealed columns (a patient's label, notes) too
+            await prepare_encryption(self.settings, self.database)
+        except BaseException:
+            await self.database.dispose()
+            raise
+        scores = StoredScores(questionnaire_names(self.settings.flows_dir))
+        app = build_portal(self.settings, self.database, scores=scores)
         config = uvicorn.Config(
             app,
             host=self.settings.portal_host,

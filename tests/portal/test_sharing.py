@@ -5,6 +5,7 @@ sharing patient's turns raise (and a non-sharing patient's never do)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -12,10 +13,12 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.coach import alerts as coach_alerts
+from bot.coach.reply import Reply
 from bot.coach.service import CoachService
 from bot.coach.sharing import TEXT_KEYS
 from bot.db import alerts, sharing, store
 from bot.db.models import AuditEntry, Share
+from bot.portal.scores import StoredScores, questionnaire_names
 from bot.shared.messages import Inbound
 from tests.portal.helpers import invitation, onboard, press, sharing_patient
 
@@ -152,10 +155,13 @@ async def test_a_yes_to_the_direct_question_raises_its_own_alert(service: CoachS
     await press(service, "p7", asked, "Yes, I am")
     found = await service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id))
     assert [a.kind for a in found] == ["direct_yes"]
-    # A repeat while it is still new adds nothing.
+    # A repeat while it is still new adds no second direct_yes (in the crisis that followed
+    # the yes, the repeat gets the help lines again rather than the question).
     again = await service.handle("p7", Inbound.message("I can't do this anymore"))
-    await press(service, "p7", again, "Yes, I am")
-    assert len(await service.database.transaction(lambda c: alerts.alerts(c))) == 1
+    if any("Yes, I am" in b.label for m in again.messages for row in m.buttons for b in row):
+        await press(service, "p7", again, "Yes, I am")
+    found = await service.database.transaction(lambda c: alerts.alerts(c))
+    assert [a.kind for a in found].count("direct_yes") == 1
 
 
 async def test_no_checkin_for_n_days_raises_one_alert(service: CoachService) -> None:
@@ -226,7 +232,48 @@ async def test_the_audit_table_refuses_changes(service: CoachService) -> None:
 async def test_export_says_what_is_shared(service: CoachService) -> None:
     await sharing_patient(service, "p12", "Record 1012", choice="Share ratings, scores and alerts")
     exported = await service.handle("p12", Inbound.message("/export"))
-    document = _texts(exported)
+    document = "".join(  # /export sends files: the JSON, the CSV, the FHIR bundle
+        m.attachment.data.decode() for m in exported.messages if m.attachment is not None
+    )
     assert '"sharing_with_the_practice"' in document
     assert '"journal": false' in document and '"crisis_alerts": true' in document
     assert "Record 1012" not in document  # the practice's label is the practice's
+
+
+async def _phq9(service: CoachService, who: str, labels: list[str]) -> Reply:
+    reply = await service.handle(who, Inbound.message("/phq9"))
+    for label in labels:
+        reply = await press(service, who, reply, label)
+    return reply
+
+
+async def test_phq9_item_9_and_a_rising_score_raise_their_alerts(service: CoachService) -> None:
+    share_id = await sharing_patient(service, "p20", "Record 1020")
+    await _phq9(service, "p20", ["Not at all"] * 9)
+    assert await service.database.transaction(lambda c: alerts.alerts(c)) == []
+    asked = await _phq9(service, "p20", ["Not at all"] * 8 + ["Several days"])
+    back = await press(service, "p20", asked, "No")
+    await press(service, "p20", back, "See my result")
+    found = await service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id))
+    assert [a.kind for a in found] == ["phq9_item9"]
+    await _phq9(service, "p20", ["More than half the days"] * 6 + ["Not at all"] * 3)
+    found = await service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id))
+    assert sorted(a.kind for a in found) == ["measure_rise", "phq9_item9"]
+
+
+async def test_the_portal_reads_the_stored_scores_with_their_direction(
+    service: CoachService,
+) -> None:
+    await sharing_patient(service, "p21", "Record 1021")
+    await _phq9(service, "p21", ["Several days"] * 5 + ["Not at all"] * 4)  # 5, mild
+    await _phq9(service, "p21", ["Several days"] * 2 + ["Not at all"] * 7)  # 2, minimal
+    pid = await _patient_id(service, "p21")
+    source = StoredScores(questionnaire_names(Path("flows")))
+    latest = await service.database.transaction(lambda c: source.latest(c, [pid]))
+    assert [(s.measure, s.total, s.band, s.direction) for s in latest[pid]] == [
+        ("PHQ-9", 2.0, "minimal", "down")
+    ]
+    since = datetime.now(UTC) - timedelta(days=1)
+    every = await service.database.transaction(lambda c: source.every(c, pid, since))
+    assert [(s.total, s.direction) for s in every] == [(2.0, "down"), (5.0, None)]
+    assert await service.database.transaction(lambda c: source.latest(c, [])) == {}
