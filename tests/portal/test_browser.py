@@ -27,9 +27,10 @@ from bot.cli.main import main as coach
 from bot.db.session import Database
 from bot.flow.library import FlowLibrary
 from bot.portal.app import build_portal
+from bot.portal.scores import StoredScores, questionnaire_names
 from bot.tg.runner import running_bot
 from tests.portal.helpers import PASSWORD, free_port, serving
-from tests.tg.conftest import FAST_RETRIES, _settings, say, tap
+from tests.tg.conftest import FAST_RETRIES, _settings, say, settle, tap
 from tests.tg_emulator import BotApiEmulator
 
 CHROMIUM = "/usr/bin/chromium"
@@ -100,7 +101,8 @@ async def test_set_up_invite_alert_acknowledge_close_withdraw(
 
     emu.group(ONCALL, "On call")
     database = Database(database_url)
-    app = build_portal(settings, database, sweep_every=None)
+    scores = StoredScores(questionnaire_names(Path("flows")))
+    app = build_portal(settings, database, sweep_every=None, scores=scores)
     try:
         async with (
             running_bot(settings, tg_library, retry_delays=FAST_RETRIES),
@@ -110,7 +112,7 @@ async def test_set_up_invite_alert_acknowledge_close_withdraw(
             await _set_up_and_sign_in(page, setup_link)
             link = await _invite(page)
             await _patient_shares_and_says_yes(emu, link, f"{portal}/alerts")
-            await _handle_the_alert(page)
+            await _handle_the_alerts(page)
             await _patient_withdraws(emu, page)
     finally:
         await database.dispose()
@@ -164,6 +166,7 @@ async def _patient_shares_and_says_yes(emu: BotApiEmulator, link: str, queue: st
     ]
     (thanks,) = await tap(user, "Share ratings, scores and alerts")
     assert "Your journal stays private" in (thanks.text or "")
+    await _patient_answers_phq9_item_9(emu)
     (question,) = await say(user, "I can't do this anymore")
     assert ["Yes, I am"] in question.buttons or any("Yes, I am" in r for r in question.buttons)
     await user.press("Yes, I am")
@@ -173,16 +176,49 @@ async def _patient_shares_and_says_yes(emu: BotApiEmulator, link: str, queue: st
     assert "Jamie" not in (notice.text or "") and "suicide" not in (notice.text or "")
 
 
-async def _handle_the_alert(page: Page) -> None:
+async def _patient_answers_phq9_item_9(emu: BotApiEmulator) -> None:
+    user = emu.user(4471)
+    *_, first = await say(user, "/phq9", count=3)  # a word on it, the recall window, item 1
+    assert "Little interest or pleasure" in (first.text or "")
+    for _ in range(8):
+        await tap(user, "Not at all")
+    (question,) = await tap(user, "Several days")  # item 9: the direct question at once
+    assert "score" not in (question.text or "")
+    await user.press("No")
+    for _ in range(50):  # the answer's messages, the last with the result's button
+        with contextlib.suppress(LookupError):
+            await user.press("See my result")
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("no 'See my result' button after the answer no")
+    await emu.wait_for(
+        lambda: any("Your PHQ-9 score is 1" in (m.text or "") for m in emu.sent(4471)),
+        timeout=10,
+    )
+    await settle(emu)
+
+
+async def _handle_the_alerts(page: Page) -> None:
+    """Both alerts are in the queue (PHQ-9 item 9, then the yes); each is acknowledged and
+    closed with a note."""
     await page.click("text=Alerts")
-    row = page.locator("#alerts tbody tr").first
-    assert "Yes to the direct safety question" in await row.inner_text()
-    assert "J. Doe" in await row.inner_text()
-    await row.locator("button.acknowledge").click()
-    row = page.locator("#alerts tbody tr").first
-    assert f"acknowledged by {EMAIL}" in await row.inner_text()
-    await row.locator("input.note").fill("Called the patient; safe, seen tomorrow.")
-    await row.locator("button.close").click()
+    for _ in range(50):  # the PHQ-9 result is stored as the last reply goes out
+        if await page.locator("#alerts tbody tr").count() == 2:
+            break
+        await asyncio.sleep(0.1)
+        await page.reload()
+    queue = await page.inner_text("#alerts")
+    assert "Yes to the direct safety question" in queue
+    assert "PHQ-9 item 9 above 0" in queue
+    for _ in range(2):
+        row = page.locator("#alerts tbody tr").first
+        assert "J. Doe" in await row.inner_text()
+        await row.locator("button.acknowledge").click()
+        row = page.locator("#alerts tbody tr").first
+        assert f"acknowledged by {EMAIL}" in await row.inner_text()
+        await row.locator("input.note").fill("Called the patient; safe, seen tomorrow.")
+        await row.locator("button.close").click()
     assert "No open alerts" in await page.inner_text("#no-alerts")
 
 
