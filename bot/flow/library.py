@@ -26,7 +26,19 @@ from bot.shared.yamlio import LocatedYaml, read_yaml
 
 #: Commands the channel answers itself; a flow may not take them over.
 RESERVED_COMMANDS = frozenset(
-    {"menu", "help", "cancel", "sos", "book", "reload", "export", "delete", "continue", "progress"}
+    {
+        "menu",
+        "help",
+        "cancel",
+        "sos",
+        "book",
+        "reload",
+        "export",
+        "delete",
+        "continue",
+        "progress",
+        "sharing",  # the service answers it (bot.coach.sharing)
+    }
 )
 
 

@@ -67,6 +67,14 @@ _SPACED_SEPARATORS = str.maketrans("", "", " .-")
 _SPACED_PIECE = re.compile(r"(?:(?<=\s\s)|^)[\w@$](?: [\w@$])+(?=\s\s|$)")
 _REPEATED = re.compile(r"([^\W\d_])\1{2,}")
 _NON_WORD = re.compile(r"[\W_]+")
+# "kill my self", "hurt him self": a reflexive pronoun written as two words is one word.
+# Not "my self esteem", "my self harm": there "self" begins a word of its own.
+_SELF_COMPOUND = (
+    r"(?! (?:esteem|worth|confidence|care|respect|image|talk|control|doubt|compassion|love|help"
+    r"|harm|pity|hatred|hate|loathing|defen[cs]e|discipline|medicat\w*|conscious\w*|aware\w*))"
+)
+_SPLIT_SELF = re.compile(r"\b(my|your|him|her|it|one) self\b" + _SELF_COMPOUND)
+_SPLIT_SELVES = re.compile(r"\b(our|your|them) selves\b")
 
 
 def _unswap(match: re.Match[str]) -> str:
@@ -102,4 +110,7 @@ def normalize(text: str) -> str:
     if _HAS_SWAP.search(text):
         text = _SWAP_TOKEN.sub(_unswap, text)
     text = _REPEATED.sub(r"\1", text)
-    return _NON_WORD.sub(" ", text).strip()
+    text = _NON_WORD.sub(" ", text).strip()
+    if " sel" in text:
+        text = _SPLIT_SELVES.sub(r"\1selves", _SPLIT_SELF.sub(r"\1self", text))
+    return text

@@ -18,6 +18,9 @@ Not measured: content/crisis.yaml. Its help lines are lists of names, numbers an
 call, not prose; its direct questions keep the Columbia screener's wording, which is not
 reworded to reach a grade; its texts have their own tests in tests/safety. Nor the on-call
 notices (``system.oncall_*``), which go to the practice's clinicians, not to patients.
+Nor, for the grade only, the items of a validated questionnaire (a flow with
+``questionnaire:``, PHQ-9, PC-PTSD-5...): their wording is the instrument's, kept verbatim,
+and rewording it to reach a grade would void the score. Their length is still measured.
 """
 
 from __future__ import annotations
@@ -91,10 +94,12 @@ def test_no_text_is_longer_than_one_phone_screen(library: FlowLibrary) -> None:
 
 
 def test_no_text_of_three_or_more_sentences_reads_above_grade_8(library: FlowLibrary) -> None:
+    verbatim = {c.file for c in library.flows.values() if c.flow.questionnaire is not None}
     hard = [
         f"{where}: grade {grade(text):.1f}"
-        for where, _, text in patient_texts(library)
-        if textstat.sentence_count(as_sentences(text)) >= SENTENCES_ALONE
+        for where, group, text in patient_texts(library)
+        if group not in verbatim
+        and textstat.sentence_count(as_sentences(text)) >= SENTENCES_ALONE
         and grade(text) > MAX_GRADE
     ]
     assert hard == [], "use shorter sentences and plainer words:\n" + "\n".join(hard)

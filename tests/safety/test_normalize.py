@@ -59,3 +59,14 @@ def test_ordinary_words_are_not_glued(sentence: str) -> None:
 def test_long_text() -> None:
     text = "word " * 1000
     assert normalize(text) == ("word " * 1000).strip()
+
+
+def test_a_reflexive_pronoun_written_as_two_words_is_one_word() -> None:
+    # "i want to kill my self" mid-exercise must read as "kill myself": the example.
+    assert normalize("i want to kill my self") == "i want to kill myself"
+    assert normalize("he could hurt him self") == "he could hurt himself"
+    assert normalize("they hurt them selves") == "they hurt themselves"
+    # ...but not where "self" begins a word of its own: no "hurt myself" in these.
+    assert normalize("that hurt my self-esteem") == "that hurt my self esteem"
+    assert normalize("my self harm urges") == "my self harm urges"
+    assert normalize("selfish of me") == "selfish of me"
