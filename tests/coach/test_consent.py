@@ -58,6 +58,12 @@ def _said(reply: object) -> str:
     return "\n".join(m.text for m in reply.messages)  # type: ignore[attr-defined]
 
 
+def _files(reply: object) -> str:
+    """What /export sends as files (the JSON, the CSV, the FHIR bundle), as text."""
+    messages = reply.messages  # type: ignore[attr-defined]
+    return "\n".join(m.attachment.data.decode() for m in messages if m.attachment is not None)
+
+
 async def test_declined_then_message_checkin_and_export_store_nothing_of_the_chat(
     service: CoachService,
 ) -> None:
@@ -147,7 +153,7 @@ async def test_a_later_yes_stores_from_then_on(service: CoachService) -> None:
     reply = await service.handle(CHAT, Inbound.message("/checkin"))
     assert "/start" not in _said(reply)
     export = await service.handle(CHAT, Inbound.message("/export"))
-    assert '"consent": true' in _said(export)
+    assert '"consent": true' in _files(export)
 
 
 async def test_the_yes_itself_is_the_first_stored_step(service: CoachService) -> None:
