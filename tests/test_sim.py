@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import base64
 import os
 import signal
 import subprocess
@@ -81,7 +82,12 @@ def test_ctrl_c_ends_the_chat_at_once(tmp_path: Path) -> None:
 
 
 def test_a_reader_that_stops_reading_ends_the_chat_quietly(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/sim.sqlite3"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/sim.sqlite3",
+        # With a key: no "stored unencrypted" warning, so stderr holds only what the pipe did.
+        "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    }
     done = subprocess.run(
         [
             "bash",

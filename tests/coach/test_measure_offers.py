@@ -25,7 +25,7 @@ async def _rows(service: CoachService, who: str) -> list[measures.MeasureRow]:
 async def _checkin(chat: PatientChat, mood: str = "6") -> str:
     await chat.send("/checkin")
     await chat.press(mood)
-    for label in ["4", "3", "7", "2", "None today", "Done ✓"]:
+    for label in ["4", "3", "7", "2", "None today", "Skip this one", "Done ✓"]:
         await chat.press(label)
     return said(await chat.press("Skip this one"))
 
@@ -59,7 +59,7 @@ async def test_no_offer_after_a_check_in_that_asked_the_safety_question(
     await chat.send("/checkin")
     await chat.press("1")  # a very low mood: the direct question comes first
     await chat.press("No")
-    for label in ["4", "3", "7", "2", "None today", "Done ✓"]:
+    for label in ["4", "3", "7", "2", "None today", "Skip this one", "Done ✓"]:
         await chat.press(label)
     text = said(await chat.press("Skip this one"))
     assert "questionnaire" not in text

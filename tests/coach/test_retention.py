@@ -112,7 +112,8 @@ async def test_older_entries_and_unseen_patients_go_the_rest_stays(service: Coac
     assert await rows(database, JournalEntry, patient_id=stays) == 1
     assert await rows(database, SafetyEventRow, patient_id=stays) == 1
     export = await service.handle("stays", Inbound.message("/export"))
-    assert "thought 2 of stays" in "\n".join(m.text for m in export.messages)
+    exported = "\n".join(m.attachment.data.decode() for m in export.messages if m.attachment)
+    assert "thought 2 of stays" in exported  # the export's JSON file
     again = await apply_retention(database, 6)
     assert (again.patients, again.journal_entries, again.safety_events) == (0, 0, 0)
 

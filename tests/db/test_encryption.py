@@ -106,7 +106,8 @@ async def write_a_thought(service: CoachService, who: str, words: str) -> None:
 
 async def exported(service: CoachService, who: str) -> str:
     reply = await service.handle(who, Inbound.message("/export"))
-    return "\n".join(m.text for m in reply.messages)
+    # /export sends files (the JSON, the CSV, the FHIR bundle): read back as text.
+    return "\n".join(m.attachment.data.decode() for m in reply.messages if m.attachment)
 
 
 def database_bytes(url: str) -> bytes:
