@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import base64
+import io
 import os
 import signal
 import subprocess
