@@ -55,7 +55,17 @@ async def test_progress_and_export_arrive_as_files(app: Application, emu: BotApi
     user = emu.user(4242, "Robin")
     await _onboard(emu, user)
     await _say(emu, user, "/checkin")
-    for label in ["6", "4", "3", "7", "2", "None today", "Done ✓", "Skip this one"]:
+    for label in [
+        "6",
+        "4",
+        "3",
+        "7",
+        "2",
+        "None today",
+        "Skip this one",
+        "Done ✓",
+        "Skip this one",
+    ]:
         await _tap(emu, user, label)
     for answers in (
         ["More than half the days"] * 7 + ["Not at all"] * 2,
