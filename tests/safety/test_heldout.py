@@ -26,9 +26,9 @@ HELDOUT = ROOT / "tests" / "safety" / "heldout.tsv"
 #: (95.6% caught, 92.1% right category), and the bound followed it down to 14%. Then a joke
 #: word went back to always asking (a joke can carry a real wish), and the model learned the
 #: practice's everyday recovery talk (cravings, slips, streaks, flashbacks: no longer asked
-#: about as overdose or suicide), and "kill my self" reads as "kill myself": 95.6% caught,
-#: 91.7% right category, 14.2% (23/162) flagged. The bound sits at 15%, under the 18% it was
-#: before this round.
+#: about as overdose or suicide, nor "my chest" as where an urge sits), and "kill my self"
+#: reads as "kill myself": 95.9% caught, 92.1% right category, 14.2% (23/162) flagged. The
+#: bound sits at 15%, under the 18% it was before this round.
 MIN_CAUGHT = 0.95
 MIN_RIGHT_CATEGORY = 0.91
 MAX_FLAGGED_NEGATIVES = 0.15
