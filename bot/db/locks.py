@@ -6,6 +6,8 @@
   and one would have to start over on the revision check; with it the second simply waits
   for the first to commit. SQLite needs none: each process writes through one thread, and
   SQLite lets one writer in at a time.
+* ``lock_transaction``: the same for any name; the schema upgrade on start takes one, so
+  processes started together upgrade one after the other.
 * ``ProcessLock``: held for a process's whole life, so that only one process polls
   Telegram for a bot. On PostgreSQL a session advisory lock on a connection of its own; on
   SQLite an exclusive ``flock`` on a file beside the database.
@@ -34,12 +36,17 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def lock_chat(connection: Connection, *, channel: str, external_id: str) -> None:
-    """Wait until no other transaction holds this chat; held until this one ends."""
+def lock_transaction(connection: Connection, name: str) -> None:
+    """Wait until no other transaction holds ``name``; held until this one ends. A no-op
+    on SQLite, which lets one writer in at a time anyway."""
     if connection.dialect.name != "postgresql":
         return
-    key = lock_key(f"coach-chat:{channel}:{external_id}")
-    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
+
+
+def lock_chat(connection: Connection, *, channel: str, external_id: str) -> None:
+    """Wait until no other transaction holds this chat; held until this one ends."""
+    lock_transaction(connection, f"coach-chat:{channel}:{external_id}")
 
 
 @dataclass
