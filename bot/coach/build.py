@@ -109,5 +109,14 @@ async def build_coach(
         oncall_quiet=quiet,
         default_timezone=settings.default_timezone,
         assume_consent=assume_consent,
+        passing_secret=_passing_secret(settings),
     )
     return Coach(current, database, service)
+
+
+def _passing_secret(settings: Settings) -> bytes | None:
+    """What every process of one bot shares to name and seal unconsented chats' places
+    (bot.coach.passing): its token, which never reaches the database. None without one
+    (`coach chat`, which stores every chat as agreed)."""
+    token = settings.telegram_bot_token
+    return token.get_secret_value().encode("utf-8") if token is not None else None

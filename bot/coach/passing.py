@@ -1,12 +1,19 @@
-"""Chats that have not agreed to storage: their place in an exercise, in memory only.
+"""Chats that have not agreed to storage: their place in an exercise, for a few hours.
 
 Without a "yes" at /start nothing with the patient's chat id is written: no patient row,
 no conversation, no journal, no reminder. /sos, /book, /help and the exercises that keep
-no answers still work, so where such a chat stands (the step it is on, a crisis hold)
-lives here, in this process's memory, for as long as the chat keeps using it: an entry
-idle for ``IDLE_SECONDS`` is forgotten, and at most ``LIMIT`` chats are held (the least
-recently used goes first). A restart forgets them all; the patient starts the exercise
-again. A "yes" at /start moves the conversation into the database from that step on.
+no answers still work, so where such a chat stands (the step it is on, a crisis hold) has
+to be kept between its messages, and kept where every process of the bot can read it (a
+second process behind a load balancer may get the next message). It is kept in the
+``passing_conversations`` table (bot.db.passing) in a form that names no one:
+
+* the row's key is an HMAC of the channel and chat id, so the chat id is not in it;
+* the conversation is sealed (AES-256-GCM, bot.db.crypto) with a key that is not in the
+  database either.
+
+Both keys are derived from a secret every process shares (the bot's token). A row idle for
+``IDLE_SECONDS`` counts as gone and is deleted by the hourly prune. A "yes" at /start
+moves the conversation into the patient's own row from that step on, and deletes this one.
 
 A crisis detected in such a chat still gets the help lines at once, and its safety
 event is stored with no patient at all (``safety_events.patient_id`` NULL: the category,
@@ -15,79 +22,100 @@ the rule and the time), so the practice can count crises without knowing whose t
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import os
 import random
-import time
-from collections import OrderedDict
-from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
-from bot.db import store
+from bot.db import passing, store
+from bot.db.crypto import EncryptionError, KeyRing
+from bot.db.models import utcnow
 from bot.shared.conversation import ConversationState
 from bot.shared.messages import SafetyEvent, Turn
 
-__all__ = ["IDLE_SECONDS", "LIMIT", "PassingConversations", "agrees", "store_anonymously"]
+__all__ = ["IDLE_SECONDS", "PassingConversations", "agrees", "store_anonymously"]
 
 #: Seconds an unconsented chat's place is kept after its last message.
 IDLE_SECONDS = 2 * 60 * 60
-#: Unconsented chats held at once (about 1 KB each: 11 MB at the limit, benchmarks/passing.py).
-LIMIT = 10_000
-#: A fresh conversation's first question number is drawn below this, so a button of one
-#: this process forgot (or of another process) cannot answer the new one's question.
+#: A fresh conversation's first question number is drawn below this, so a button of a
+#: conversation that was forgotten cannot answer the new one's question.
 _QUESTION_NUMBERS = 1_000_000
 
 
 class PassingConversations:
-    """Unconsented chats' conversations by external id, kept only in memory."""
+    """Unconsented chats' conversations, sealed, by a keyed hash of the chat.
+
+    ``secret``: the same in every process of one bot (its token), never stored; without
+    one (a test, a terminal) a random secret of this process is used.
+    """
 
     def __init__(
-        self,
-        *,
-        idle_seconds: float = IDLE_SECONDS,
-        limit: int = LIMIT,
-        clock: Callable[[], float] = time.monotonic,
+        self, secret: bytes | None = None, *, idle: timedelta = timedelta(seconds=IDLE_SECONDS)
     ) -> None:
-        self.idle_seconds = idle_seconds
-        self.limit = limit
-        self._clock = clock
-        self._held: OrderedDict[str, tuple[float, ConversationState]] = OrderedDict()
+        secret = secret if secret is not None else os.urandom(32)
+        self._name_key = hmac.digest(secret, b"coach passing conversations: chat key", "sha256")
+        seal_key = hmac.digest(secret, b"coach passing conversations: seal", "sha256")
+        self._ring = KeyRing.from_keys(base64.urlsafe_b64encode(seal_key).decode("ascii"))
+        self.idle = idle
 
-    def __len__(self) -> int:
-        return len(self._held)
+    def key_of(self, channel: str, external_id: str) -> str:
+        """The row's key: names the chat to this bot only."""
+        name = f"{channel}:{external_id}".encode()
+        return hmac.new(self._name_key, name, hashlib.sha256).hexdigest()
 
-    def __contains__(self, external_id: object) -> bool:
-        return external_id in self._held
+    def get(
+        self, connection: Connection, channel: str, external_id: str, *, now: datetime | None = None
+    ) -> ConversationState:
+        """The chat's conversation, or a fresh one when none is kept (or it cannot be
+        opened: the token changed since)."""
+        since = (now or utcnow()) - self.idle
+        sealed = passing.read(connection, self.key_of(channel, external_id), since=since)
+        if sealed is not None:
+            try:
+                return ConversationState.from_json(json.loads(self._ring.unseal(sealed)))
+            except (EncryptionError, ValueError):
+                pass
+        return self.fresh()
 
-    def get(self, external_id: str) -> ConversationState:
-        """A copy of the chat's conversation (a fresh one if none is held): the engine
-        changes it in place, and only ``keep`` after the event's commit makes that count."""
-        self._forget_idle()
-        held = self._held.get(external_id)
-        if held is None:
-            state = ConversationState()
-            state.question_number = random.randrange(_QUESTION_NUMBERS)
-            return state
-        return ConversationState.from_json(held[1].to_json())
+    def keep(
+        self,
+        connection: Connection,
+        channel: str,
+        external_id: str,
+        state: ConversationState,
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        """Keep the conversation as the event left it, in the event's transaction."""
+        sealed = self._ring.seal(json.dumps(state.to_json(), separators=(",", ":")))
+        passing.keep(connection, self.key_of(channel, external_id), sealed, now=now or utcnow())
 
-    def keep(self, external_id: str, state: ConversationState) -> None:
-        """Hold the conversation as the event left it."""
-        self._held[external_id] = (self._clock(), state)
-        self._held.move_to_end(external_id)
-        while len(self._held) > self.limit:
-            self._held.popitem(last=False)
+    def forget(self, connection: Connection, channel: str, external_id: str) -> None:
+        """The chat agreed to storage (its conversation is its own row now), or asked for
+        everything to be deleted."""
+        passing.forget(connection, self.key_of(channel, external_id))
 
-    def forget(self, external_id: str) -> None:
-        """The chat agreed to storage (its conversation is in the database now), or asked
-        for everything to be deleted."""
-        self._held.pop(external_id, None)
+    def holds(
+        self, connection: Connection, channel: str, external_id: str, *, now: datetime | None = None
+    ) -> bool:
+        """A conversation of this chat is kept (and not idle)."""
+        since = (now or utcnow()) - self.idle
+        return passing.read(connection, self.key_of(channel, external_id), since=since) is not None
 
-    def _forget_idle(self) -> None:
-        cutoff = self._clock() - self.idle_seconds
-        while self._held:
-            oldest = next(iter(self._held.values()))
-            if oldest[0] >= cutoff:
-                return
-            self._held.popitem(last=False)
+    def prune(self, connection: Connection, *, now: datetime | None = None) -> int:
+        """Delete the idle ones; returns how many."""
+        return passing.delete_idle(connection, before=(now or utcnow()) - self.idle)
+
+    @staticmethod
+    def fresh() -> ConversationState:
+        state = ConversationState()
+        state.question_number = random.randrange(_QUESTION_NUMBERS)
+        return state
 
 
 def agrees(turn: Turn) -> bool:

@@ -105,12 +105,14 @@ class CoachService:
         default_timezone: str = "America/New_York",
         reload_flows: Callable[[], Awaitable[str]] | None = None,
         assume_consent: bool = False,
+        passing_secret: bytes | None = None,
     ) -> None:
         """``oncall_quiet``: the quiet window of on-call notices; None when no on-call chat is set.
         ``reload_flows``: reloads flows and texts and says how it went (/reload, for admins).
         ``assume_consent``: store every chat as if it had agreed at /start (the terminal,
         where the clinician tries flows on their own machine); otherwise a chat that has
-        not agreed is kept in memory only (bot.coach.passing)."""
+        not agreed is kept sealed and unnamed (bot.coach.passing).
+        ``passing_secret``: what every process of this bot shares to seal those (its token)."""
         self.current = engine if isinstance(engine, CurrentEngine) else CurrentEngine(engine)
         self.database = database
         self.channel = channel
@@ -126,7 +128,7 @@ class CoachService:
         self.durable_replies = False
         self.outbox_owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self.assume_consent = assume_consent
-        self.passing = PassingConversations()
+        self.passing = PassingConversations(passing_secret)
 
     @property
     def engine(self) -> Engine:
@@ -260,8 +262,13 @@ class CoachService:
         return await self.database.transaction(step)
 
     async def prune(self) -> int:
-        """Forget update ids too old to be redelivered (the table would grow forever)."""
-        return await self.database.transaction(lambda c: store.prune_processed_updates(c))
+        """Forget update ids too old to be redelivered (the table would grow forever), and
+        unconsented chats' places idle for two hours; returns how many rows went."""
+
+        def prune(connection: Connection) -> int:
+            return store.prune_processed_updates(connection) + self.passing.prune(connection)
+
+        return await self.database.transaction(prune)
 
     async def _handle_once(
         self,
@@ -274,7 +281,6 @@ class CoachService:
         timeout: float,
     ) -> Reply:
         engine = self.engine  # one engine for the whole event, even if a reload swaps it
-        after_commit: list[Callable[[], None]] = []  # in-memory changes, once committed
         erased: list[bool] = []  # a patient was deleted: leave no copy in the file either
         delete_confirmed = (
             event.kind == "button"
@@ -318,7 +324,7 @@ class CoachService:
                 )
             if delete_confirmed:
                 outbox.forget_chat(connection, channel=self.channel, chat_id=external_id)
-                after_commit.append(lambda: self.passing.forget(external_id))
+                self.passing.forget(connection, self.channel, external_id)
                 erased.append(True)
                 return delete_everything(
                     connection, self.channel, external_id, engine.library.content
@@ -343,16 +349,16 @@ class CoachService:
                 create=self.assume_consent,
             )
             if loaded is None or not self._stores(loaded.patient):
-                # Not agreed to storage: the conversation lives in memory (bot.coach.passing).
-                state = self.passing.get(external_id)
+                # Not agreed to storage: the conversation is kept unnamed (bot.coach.passing).
+                state = self.passing.get(connection, self.channel, external_id)
                 turn = engine.handle(state, PatientView(consented=False), event)
                 note_invitation(event, turn, engine.library.content)  # /start <code> first
                 if not agrees(turn):
                     store_anonymously(connection, turn.safety_events)
-                    after_commit.append(lambda: self.passing.keep(external_id, state))
+                    self.passing.keep(connection, self.channel, external_id, state)
                     return reply_of(turn, None)
                 # The "yes" at /start: storage starts with this step.
-                after_commit.append(lambda: self.passing.forget(external_id))
+                self.passing.forget(connection, self.channel, external_id)
                 loaded = store.load_conversation(
                     connection, channel=self.channel, external_id=external_id
                 )
@@ -404,8 +410,6 @@ class CoachService:
         reply = await self.database.transaction(step, timeout=timeout)
         if reply.render_later is not None:
             reply.messages.extend(await asyncio.to_thread(reply.render_later))
-        for change in after_commit:
-            change()
         if erased:
             await self.database.checkpoint()
         if _is_command(event, "delete") or (

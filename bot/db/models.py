@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -339,3 +340,22 @@ class OutboxMessage(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- Unconsented chats (bot.coach.passing): where they stand, shared by every process --
+
+
+class PassingConversation(Base):
+    """Where a chat that has not agreed to storage stands in an exercise, for a few hours.
+
+    Nothing here names the chat: ``chat_key`` is a keyed hash of the channel and chat id,
+    and ``sealed`` is the conversation sealed with a key the database never sees (both
+    from the bot's token, bot.coach.passing). A row idle for two hours is deleted.
+    """
+
+    __tablename__ = "passing_conversations"
+    __table_args__ = (Index("ix_passing_updated", "updated_at"),)
+
+    chat_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sealed: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column()

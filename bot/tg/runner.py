@@ -65,7 +65,7 @@ ALLOWED_UPDATES = [
 # Telegram's broadcast limit; the rate limiter queues sends above it.
 TELEGRAM_MAX_RATE = 30
 _CHANNEL_KEY = "coach_channel"
-PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of handled update ids
+PRUNE_INTERVAL = 3600.0  # seconds between clean-ups (handled update ids, idle places)
 _REMINDERS_KEY = "coach_reminders"
 _REQUESTS_KEY = "coach_requests"
 _HEALTH_KEY = "coach_health"
@@ -277,7 +277,7 @@ async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
     channel = context.application.bot_data.get(_CHANNEL_KEY)
     if channel is not None:
         removed = await channel.coach.service.prune()
-        log.info("pruned handled update ids count=%d", removed)
+        log.info("pruned handled update ids and idle unconsented places count=%d", removed)
 
 
 def channel_of(app: App) -> TelegramChannel:

@@ -6,6 +6,7 @@ and its -wal) for the chat's id and what the patient typed.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from bot.coach.passing import PassingConversations
 from bot.coach.service import CoachService
 from bot.db.models import JournalEntry, Patient, SafetyEventRow
 from bot.flow.library import FlowLibrary
-from bot.shared.conversation import ConversationState
+from bot.shared.conversation import Frame
 from bot.shared.messages import Inbound
 from tests.coach.helpers import agree, button, decline
 from tests.db.test_storage import count
@@ -93,7 +94,7 @@ async def test_a_chat_that_never_sent_start_runs_an_exercise_and_nothing_is_stor
     breathe = service.engine.library.content.get("urge_surfing.breathe")
     assert breathe[:30] in _said(typed)  # the typed answer was read as the answer
 
-    assert CHAT in service.passing
+    assert await _held(service, CHAT)  # its place in the exercise, kept unnamed
     assert await _rows_naming(service, CHAT, "knot in my stomach") == []
     assert await count(service, Patient) == 0
     assert b"knot in my stomach" not in _file_bytes(service)
@@ -149,7 +150,7 @@ async def test_a_later_yes_stores_from_then_on(service: CoachService) -> None:
         lambda c: list(c.execute(select(Patient.external_id, Patient.consent)))
     )
     assert patients == [(CHAT, True)]
-    assert CHAT not in service.passing  # the conversation lives in the database now
+    assert not await _held(service, CHAT)  # the conversation lives in its own row now
     reply = await service.handle(CHAT, Inbound.message("/checkin"))
     assert "/start" not in _said(reply)
     export = await service.handle(CHAT, Inbound.message("/export"))
@@ -185,27 +186,55 @@ async def test_the_rows_of_another_chat_are_not_touched(service: CoachService) -
     assert rows == [("other",)]
 
 
-def test_held_conversations_are_copies_forgotten_when_idle_or_over_the_limit() -> None:
-    now = [0.0]
-    held = PassingConversations(idle_seconds=60, limit=2, clock=lambda: now[0])
-    first = held.get("a")
-    first.question_number = 5
-    assert held.get("a").question_number != 5 or "a" in held  # not kept until ``keep``
-    held.keep("a", first)
-    copy = held.get("a")
-    copy.question_number = 6
-    assert held.get("a").question_number == 5  # the engine's changes count only once kept
-    held.keep("b", ConversationState())
-    held.keep("c", ConversationState())
-    assert "a" not in held and len(held) == 2  # the least recently used went first
-    now[0] = 61
-    held.get("b")
-    assert len(held) == 0  # idle over a minute: forgotten
+async def _held(service: CoachService, chat: str) -> bool:
+    return await service.database.transaction(
+        lambda c: service.passing.holds(c, service.channel, chat)
+    )
+
+
+async def test_a_place_is_sealed_unnamed_and_read_by_every_process_of_the_bot(
+    service: CoachService,
+) -> None:
+    here = PassingConversations(b"123456:bot-token")
+    there = PassingConversations(b"123456:bot-token")  # another process of the same bot
+    stranger = PassingConversations(b"654321:other-bot")
+    state = PassingConversations.fresh()
+    state.question_number = 41
+    state.frames = [Frame("urge_surfing", 1, "locate", {"body_spot": "a knot in my stomach"})]
+    await service.database.transaction(lambda c: here.keep(c, "telegram", CHAT, state))
+
+    read = await service.database.transaction(lambda c: there.get(c, "telegram", CHAT))
+    assert read.question_number == 41
+    assert read.frames[0].variables == {"body_spot": "a knot in my stomach"}
+    other = await service.database.transaction(lambda c: stranger.get(c, "telegram", CHAT))
+    assert other.frames == []  # another bot cannot find it, nor open it
+    assert await _rows_naming(service, CHAT, "knot in my stomach") == []
+    assert b"knot in my stomach" not in _file_bytes(service)
+
+    read.question_number = 42  # the engine's change counts only once kept
+    again = await service.database.transaction(lambda c: here.get(c, "telegram", CHAT))
+    assert again.question_number == 41
+    await service.database.transaction(lambda c: here.forget(c, "telegram", CHAT))
+    assert not await service.database.transaction(lambda c: there.holds(c, "telegram", CHAT))
+
+
+async def test_a_place_idle_two_hours_is_gone_and_pruned(service: CoachService) -> None:
+    held = PassingConversations(b"123456:bot-token")
+    then = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    state = PassingConversations.fresh()
+    state.frames = [Frame("urge_surfing", 1, "locate", {})]
+    await service.database.transaction(lambda c: held.keep(c, "telegram", CHAT, state, now=then))
+    soon = then + timedelta(hours=1, minutes=59)
+    later = then + timedelta(hours=2, minutes=1)
+    assert await service.database.transaction(lambda c: held.holds(c, "telegram", CHAT, now=soon))
+    gone = await service.database.transaction(lambda c: held.get(c, "telegram", CHAT, now=later))
+    assert gone.frames == []
+    assert await service.database.transaction(lambda c: held.prune(c, now=soon)) == 0
+    assert await service.database.transaction(lambda c: held.prune(c, now=later)) == 1
 
 
 def test_fresh_conversations_start_at_different_question_numbers() -> None:
-    held = PassingConversations()
-    numbers = {held.get(str(i)).question_number for i in range(20)}
+    numbers = {PassingConversations.fresh().question_number for _ in range(20)}
     assert len(numbers) > 1  # an old button of a forgotten conversation is stale
 
 
