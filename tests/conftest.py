@@ -10,7 +10,6 @@ CI it is required, elsewhere its tests are skipped with the reason.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -123,14 +122,3 @@ async def service(database_url: str, engine: Engine) -> AsyncIterator[CoachServi
     await upgrade_to_head(database)
     yield CoachService(engine, database, "test")
     await database.dispose()
-
-
-@pytest.fixture(autouse=True)
-def _tornado_servers_as_built() -> Iterator[None]:
-    """`coach run --webhook` hardens every tornado HTTPServer built after it starts
-    (bot.tg.webhook_server, with that run's secret): a process setting. Put back after each
-    test, so a later test's own webhook server is not built with an earlier test's secret."""
-    yield
-    server = sys.modules.get("tornado.httpserver")
-    if server is not None:
-        server.HTTPServer.configure(None)

@@ -3,8 +3,10 @@
 PTB serves the webhook with tornado's ``HTTPServer`` and its defaults: an hour before an
 idle or half-sent request is dropped, no cap on connections (3,000 slow ones exhausted the
 file limit), a 100 MB body, and the secret token checked only after the whole body was
-read. ``harden_webhook_server`` makes every ``HTTPServer`` built afterwards (tornado's
-``Configurable``) a ``HardenedHTTPServer``:
+read. ``harden_webhook_server`` makes the next ``HTTPServer`` built (tornado's
+``Configurable``; PTB builds the webhook's right after) a ``HardenedHTTPServer``, and only
+that one: tornado's choice is a process setting, so the hardened server puts it back as it
+is built, and a server built later (another test's, another library's) is tornado's own.
 
 * headers must arrive within ``HEADER_TIMEOUT`` seconds (tornado uses the idle timeout
   for them) and the body within ``BODY_TIMEOUT``;
@@ -59,6 +61,7 @@ class HardenedHTTPServer(HTTPServer):
         **kwargs: Any,
     ) -> None:
         super().initialize(*args, **kwargs)
+        HTTPServer.configure(None)  # this server only (see the module's docstring)
         self._secret = secret
         self._max_connections = max_connections
 
@@ -119,7 +122,7 @@ class _SecretFirst(httputil.HTTPMessageDelegate):
 
 
 def harden_webhook_server(secret: str | None) -> None:
-    """Every tornado ``HTTPServer`` built from now on is a ``HardenedHTTPServer``."""
+    """The next tornado ``HTTPServer`` built is a ``HardenedHTTPServer`` with ``secret``."""
     HTTPServer.configure(
         HardenedHTTPServer,
         secret=secret,

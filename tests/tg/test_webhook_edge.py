@@ -106,3 +106,16 @@ async def test_slow_connections_are_dropped_and_those_over_the_cap_closed_at_onc
     finally:
         for _, writer in opened:
             writer.close()
+
+
+def test_only_the_webhook_server_is_hardened_not_every_server_built_after_it() -> None:
+    from tornado.httpserver import HTTPServer
+
+    async def build_two() -> tuple[HTTPServer, HTTPServer]:
+        webhook_server.harden_webhook_server("the-run's-secret")
+        webhook, later = HTTPServer(lambda request: None), HTTPServer(lambda request: None)
+        return webhook, later
+
+    webhook, later = asyncio.run(build_two())
+    assert isinstance(webhook, webhook_server.HardenedHTTPServer)
+    assert not isinstance(later, webhook_server.HardenedHTTPServer)  # e.g. another test's
