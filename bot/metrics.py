@@ -80,15 +80,9 @@ DATABASE_ERRORS = Counter(
 )
 OUTBOX_DEPTH = Gauge(
     "coach_outbox_depth",
-    "Replies stored and not yet delivered (the outbox's pending count).",
+    "Replies stored and not yet delivered (the outbox's pending count, read at each scrape).",
     registry=REGISTRY,
 )
-
-
-def watch_outbox_depth(pending_count: Callable[[], float]) -> None:
-    """Read the outbox depth at every scrape from ``pending_count`` (a cheap, synchronous
-    read, e.g. the outbox's cached ``pending_count``)."""
-    OUTBOX_DEPTH.set_function(pending_count)
 
 
 def timed_step(

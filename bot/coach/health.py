@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from bot import metrics
 from bot.coach.screening import CrisisScreener
+from bot.db import outbox
 from bot.db.session import Database
 from bot.flow.engine import Engine
 
@@ -44,6 +46,20 @@ async def database_check(database: Database) -> str:
     except Exception as exc:  # noqa: BLE001 - any failure means unreachable
         return f"unreachable ({type(exc).__name__})"
     return "ok"
+
+
+async def read_outbox_depth(database: Database, channel: str) -> None:
+    """Set the outbox depth gauge from the database, at each scrape: every process's
+    ``/metrics`` then reports the same, current figure (a count kept by one process's
+    drain was as old as that drain, and only its own view). A database that does not
+    answer leaves the last figure; ``coach_database_errors`` and /healthz say why."""
+    try:
+        depth = await database.transaction(
+            lambda c: outbox.pending_count(c, channel=channel), timeout=DATABASE_CHECK_SECONDS
+        )
+    except Exception:  # noqa: BLE001 - a scrape never fails on the database
+        return
+    metrics.OUTBOX_DEPTH.set(depth)
 
 
 def engine_checks(engine: Engine) -> dict[str, str]:

@@ -34,7 +34,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot import metrics
 from bot.db import outbox
 from bot.db.models import as_utc, utcnow
 from bot.db.session import Database
@@ -98,8 +97,6 @@ class Delivery:
         self._draining: dict[int, asyncio.Task[None]] = {}
         self._drainer: asyncio.Task[None] | None = None
         self._bookkeeping: set[asyncio.Task[None]] = set()
-        #: Messages waiting in the outbox at the last drain (the /metrics outbox depth).
-        self.depth = 0
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -129,14 +126,12 @@ class Delivery:
     def start(self) -> None:
         """Start sending due outbox rows: left by a killed process, or waiting out a 429."""
         if self._drainer is None:
-            metrics.watch_outbox_depth(lambda: self.depth)  # as last read by drain()
             self._drainer = asyncio.create_task(self._drain_forever(), name="outbox")
 
     async def drain(self) -> int:
         """Claim the rows that are due and start sending them, chat by chat; how many."""
 
         def claim(connection: Connection) -> list[outbox.Pending]:
-            self.depth = outbox.pending_count(connection, channel=self.channel)
             return outbox.claim_due(connection, channel=self.channel, owner=self.owner)
 
         try:

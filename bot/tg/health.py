@@ -29,8 +29,16 @@ HealthCheck = Callable[[], Awaitable[Health]]
 class HealthServer:
     """Serves ``/healthz`` from ``check`` and ``/metrics`` from ``bot.metrics``."""
 
-    def __init__(self, check: HealthCheck, listen: str, port: int) -> None:
+    def __init__(
+        self,
+        check: HealthCheck,
+        listen: str,
+        port: int,
+        before_scrape: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """``before_scrape``: brings gauges read from the database up to date."""
         self.check = check
+        self.before_scrape = before_scrape
         self.listen = listen
         self.port = port
         self._runner: web.AppRunner | None = None
@@ -59,18 +67,23 @@ class HealthServer:
         )
 
     async def _metrics(self, _request: web.Request) -> web.Response:
+        if self.before_scrape is not None:
+            await self.before_scrape()
         body = generate_latest(metrics.REGISTRY)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 async def start_health_server(
-    check: HealthCheck, listen: str, port: int | None
+    check: HealthCheck,
+    listen: str,
+    port: int | None,
+    before_scrape: Callable[[], Awaitable[None]] | None = None,
 ) -> HealthServer | None:
     """The listener on ``listen:port`` (None when ``METRICS_PORT`` is unset); a port that
     cannot be listened on stops the start with one sentence."""
     if port is None:
         return None
-    server = HealthServer(check, listen, port)
+    server = HealthServer(check, listen, port, before_scrape)
     try:
         await server.start()
     except OSError as exc:

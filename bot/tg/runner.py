@@ -29,7 +29,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.coach.build import build_coach
-from bot.coach.health import check_health
+from bot.coach.health import check_health, read_outbox_depth
 from bot.coach.reload import Reloader
 from bot.config import ExitCode, Settings, SettingsError, StartupError
 from bot.db.session import describe
@@ -200,6 +200,7 @@ def build_application(
             lambda: check_health(coach.engine, coach.database),
             settings.metrics_listen,
             settings.metrics_port,
+            before_scrape=lambda: read_outbox_depth(coach.database, CHANNEL),
         )
         log.info(
             "coach ready flows=%s database=%s",

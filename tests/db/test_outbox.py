@@ -160,3 +160,22 @@ async def test_two_processes_draining_at_once_never_take_the_same_row(
         await other.dispose()
     taken = [r.id for r in first + second + rest]
     assert len(taken) == len(set(taken)) == 80
+
+
+async def test_the_depth_gauge_is_read_from_the_database_at_each_scrape(
+    database: Database,
+) -> None:
+    from bot import metrics
+    from bot.coach.health import read_outbox_depth
+
+    def depth() -> float:
+        return metrics.REGISTRY.get_sample_value("coach_outbox_depth") or 0.0
+
+    await database.transaction(
+        lambda c: outbox.queue(c, channel="t", chat_id="7", messages=turn("a", "b"), owner="A")
+    )
+    await read_outbox_depth(database, "t")
+    assert depth() == 2  # what is waiting now, whoever drains it
+    await database.transaction(lambda c: outbox.forget_chat(c, channel="t", chat_id="7"))
+    await read_outbox_depth(database, "t")
+    assert depth() == 0
