@@ -384,7 +384,6 @@ class CoachService:
             if turn.profile_updates.get("consent") in ("no", False):
                 # Declining consent means nothing is stored, not even the conversation.
                 store.delete_patient(connection, patient_id=loaded.patient.id)
-                outbox.forget_chat(connection, channel=self.channel, chat_id=external_id)
                 erased.append(True)
                 return reply_of(turn, loaded.patient.id)
             notice = oncall_notice_for(

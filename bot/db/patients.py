@@ -22,6 +22,7 @@ from bot.db.models import (
     SafetyEventRow,
     utcnow,
 )
+from bot.db.outbox import forget_chat
 from bot.db.sharing import delete_shares_of
 from bot.shared.conversation import PatientView
 
@@ -123,7 +124,14 @@ def record_of(values: Sequence[Any]) -> PatientRecord:
 
 
 def delete_patient(session: Connection, *, patient_id: int) -> None:
-    """Remove the patient and everything they gave, table by table (not relying on cascades)."""
+    """Remove the patient and everything they gave, table by table (not relying on cascades),
+    and the replies still on their way to them (the outbox names a chat, not a patient): the
+    one way a patient is erased, for /delete, a "no" to consent and retention alike."""
+    chat = session.execute(
+        select(Patient.channel, Patient.external_id).where(Patient.id == patient_id)
+    ).first()
+    if chat is not None:
+        forget_chat(session, channel=chat.channel, chat_id=chat.external_id)
     delete_shares_of(session, patient_id)  # the portal's shares and their alerts
     for table in (JournalEntry, SafetyEventRow, ReminderSend, Reminder, MeasureAdministration):
         session.execute(delete(table).where(table.patient_id == patient_id))

@@ -14,13 +14,13 @@ from sqlalchemy import func, select, update
 
 from bot.coach.retention import apply_retention, months_before
 from bot.coach.service import CoachService
-from bot.db import store
+from bot.db import outbox, store
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import Conversation, JournalEntry, Patient, SafetyEventRow, as_utc
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary
-from bot.shared.messages import Inbound, SafetyEvent
+from bot.shared.messages import Inbound, OutboundMessage, SafetyEvent
 from bot.tg.runner import running_bot
 from tests.db.test_encryption import onboard, write_a_thought
 from tests.tg.conftest import FAST_RETRIES, _settings
@@ -102,6 +102,15 @@ async def test_older_entries_and_unseen_patients_go_the_rest_stays(service: Coac
     await age(database, SafetyEventRow, 400 * DAY, id=events[0])
     # The other one last wrote seven months ago; their entries are recent (a reminder's).
     await age(database, Patient, 212 * DAY, id=leaves)
+    await database.transaction(  # a reply still on its way to the patient who leaves
+        lambda c: outbox.queue(
+            c,
+            channel=service.channel,
+            chat_id="leaves",
+            messages=[OutboundMessage("thought 2 of leaves")],
+            owner="A",
+        )
+    )
 
     report = await apply_retention(database, 6, batch=1)
 
@@ -109,6 +118,7 @@ async def test_older_entries_and_unseen_patients_go_the_rest_stays(service: Coac
     assert await rows(database, Patient, id=leaves) == 0
     assert await rows(database, JournalEntry, patient_id=leaves) == 0
     assert await rows(database, Conversation, patient_id=leaves) == 0
+    assert await database.transaction(lambda c: outbox.pending_count(c)) == 0
     assert await rows(database, JournalEntry, patient_id=stays) == 1
     assert await rows(database, SafetyEventRow, patient_id=stays) == 1
     export = await service.handle("stays", Inbound.message("/export"))
