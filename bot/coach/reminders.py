@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -149,7 +150,26 @@ class Dispatcher:
 
     async def _open(self, claims: list[Claim]) -> list[tuple[Claim, OutboundMessage]]:
         """Open every check-in of a batch before sending any, so that while sends are in
-        flight the database mostly records what was sent and sends stay evenly spaced."""
+        flight the database mostly records what was sent and sends stay evenly spaced.
+        One transaction for the batch; should it fail, each is opened on its own, so one
+        patient's trouble does not hold back the others."""
+        try:
+            replies = await self.service.start_flows(
+                [claim.external_id for claim in claims], CHECKIN_FLOW, unless_busy=store.HOLD_BLOCKS
+            )
+        except Exception as exc:  # noqa: BLE001 - opened one by one below
+            log.warning("check-ins not opened together error=%s", type(exc).__name__)
+            return await self._open_each(claims)
+        opened = []
+        for claim in claims:
+            reply = replies.get(claim.external_id)
+            if reply is None:
+                log.info("check-in not opened patient=%d reason=busy_or_gone", claim.patient_id)
+                continue
+            opened.append((claim, self.message(reply.messages, claim.gentle, claim.detailed)))
+        return opened
+
+    async def _open_each(self, claims: list[Claim]) -> list[tuple[Claim, OutboundMessage]]:
         opened = []
         for claim in claims:
             try:
@@ -168,7 +188,21 @@ class Dispatcher:
         return opened
 
     async def _send_all(self, opened: list[tuple[Claim, OutboundMessage]]) -> list[str]:
-        return list(await asyncio.gather(*(self._send(c, m) for c, m in opened)))
+        if self.settings.max_rate > 0:
+            return list(await asyncio.gather(*(self._send(c, m) for c, m in opened)))
+        # Unpaced (no rate limit to keep to): ``parallel`` at a time, each group marked
+        # ``sending`` in one transaction. Still at most ``parallel`` marked and in flight,
+        # so a kill leaves no more reminders ``unknown`` than the paced way does.
+        outcomes: list[str] = []
+        for start in range(0, len(opened), self.settings.parallel):
+            group = opened[start : start + self.settings.parallel]
+            begun = await self.database.transaction(functools.partial(_begin_all, group))
+            outcomes.extend(
+                await asyncio.gather(
+                    *(self._send(c, m, begun=b) for (c, m), b in zip(group, begun, strict=True))
+                )
+            )
+        return outcomes
 
     async def _begin(self, claim: Claim) -> bool:
         """Take this send's turn and mark it ``sending``; False if it is no longer ours.
@@ -177,23 +211,20 @@ class Dispatcher:
         was marked (a late wake-up pushes the next one on, so sends never bunch up); the
         mark is inside the turn, so its database time cannot bunch them either.
         """
-
-        def mark(connection: Connection) -> bool:
-            return store.begin_sending(connection, claim=claim)
-
-        if self.settings.max_rate <= 0:
-            return await self.database.transaction(mark)
         async with self._pace_lock:
             loop = asyncio.get_running_loop()
             if self._next_slot > loop.time():
                 await asyncio.sleep(self._next_slot - loop.time())
-            begun = await self.database.transaction(mark)
+            begun = await self.database.transaction(lambda c: store.begin_sending(c, claim=claim))
             self._next_slot = loop.time() + 1 / self.settings.max_rate
             return begun
 
-    async def _send(self, claim: Claim, message: OutboundMessage) -> str:
+    async def _send(self, claim: Claim, message: OutboundMessage, begun: bool | None = None) -> str:
+        """``begun``: already marked ``sending`` (True), or taken by another (False); None:
+        mark it here, in its paced turn."""
         async with self._gate:
-            begun = await self._begin(claim)
+            if begun is None:
+                begun = await self._begin(claim)
             if not begun:
                 return "taken"  # our lease ran out and another dispatcher claimed it
             try:
@@ -245,6 +276,10 @@ class Dispatcher:
             return OutboundMessage(self.content.get("reminders.nudge"), buttons=buttons)
         change = Button(self.content.get("reminders.change_button"), token=SETTINGS_TOKEN)
         return OutboundMessage(self.content.get("reminders.gentle"), buttons=(*buttons, (change,)))
+
+
+def _begin_all(group: list[tuple[Claim, OutboundMessage]], connection: Connection) -> list[bool]:
+    return [store.begin_sending(connection, claim=claim) for claim, _ in group]
 
 
 def _counts(outcomes: Counter[str]) -> str:

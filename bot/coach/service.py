@@ -234,32 +234,61 @@ class CoachService:
         /delete since the reminder was claimed) or was held, less than this long ago, after
         a crisis answer or the direct question; checked in the transaction that would open it.
         """
+        return await self.database.transaction(
+            lambda c: self._open_flow(c, external_id, flow_id, at_step, variables, unless_busy)
+        )
 
-        def step(connection: Connection) -> Reply:
-            lock_chat(connection, channel=self.channel, external_id=external_id)
-            loaded = store.load_conversation(
-                connection,
-                channel=self.channel,
-                external_id=external_id,
-                create=unless_busy is None,
-            )
-            if loaded is None or not self._stores(loaded.patient):
+    async def start_flows(
+        self, external_ids: list[str], flow_id: str, *, unless_busy: timedelta
+    ) -> dict[str, Reply]:
+        """``start_flow`` for many patients in one transaction (a batch of reminders: one
+        commit instead of one each). A patient who is busy or gone is left out of the
+        answer; any other failure fails the whole batch, and nothing of it is stored."""
+
+        def open_all(connection: Connection) -> dict[str, Reply]:
+            opened = {}
+            for external_id in external_ids:
+                try:
+                    opened[external_id] = self._open_flow(
+                        connection, external_id, flow_id, None, None, unless_busy
+                    )
+                except PatientBusy:  # raised before anything of this patient was written
+                    continue
+            return opened
+
+        return await self.database.transaction(open_all)
+
+    def _open_flow(
+        self,
+        connection: Connection,
+        external_id: str,
+        flow_id: str,
+        at_step: str | None,
+        variables: dict[str, Any] | None,
+        unless_busy: timedelta | None,
+    ) -> Reply:
+        lock_chat(connection, channel=self.channel, external_id=external_id)
+        loaded = store.load_conversation(
+            connection,
+            channel=self.channel,
+            external_id=external_id,
+            create=unless_busy is None,
+        )
+        if loaded is None or not self._stores(loaded.patient):
+            raise PatientBusy
+        if unless_busy is not None and loaded.state.hold:
+            since = store.conversation_updated_at(connection, patient_id=loaded.patient.id)
+            if since is None or utcnow() - since < unless_busy:
                 raise PatientBusy
-            if unless_busy is not None and loaded.state.hold:
-                since = store.conversation_updated_at(connection, patient_id=loaded.patient.id)
-                if since is None or utcnow() - since < unless_busy:
-                    raise PatientBusy
-            engine = self.engine
-            if at_step is None:
-                turn = engine.start(loaded.state, loaded.patient.view(), flow_id)
-            else:
-                turn = engine.start_at(
-                    loaded.state, loaded.patient.view(), flow_id, at_step, variables or {}
-                )
-            self._store_turn(connection, loaded, turn)
-            return reply_of(turn, loaded.patient.id)
-
-        return await self.database.transaction(step)
+        engine = self.engine
+        if at_step is None:
+            turn = engine.start(loaded.state, loaded.patient.view(), flow_id)
+        else:
+            turn = engine.start_at(
+                loaded.state, loaded.patient.view(), flow_id, at_step, variables or {}
+            )
+        self._store_turn(connection, loaded, turn)
+        return reply_of(turn, loaded.patient.id)
 
     async def prune(self) -> int:
         """Forget update ids too old to be redelivered (the table would grow forever), and

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import (
     Conversation,
@@ -44,6 +44,19 @@ _SAVE = (
     .where(Conversation.patient_id == bindparam("pid"), Conversation.revision == bindparam("rev"))
     .values(state=bindparam("doc"), revision=bindparam("new_rev"), updated_at=bindparam("now"))
 )
+# A patient's first conversation. ON CONFLICT DO NOTHING (both dialects) says "someone else
+# wrote it first" by its row count, without the savepoint an IntegrityError would need
+# (a savepoint and its release cost more than the insert).
+_FIRST_VALUES = {
+    "patient_id": bindparam("pid"),
+    "state": bindparam("doc"),
+    "revision": 1,
+    "updated_at": bindparam("now"),
+}
+_FIRST = {
+    "sqlite": sqlite.insert(Conversation).values(_FIRST_VALUES).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(Conversation).values(_FIRST_VALUES).on_conflict_do_nothing(),
+}
 
 
 def load_conversation(
@@ -70,16 +83,11 @@ def save_conversation(
     """Store the new state if nobody else did in between; returns the new revision."""
     document = state.to_json()
     if revision == 0:
-        try:
-            with session.begin_nested():
-                session.execute(
-                    insert(Conversation).values(
-                        patient_id=patient_id, state=document, revision=1, updated_at=utcnow()
-                    )
-                )
-            return 1
-        except IntegrityError as exc:
-            raise ConcurrentUpdate from exc
+        first = _FIRST[session.dialect.name]
+        written = session.execute(first, {"pid": patient_id, "doc": document, "now": utcnow()})
+        if written.rowcount != 1:
+            raise ConcurrentUpdate
+        return 1
     result = session.execute(
         _SAVE,
         {

@@ -165,3 +165,33 @@ async def test_database_gone_gets_a_kind_answer_and_sos_still_works(
     assert "988" in "\n".join(m.text for m in yes.messages[:-1])
     assert "trouble reaching my notes" in yes.messages[-1].text
     await database.dispose()
+
+
+async def test_a_first_conversation_written_twice_is_a_concurrent_update(
+    service: CoachService,
+) -> None:
+    """Two steps that both found no conversation: the second to write it is told so (and
+    handles its event again); the first one's state stays."""
+    from bot.shared.conversation import ConversationState
+
+    def first_write(connection):  # type: ignore[no-untyped-def]
+        loaded = store.load_conversation(connection, channel="test", external_id="twice")
+        assert loaded is not None and loaded.revision == 0
+        state = ConversationState()
+        state.question_number = 11
+        store.save_conversation(connection, patient_id=loaded.patient.id, state=state, revision=0)
+        return loaded.patient.id
+
+    patient_id = await service.database.transaction(first_write)
+
+    def second_write(connection):  # type: ignore[no-untyped-def]
+        store.save_conversation(
+            connection, patient_id=patient_id, state=ConversationState(), revision=0
+        )
+
+    with pytest.raises(store.ConcurrentUpdate):
+        await service.database.transaction(second_write)
+    kept = await service.database.transaction(
+        lambda c: store.load_conversation(c, channel="test", external_id="twice")
+    )
+    assert kept is not None and (kept.revision, kept.state.question_number) == (1, 11)
