@@ -26,11 +26,13 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import random
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from bot.db import passing, store
 from bot.db.crypto import EncryptionError, KeyRing
@@ -39,6 +41,8 @@ from bot.shared.conversation import ConversationState
 from bot.shared.messages import SafetyEvent, Turn
 
 __all__ = ["IDLE_SECONDS", "PassingConversations", "agrees", "store_anonymously"]
+
+log = logging.getLogger(__name__)
 
 #: Seconds an unconsented chat's place is kept after its last message.
 IDLE_SECONDS = 2 * 60 * 60
@@ -91,9 +95,20 @@ class PassingConversations:
         *,
         now: datetime | None = None,
     ) -> None:
-        """Keep the conversation as the event left it, in the event's transaction."""
+        """Keep the conversation as the event left it, in the event's transaction.
+
+        Best effort: a database that can be read but not written (a SQLite file another
+        process holds a write lock on) still answers a chat that stores nothing, as it did
+        when this place lived in memory; the chat's next button may then find its question
+        gone, and is asked again. Its own savepoint, so the event's transaction goes on."""
         sealed = self._ring.seal(json.dumps(state.to_json(), separators=(",", ":")))
-        passing.keep(connection, self.key_of(channel, external_id), sealed, now=now or utcnow())
+        try:
+            with connection.begin_nested():
+                passing.keep(
+                    connection, self.key_of(channel, external_id), sealed, now=now or utcnow()
+                )
+        except DBAPIError as exc:
+            log.warning("unconsented chat's place not kept error=%s", type(exc).__name__)
 
     def forget(self, connection: Connection, channel: str, external_id: str) -> None:
         """The chat agreed to storage (its conversation is its own row now), or asked for
