@@ -18,6 +18,7 @@ from bot.flow.engine import Engine
 from bot.shared.conversation import ConversationState, PatientView
 from bot.shared.messages import Inbound, Turn
 from bot.tg.runner import bot_commands
+from tests.flow.test_engine import Chat, said
 
 #: Flows that are not skills a patient looks for, and why they need not be two taps away.
 NOT_SKILLS = {
@@ -101,3 +102,10 @@ def test_every_skill_is_in_telegrams_command_list(engine: Engine) -> None:
         state = ConversationState()
         engine.handle(state, PATIENT, Inbound.message(f"/{command}"))
         assert _running(state) == flow_id
+
+
+def test_help_names_the_new_skills_within_600_characters(engine: Engine) -> None:
+    text = said(Chat(engine).send("/help"))
+    for command in ("/skills", "/activity", "/opposite", "/improve", "/copeahead"):
+        assert command in text
+    assert len(text) < 600
