@@ -72,6 +72,13 @@ TELEGRAM_ERRORS = Counter(
     ["kind"],
     registry=REGISTRY,
 )
+WEBHOOK_REFUSED = Counter(
+    "coach_webhook_refused",
+    "Webhook requests refused at the edge, by reason (over_cap: connections over the cap; "
+    "no_secret: without the right secret header).",
+    ["reason"],
+    registry=REGISTRY,
+)
 DATABASE_ERRORS = Counter(
     "coach_database_errors",
     "Database errors met while answering, by kind (the error's class).",

@@ -162,17 +162,17 @@ class Sender:
 
     async def send(self, chat_id: int, message: OutboundMessage) -> list[Message]:
         """Send ``message`` (in parts if long); raises Forbidden, BadRequest or SendFailed."""
-        if message.attachment is not None:
-            return [await self._send_file(chat_id, message)]
-        parts = split_html(message.text)
-        markup = keyboard(message.buttons)
-        sent = []
         try:
+            if message.attachment is not None:
+                return [await self._send_file(chat_id, message)]
+            parts = split_html(message.text)
+            markup = keyboard(message.buttons)
+            sent = []
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1
                 sent.append(await self._send_part(chat_id, part, markup if last else None))
         except (TelegramError, SendFailed) as exc:
-            count_telegram_error(exc)
+            count_telegram_error(exc)  # a file's failure counts as a text's does
             raise
         return sent
 

@@ -26,6 +26,8 @@ from tornado import httputil
 from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream
 
+from bot import metrics
+
 __all__ = [
     "BODY_TIMEOUT",
     "HEADER_TIMEOUT",
@@ -50,8 +52,8 @@ _FORBIDDEN = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\
 class HardenedHTTPServer(HTTPServer):
     """tornado's server with a connection cap and the secret checked from the headers."""
 
+    #: Connections over the cap closed so far (a warning is logged for every hundredth).
     refused_connections = 0
-    refused_secrets = 0
 
     def initialize(
         self,
@@ -68,6 +70,7 @@ class HardenedHTTPServer(HTTPServer):
     def handle_stream(self, stream: IOStream, address: tuple[Any, ...]) -> None:
         if len(self._connections) >= self._max_connections:
             HardenedHTTPServer.refused_connections += 1
+            metrics.WEBHOOK_REFUSED.labels(reason="over_cap").inc()
             if HardenedHTTPServer.refused_connections % 100 == 1:
                 log.warning(
                     "webhook connections over the cap closed count=%d",
@@ -103,7 +106,7 @@ class _SecretFirst(httputil.HTTPMessageDelegate):
     ) -> Any:
         given = headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
-            HardenedHTTPServer.refused_secrets += 1
+            metrics.WEBHOOK_REFUSED.labels(reason="no_secret").inc()
             log.info("webhook request without the secret refused")
             stream = self.connection.detach()  # the body is never read
             written = stream.write(_FORBIDDEN)
