@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.flow.engine import Engine
+from bot.flow.practice import practice_variables
 from bot.shared.conversation import ConversationState, PatientView
 from bot.shared.messages import Button, Inbound, Turn
 from bot.shared.problems import Problem, ProblemsFound
@@ -117,16 +118,19 @@ def _run_script(
     patient = PatientView(
         name=profile.get("name"), timezone=profile.get("timezone"), latest_entry=entries.get
     )
-    # coach: sets what the coach tells the flow (like coach_oncall: "yes") for this script.
-    facts = engine.coach_facts
-    engine.coach_facts = {
-        **facts,
-        **{str(k): str(v) for k, v in (script.get("coach") or {}).items()},
-    }
+    # coach: sets what the coach tells the flow (like coach_oncall: "yes") for this script,
+    # and the practice's numbers (practice_phone, practice_phone_after_hours): none unless
+    # the script gives them, whatever this machine's settings say, so a test reads the same
+    # for every practice.
+    coach = {str(k): str(v) for k, v in (script.get("coach") or {}).items()}
+    phones = [coach.pop(k, None) for k in ("practice_phone", "practice_phone_after_hours")]
+    facts, texts = engine.coach_facts, engine.coach_texts
+    engine.coach_facts = {**facts, **coach}
+    engine.coach_texts = practice_variables(engine.library.content, *phones)
     try:
         return _play(engine, located, flow_id, index, script, name, result, patient, entries)
     finally:
-        engine.coach_facts = facts
+        engine.coach_facts, engine.coach_texts = facts, texts
 
 
 def _play(
