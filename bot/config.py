@@ -50,7 +50,11 @@ _HINTS = {
     "PORTAL_SESSION_MINUTES": "whole minutes from 5 to 720, like 30",
     "PORTAL_INVITATION_DAYS": "whole days from 1 to 30, like 7",
     "TELEGRAM_BOT_USERNAME": "the bot's username without the @, like practice_coach_bot",
+    "PRACTICE_PHONE": "the practice's daytime phone number, like (555) 010-0100, or nothing",
+    "PRACTICE_PHONE_AFTER_HOURS": "the practice's after-hours number, like 555-010-0199, or nothing",
 }
+#: What a phone number setting may hold: digits and the marks people write between them.
+_PHONE_CHARACTERS = frozenset("0123456789 +-().")
 
 
 class ExitCode(IntEnum):
@@ -158,6 +162,26 @@ class Settings(BaseSettings):
     portal_session_minutes: int = Field(default=30, ge=5, le=720)
     portal_invitation_days: int = Field(default=7, ge=1, le=30)
     telegram_bot_username: str | None = None
+
+    # The practice's own numbers, shown in every patient's safety plan (part 5) and so in
+    # /sos's plan; unset: the plan just says "Your practice".
+    practice_phone: str | None = None
+    practice_phone_after_hours: str | None = None
+
+    @field_validator("practice_phone", "practice_phone_after_hours", mode="before")
+    @classmethod
+    def _phone(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        number = " ".join(value.split())
+        if number == "":
+            return None
+        digits = sum(c.isdigit() for c in number)
+        if not set(number) <= _PHONE_CHARACTERS or not 3 <= digits <= 15 or len(number) > 30:
+            raise ValueError(
+                "is not a phone number (3 to 15 digits, with only spaces and + - ( ) . between)"
+            )
+        return number
 
     @field_validator("webhook_secret")
     @classmethod

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.flow.engine import Engine
+from bot.flow.practice import practice_variables
 from bot.shared.conversation import ConversationState, PatientView
 from bot.shared.messages import Button, Inbound, Turn
 from bot.shared.problems import Problem, ProblemsFound
@@ -109,17 +110,27 @@ def _run_script(
         )
         return result
     profile = script.get("patient") or {}
-    patient = PatientView(name=profile.get("name"), timezone=profile.get("timezone"))
-    # coach: sets what the coach tells the flow (like coach_oncall: "yes") for this script.
-    facts = engine.coach_facts
-    engine.coach_facts = {
-        **facts,
-        **{str(k): str(v) for k, v in (script.get("coach") or {}).items()},
+    # saved: entries the patient wrote before (kind: fields), for a step's recall:; an entry
+    # recorded during the script is saved too, as the bot stores it.
+    entries: dict[str, dict[str, Any]] = {
+        str(k): dict(v) for k, v in (script.get("saved") or {}).items() if isinstance(v, dict)
     }
+    patient = PatientView(
+        name=profile.get("name"), timezone=profile.get("timezone"), latest_entry=entries.get
+    )
+    # coach: sets what the coach tells the flow (like coach_oncall: "yes") for this script,
+    # and the practice's numbers (practice_phone, practice_phone_after_hours): none unless
+    # the script gives them, whatever this machine's settings say, so a test reads the same
+    # for every practice.
+    coach = {str(k): str(v) for k, v in (script.get("coach") or {}).items()}
+    phones = [coach.pop(k, None) for k in ("practice_phone", "practice_phone_after_hours")]
+    facts, texts = engine.coach_facts, engine.coach_texts
+    engine.coach_facts = {**facts, **coach}
+    engine.coach_texts = practice_variables(engine.library.content, *phones)
     try:
-        return _play(engine, located, flow_id, index, script, name, result, patient)
+        return _play(engine, located, flow_id, index, script, name, result, patient, entries)
     finally:
-        engine.coach_facts = facts
+        engine.coach_facts, engine.coach_texts = facts, texts
 
 
 def _play(
@@ -131,6 +142,7 @@ def _play(
     name: str,
     result: ScriptResult,
     patient: PatientView,
+    entries: dict[str, dict[str, Any]],
 ) -> ScriptResult:
     state = ConversationState()
     buttons: list[Button] = []
@@ -163,6 +175,7 @@ def _play(
         except Exception as exc:  # a crash is a test failure with its place, not a traceback
             fail(f"the engine failed: {type(exc).__name__}: {exc}")
             return result
+        entries.update((r.kind, dict(r.data)) for r in turn.records)
         shown = [b for m in turn.messages for row in m.buttons for b in row]
         if turn.pressed == "replace":
             shown = [b for row in turn.keyboard for b in row]

@@ -41,6 +41,8 @@ def build_engine(settings: Settings, library: FlowLibrary) -> Engine:
         booking_url=settings.booking_url,
         coach_facts=facts,
         intents=intents,
+        practice_phone=settings.practice_phone,
+        practice_phone_after_hours=settings.practice_phone_after_hours,
     )
 
 

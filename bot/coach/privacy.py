@@ -99,13 +99,28 @@ def keep_earlier_plan(
     return replace(record, data=data)
 
 
-def safety_plan_html(connection: Connection, patient_id: int, content: Content) -> str | None:
-    """The patient's latest safety plan, written out for /sos; None when they have none."""
+def latest_entry(connection: Connection, patient_id: int, kind: str) -> dict[str, Any] | None:
+    """The fields of the patient's latest journal entry of ``kind`` (a flow's ``recall:``)."""
+    entries = store.journal(connection, patient_id=patient_id, kind=kind)
+    return dict(entries[-1].data) if entries else None
+
+
+def safety_plan_html(
+    connection: Connection,
+    patient_id: int,
+    content: Content,
+    coach_texts: Mapping[str, str] | None = None,
+) -> str | None:
+    """The patient's latest safety plan, written out for /sos; None when they have none.
+
+    ``coach_texts`` are the engine's (``Engine.coach_texts``: the practice's phone numbers),
+    so the plan reads here exactly as /plan shows it.
+    """
     plans = store.journal(connection, patient_id=patient_id, kind=SAFETY_PLAN)
     if not plans or PLAN_SUMMARY_KEY not in content:
         return None
     data = {k: v for k, v in plans[-1].data.items() if v not in (None, "")}
-    return render(content.get(PLAN_SUMMARY_KEY), data) if data else None
+    return render(content.get(PLAN_SUMMARY_KEY), {**(coach_texts or {}), **data}) if data else None
 
 
 def privacy_command(

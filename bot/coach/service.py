@@ -45,6 +45,7 @@ from bot.coach.privacy import (
     DELETE_TOKEN,
     delete_everything,
     keep_earlier_plan,
+    latest_entry,
     privacy_command,
     safety_plan_html,
 )
@@ -397,16 +398,21 @@ class CoachService:
                 self._store_turn(connection, loaded, turn)
                 return reply_of(turn, loaded.patient.id)
             retention.mark_seen(connection, patient_id=loaded.patient.id, now=utcnow())
-            patient = loaded.patient.view()
+            patient_id = loaded.patient.id
+            patient = replace(
+                loaded.patient.view(),
+                latest_entry=lambda kind: latest_entry(connection, patient_id, kind),
+            )
+            content, coach_texts = engine.library.content, engine.coach_texts
             if _asks_for_sos(event):
-                plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
+                plan = safety_plan_html(connection, patient_id, content, coach_texts)
                 patient = replace(patient, safety_plan_html=plan)
             turn = offer_turn(engine, loaded.state, patient, event) or engine.handle(
                 loaded.state, patient, event
             )
             note_invitation(event, turn, engine.library.content)
             if turn.safety_plan_at is not None and engine.screener is not None:
-                plan = safety_plan_html(connection, loaded.patient.id, engine.library.content)
+                plan = safety_plan_html(connection, patient_id, content, coach_texts)
                 if plan:
                     message = engine.screener.plan_message(plan, turn.safety_plan_language)
                     turn.messages.insert(turn.safety_plan_at, message)

@@ -114,6 +114,24 @@ class Record(_Strict):
     )
 
 
+class Recall(_Strict):
+    """Fill in answers from what the patient wrote last time (the latest entry of a kind)."""
+
+    kind: Name = Field(
+        description="Which entries: the kind this flow's own record: writes, e.g. safety_plan."
+    )
+    fields: list[Name] | dict[Name, Name] = Field(
+        description="The entry's fields to fill in: a list of names (the answers of the same "
+        "names), or entry_field: answer_name. A question that saves one of them and is skipped "
+        "keeps what was filled in."
+    )
+    found: Name | None = Field(
+        default=None,
+        description="Saved as yes when there was an entry and no when there was none, "
+        "for a when: condition.",
+    )
+
+
 class Step(_Strict):
     """One step: say something, maybe wait for an answer, then go on."""
 
@@ -154,6 +172,12 @@ class Step(_Strict):
     )
     end: bool = Field(default=False, description="This step ends the flow.")
     record: Record | None = Field(default=None, description="Write a journal entry here.")
+    recall: Recall | None = Field(
+        default=None,
+        description="Fill in answers from the patient's latest entry of a kind (their saved "
+        "safety plan, say), to show it or to keep what a skipped question had: kind:, fields:, "
+        "found:.",
+    )
     screen: Screen | None = Field(
         default=None,
         description="Ask the direct safety question when this step's answer calls for it "

@@ -6,6 +6,7 @@ stored as JSON in one row and is all that is needed to resume after a restart.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,6 +182,9 @@ class PatientView:
     #: They agreed at /start to their answers being stored. Without it an exercise that
     #: keeps answers (a journal entry, the profile) asks for /start instead of running.
     consented: bool = True
+    #: The fields of the patient's latest journal entry of a kind (None: they have none),
+    #: read only when a step's ``recall:`` asks, so no other event pays for it.
+    latest_entry: Callable[[str], Mapping[str, Any] | None] | None = None
 
     def variables(self) -> dict[str, Any]:
         return {

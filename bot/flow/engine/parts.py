@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.flow.library import FlowLibrary
+from bot.flow.practice import practice_variables
 from bot.flow.questions import Questions
 from bot.flow.schema import SayKey, SayText
 from bot.shared import tokens
@@ -47,6 +48,8 @@ class EngineParts:
         booking_url: str | None = None,
         coach_facts: dict[str, str] | None = None,
         intents: IntentReader | None = None,
+        practice_phone: str | None = None,
+        practice_phone_after_hours: str | None = None,
     ) -> None:
         self.library = library
         self.questions = Questions(library.content)
@@ -56,6 +59,10 @@ class EngineParts:
         self.coach_facts = coach_facts or {"coach_oncall": "no"}
         #: Reads free text outside an exercise for what would help (content/intents.yaml).
         self.intents = intents
+        #: What the coach tells every text: the practice's phone numbers (bot.flow.practice).
+        self.coach_texts = practice_variables(
+            library.content, practice_phone, practice_phone_after_hours
+        )
 
     if TYPE_CHECKING:
         # Defined by the other parts; declared here so each part type-checks alone.
@@ -83,7 +90,7 @@ class EngineParts:
         return {**frame.variables, **self.coach_facts}
 
     def _variables(self, ctx: Context, frame: Frame) -> dict[str, Any]:
-        return {**ctx.patient.variables(), **frame.variables}
+        return {**ctx.patient.variables(), **self.coach_texts, **frame.variables}
 
     def _template_of(self, item: SayText | SayKey | str) -> str:
         """The words of one say: item, before saved answers are filled in."""

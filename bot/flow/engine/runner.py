@@ -14,7 +14,8 @@ from bot.flow.machine import advance
 from bot.flow.questionnaire_steps import SCORE_STEP
 from bot.flow.questions import StillChoosing
 from bot.flow.rules import say_items
-from bot.flow.schema import Pause, Step
+from bot.flow.rules.records import recall_pairs
+from bot.flow.schema import Pause, Recall, Step
 from bot.flow.versions import meaning, reconcile_frames
 from bot.shared import tokens
 from bot.shared.content import format_value, render
@@ -60,7 +61,9 @@ class RunnerPart(EngineParts):
             ctx.turn.pressed = "replace"
             ctx.turn.keyboard = self.questions.buttons(ctx.state.question_number, step, frame)
             return
-        if step.save:
+        if step.save and answer.value is None and step.save in compiled.facts.recalled:
+            pass  # skipped: keeps what recall: filled in (the patient's saved answer)
+        elif step.save:
             frame.variables[step.save] = answer.value
             if answer.label is not None:
                 frame.labels[step.save] = answer.label
@@ -141,6 +144,8 @@ class RunnerPart(EngineParts):
     def _enter(self, ctx: Context, compiled: CompiledFlow, frame: Frame, step: Step) -> None:
         for name, value in (step.set or {}).items():
             frame.variables[name] = value
+        if step.recall is not None:
+            self._recall(ctx, frame, step.recall)
         variables = self._variables(ctx, frame)
         for item in say_items(step):
             if isinstance(item, Pause):
@@ -167,6 +172,22 @@ class RunnerPart(EngineParts):
             extra.append((self._menu_button(),))
         if extra:
             self._add_buttons(ctx, tuple(extra))
+
+    def _recall(self, ctx: Context, frame: Frame, recall: Recall) -> None:
+        """Fill in answers from the patient's latest entry of ``recall.kind`` (if any)."""
+        read = ctx.patient.latest_entry
+        entry = read(recall.kind) if read is not None else None
+        found = False
+        for entry_field, var in recall_pairs(recall):
+            value = entry.get(entry_field) if entry is not None else None
+            if value in (None, ""):
+                frame.variables.pop(var, None)
+            else:
+                frame.variables[var] = value
+                found = True
+        if recall.found:
+            # An entry with nothing in it (every question skipped) is no entry to show.
+            frame.variables[recall.found] = "yes" if found else "no"
 
     def _finish(self, ctx: Context) -> None:
         """A top-level flow ended: always offer the way back to the menu."""

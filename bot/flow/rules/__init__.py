@@ -2,6 +2,7 @@
 
 Each rule returns problems with the line of the key at fault and a stable code (the
 rule's group: ``step.shape``, ``step.condition``, ``step.text``, ``step.record``,
+``step.recall``,
 ``flow.graph``, ``flow.reference``). They run on a flow that already matched the schema,
 so they can rely on types and concentrate on what a clinician can get wrong while the
 YAML still looks fine: a step that is never reached, an exercise with no way out, a

@@ -14,7 +14,7 @@ from bot.flow.rules.facts import (
 )
 from bot.flow.rules.graph import check_graph
 from bot.flow.rules.questionnaire import check_questionnaire
-from bot.flow.rules.records import check_records
+from bot.flow.rules.records import check_recall, check_records, recall_pairs
 from bot.flow.rules.shape import check_step_shape
 from bot.flow.rules.texts import check_texts
 from bot.flow.schema import Flow
@@ -54,6 +54,12 @@ def check_flow(
                 facts.saved[step.save].options = ("yes", "no")
         for var in step.set or {}:
             facts.saved.setdefault(var, SavedAnswer(name, None))
+        if step.recall is not None:
+            for _, var in recall_pairs(step.recall):
+                facts.saved.setdefault(var, SavedAnswer(name, None))
+                facts.recalled.add(var)
+            if step.recall.found:
+                facts.saved[step.recall.found] = SavedAnswer(name, "yes_no", ("yes", "no"))
 
     if flow.first and flow.first not in flow.steps:
         report(
@@ -83,6 +89,7 @@ def check_flow(
         check_conditions(name, step, facts, at, coded("step.condition"))
         check_texts(name, step, facts, content, at, coded("step.text"))
         check_records(name, step, facts, at, coded("step.record"))
+        check_recall(name, step, flow, at, coded("step.recall"))
 
     if flow.questionnaire is not None:
         check_questionnaire(

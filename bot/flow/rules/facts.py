@@ -102,6 +102,8 @@ class FlowFacts:
     conditions: dict[tuple[str, int], Condition] = field(default_factory=dict)
     #: Each step's ``screen:`` condition, parsed.
     screens: dict[str, Condition] = field(default_factory=dict)
+    #: Answers a ``recall:`` fills in: a skipped question that saves one keeps its value.
+    recalled: set[str] = field(default_factory=set)
 
 
 def step_targets(step: Step) -> list[str]:

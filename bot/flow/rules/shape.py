@@ -28,7 +28,8 @@ def check_step_shape(name: str, step: Step, at: At, report: Report) -> None:
         report(
             at(name, "text"), f"{where}use say: or text:, not both; put extra lines in a say: list"
         )
-    if mode in (None, "ask") and not has_words:
+    silent_recall = mode is None and step.recall is not None  # fills in answers, then goes on
+    if mode in (None, "ask") and not has_words and not silent_recall:
         report(at(name), f"{where}the step says nothing; add say: (a content key) or text:")
     if mode in ("end", "start_flow") and step.next is not None:
         report(at(name, "next"), f"{where}a step with {mode} does not go on; remove next:")

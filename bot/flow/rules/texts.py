@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.flow.practice import CONTACT_KEYS, PRACTICE_VARIABLES
 from bot.flow.rules.facts import (
     PATIENT_VARIABLES,
     At,
@@ -18,7 +19,7 @@ from bot.shared.problems import did_you_mean
 def check_texts(
     name: str, step: Step, facts: FlowFacts, content: Content, at: At, report: Report
 ) -> None:
-    known = set(facts.saved) | set(PATIENT_VARIABLES)
+    known = set(facts.saved) | set(PATIENT_VARIABLES) | set(PRACTICE_VARIABLES)
     for key, where in content_keys_of(step):
         if key not in content:
             report(
@@ -28,6 +29,8 @@ def check_texts(
             )
             continue
         for var in placeholders(content.get(key)):
+            if var == "practice.contact":
+                _check_contact_texts(name, key, content, at(name, where), report)
             if var not in known:
                 text = content.texts[key]
                 report(
@@ -46,3 +49,14 @@ def check_texts(
                     f'in step "{name}": {{{var}}} is never saved in this flow'
                     + did_you_mean(var, known),
                 )
+
+
+def _check_contact_texts(name: str, key: str, content: Content, line: int, report: Report) -> None:
+    """{practice.contact} is made from one text per case; each one must be written."""
+    for needed in CONTACT_KEYS.values():
+        if needed not in content:
+            report(
+                line,
+                f'in step "{name}": the text "{key}" shows {{practice.contact}}, which needs '
+                f'the text "{needed}" (how the practice\'s phone numbers read); add it',
+            )
