@@ -32,7 +32,8 @@ SAID = [
     "honestly i can't do this anymore",
 ]
 #: The only label names a sample may carry: each takes values from a small fixed set.
-ALLOWED_LABELS = {"kind", "layer", "category", "action", "answer", "outcome", "le"}
+# Labels with fixed values only (never a chat, a name or a word).
+ALLOWED_LABELS = {"kind", "layer", "category", "action", "answer", "outcome", "reason", "le"}
 
 
 def _free_port() -> int:
