@@ -91,18 +91,18 @@ def keep_earlier_plan(
     """Fill the sections skipped in a new safety plan from the previous plan."""
     if record.kind != SAFETY_PLAN or all(v is not None for v in record.data.values()):
         return record
-    earlier = store.journal(connection, patient_id=patient_id, kind=SAFETY_PLAN)
-    if not earlier:
+    earlier = store.latest_journal(connection, patient_id=patient_id, kind=SAFETY_PLAN)
+    if earlier is None:
         return record
-    previous = earlier[-1].data
+    previous = earlier.data
     data = {k: (v if v is not None else previous.get(k)) for k, v in record.data.items()}
     return replace(record, data=data)
 
 
 def latest_entry(connection: Connection, patient_id: int, kind: str) -> dict[str, Any] | None:
     """The fields of the patient's latest journal entry of ``kind`` (a flow's ``recall:``)."""
-    entries = store.journal(connection, patient_id=patient_id, kind=kind)
-    return dict(entries[-1].data) if entries else None
+    entry = store.latest_journal(connection, patient_id=patient_id, kind=kind)
+    return dict(entry.data) if entry is not None else None
 
 
 def safety_plan_html(
@@ -116,10 +116,10 @@ def safety_plan_html(
     ``coach_texts`` are the engine's (``Engine.coach_texts``: the practice's phone numbers),
     so the plan reads here exactly as /plan shows it.
     """
-    plans = store.journal(connection, patient_id=patient_id, kind=SAFETY_PLAN)
-    if not plans or PLAN_SUMMARY_KEY not in content:
+    plan = store.latest_journal(connection, patient_id=patient_id, kind=SAFETY_PLAN)
+    if plan is None or PLAN_SUMMARY_KEY not in content:
         return None
-    data = {k: v for k, v in plans[-1].data.items() if v not in (None, "")}
+    data = {k: v for k, v in plan.data.items() if v not in (None, "")}
     return render(content.get(PLAN_SUMMARY_KEY), {**(coach_texts or {}), **data}) if data else None
 
 

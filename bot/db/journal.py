@@ -69,18 +69,38 @@ class JournalItem:
     created_at: datetime
 
 
+_ITEM = select(
+    JournalEntry.kind,
+    JournalEntry.flow_id,
+    JournalEntry.flow_version,
+    JournalEntry.data,
+    JournalEntry.created_at,
+)
+
+
+def _item(row: Any) -> JournalItem:
+    kind, flow_id, flow_version, data, created_at = row
+    return JournalItem(kind, flow_id, flow_version, data, as_utc(created_at))
+
+
 def journal(session: Connection, *, patient_id: int, kind: str | None = None) -> list[JournalItem]:
-    query = select(
-        JournalEntry.kind,
-        JournalEntry.flow_id,
-        JournalEntry.flow_version,
-        JournalEntry.data,
-        JournalEntry.created_at,
-    ).where(JournalEntry.patient_id == patient_id)
+    """The patient's entries (of ``kind``), oldest first; times in UTC on both databases."""
+    query = _ITEM.where(JournalEntry.patient_id == patient_id)
     if kind:
         query = query.where(JournalEntry.kind == kind)
     rows = session.execute(query.order_by(JournalEntry.created_at, JournalEntry.id))
-    return [JournalItem(*row) for row in rows]
+    return [_item(row) for row in rows]
+
+
+def latest_journal(session: Connection, *, patient_id: int, kind: str) -> JournalItem | None:
+    """The patient's latest entry of ``kind`` (one row read, however many they kept: /sos
+    shows the latest safety plan, and a patient may have saved many)."""
+    row = session.execute(
+        _ITEM.where(JournalEntry.patient_id == patient_id, JournalEntry.kind == kind)
+        .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc())
+        .limit(1)
+    ).first()
+    return _item(row) if row is not None else None
 
 
 def latest_safety_event_at(

@@ -22,6 +22,7 @@ from bot.db.journal import (
     add_safety_events,
     journal,
     journal_since,
+    latest_journal,
     latest_safety_event_at,
 )
 from bot.db.patients import (
@@ -47,6 +48,7 @@ __all__ = [
     "find_patient",
     "journal",
     "journal_since",
+    "latest_journal",
     "latest_safety_event_at",
     "load_conversation",
     "prune_processed_updates",
