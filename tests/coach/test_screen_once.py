@@ -25,6 +25,7 @@ from bot.db.migrate import upgrade_to_head
 from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.safety.screen import CrisisScreen
+from bot.shared.conversation import ConversationState, PatientView
 from bot.shared.messages import Inbound
 from tests.coach.helpers import agree, button
 from tests.conftest import CONTENT
@@ -177,3 +178,18 @@ async def test_no_word_of_a_message_stays_in_memory_after_its_event(
     del found, text
     gc.collect()
     assert _holding(marker, counted, screener) == []
+
+
+def test_a_reading_from_a_swapped_screener_is_read_again(
+    engine: Engine, crisis_screen: CrisisScreen
+) -> None:
+    """A reload may swap the engine between the check before the database and the step."""
+    before = CountingScreener(crisis_screen, "https://example.org/book")
+    after = CountingScreener(crisis_screen, "https://example.org/book")
+    own = Engine(engine.library, screener=after, booking_url=engine.booking_url)
+    event = Inbound.message("I want to kill myself")
+    read = before.read(event.text)
+    turn = own.handle(ConversationState(), PatientView(), event, read)
+    assert turn.safety_events and len(after.reads) == 1
+    own.handle(ConversationState(), PatientView(), event, after.read(event.text))
+    assert len(after.reads) == 2  # its own reading is used as it is
