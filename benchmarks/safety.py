@@ -112,8 +112,9 @@ def report(name: str, timings: list[float], phrases: int, build_s: float) -> flo
 def measure_screen(screen: CrisisScreen, messages: list[str], rounds: int) -> list[float]:
     """Per-message times of the whole screen in microseconds (after a warm-up round).
 
-    Each round's texts differ by a final word, so none is served from the screen's memory
-    of recent texts: every figure is a text read for the first time."""
+    Each round's texts differ by a final word, so every figure is a text read for the first
+    time (the screen remembers no texts; a word its model does not know is worked out again
+    in every message, as a patient's own words are)."""
     for text in messages:
         screen.screen(text)
     timings = []

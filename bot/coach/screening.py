@@ -2,7 +2,8 @@
 
 The engine speaks in plain values (``Screening``, ``OutboundMessage``); this adapter turns
 the screen's :class:`~bot.safety.decision.Decision` into them, picks the answer's language
-and logs each decision by layer, category, rule id or score band, never the words.
+and logs each decision by layer, category, rule id or score band, never the words. A text
+is read once (``read``) and every decision its event needs is taken from that reading.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from bot.safety.response import (
     shows_plan,
     unsure_question,
 )
-from bot.safety.screen import CrisisScreen
+from bot.safety.screen import CrisisScreen, Reading
 from bot.shared.conversation import RecentRisk
 from bot.shared.messages import ASKED_PREFIX, OutboundMessage, SafetyEvent, Screening
 
-__all__ = ["CrisisScreener"]
+__all__ = ["CrisisScreener", "ScreenedText"]
 
 log = logging.getLogger(__name__)
 
@@ -56,22 +57,23 @@ class CrisisScreener:
         learned = self.config.learned
         return learned.context_minutes * 60 if learned else 0.0
 
-    def screen(
+    def read(self, text: str) -> ScreenedText:
+        """Read ``text`` once (the engine passes the reading down with its event)."""
+        return ScreenedText(self, self.screen_.read(text), len(text.split()))
+
+    def decide(
         self,
-        text: str,
+        read: ScreenedText,
         recent: Sequence[RecentRisk] = (),
         now: float = 0.0,
         in_exercise: bool = False,
         quiet: bool = False,
     ) -> Screening:
-        signals = [
-            RecentSignal((now - r.at) / 60, r.probability, r.category)
-            for r in recent
-            if now and 0 <= now - r.at <= self.context_seconds
-        ]
-        decision = self.screen_.screen(text, signals, in_exercise=in_exercise)
+        """The engine's Screening of ``read``; ``recent`` is within the window already."""
+        signals = [RecentSignal((now - r.at) / 60, r.probability, r.category) for r in recent]
+        decision = self.screen_.decide(read.reading, signals, in_exercise=in_exercise)
         prediction = decision.prediction
-        words = len(text.split())
+        words = read.typed_words
         if decision.action is Action.NONE:
             if prediction.crisis_probability < _KEEP_AT:
                 return Screening(language=decision.language, words=words)
@@ -129,9 +131,6 @@ class CrisisScreener:
     def asking_categories(self) -> list[str]:
         return [c.name for c in self.config.categories if c.ask is not None]
 
-    def asks_first(self, category: str) -> bool:
-        return self.config.category(category).ask is not None
-
     def can_ask(self, category: str) -> bool:
         try:
             self.config.category(category)
@@ -148,6 +147,31 @@ class CrisisScreener:
         found = config.question_for(category)
         words = found[1].if_no if found else config.category(category).if_no
         return html.escape(words, quote=False)
+
+
+@dataclass(frozen=True)
+class ScreenedText:
+    """One text as this screener read it: the engine's ``Reading``, kept with its event.
+
+    Numbers and rule ids only (``bot.safety.screen.Reading``) and how many words were
+    typed; never the words themselves."""
+
+    screener: CrisisScreener
+    reading: Reading
+    #: Words as typed, split on spaces: a language is told only from a text of a few.
+    typed_words: int
+
+    def read_by(self, screener: object) -> bool:
+        return screener is self.screener
+
+    def decide(
+        self,
+        recent: Sequence[RecentRisk] = (),
+        now: float = 0.0,
+        in_exercise: bool = False,
+        quiet: bool = False,
+    ) -> Screening:
+        return self.screener.decide(self, recent, now, in_exercise, quiet)
 
 
 def _event(decision: Decision, asks_first: frozenset[str]) -> SafetyEvent:

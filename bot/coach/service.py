@@ -59,6 +59,7 @@ from bot.db.models import utcnow
 from bot.db.session import Database, DeadlineExceeded
 from bot.flow.answers import answer_to_direct_question
 from bot.flow.engine import Engine
+from bot.flow.engine.screening import Reading
 from bot.safety.oncall import OncallNotice
 from bot.shared import tokens
 from bot.shared.conversation import PatientView
@@ -154,14 +155,21 @@ class CoachService:
             summary = await self.reload_flows()
             return Reply(messages=[OutboundMessage(html.escape(summary))], stored=False)
         # Screened before any database call: a crisis or /sos is answered within seconds.
-        urgent = _asks_for_sos(event) or self.engine.holds_crisis(event)
+        read = self.engine.read(event)  # read once; the reading goes down with the event
+        urgent = _asks_for_sos(event) or self.engine.holds_crisis(event, read)
         clock = asyncio.get_running_loop().time
         deadline = clock() + (URGENT_DEADLINE if urgent else EVENT_DEADLINE)
         conflicts = failures = 0
         while True:
             try:
                 return await self._handle_once(
-                    external_id, event, update_id, reactivate, urgent, timeout=deadline - clock()
+                    external_id,
+                    event,
+                    update_id,
+                    reactivate,
+                    urgent,
+                    read,
+                    timeout=deadline - clock(),
                 )
             except store.ConcurrentUpdate:
                 conflicts += 1
@@ -172,16 +180,16 @@ class CoachService:
                     event.kind,
                     conflicts,
                 )
-                return self._without_database(external_id, event, "system.error")
+                return self._without_database(external_id, event, read, "system.error")
             except _DATABASE_ERRORS as exc:
                 failures += 1
                 metrics.DATABASE_ERRORS.labels(kind=type(exc).__name__).inc()
                 log.warning("database error kind=%s attempt=%d", type(exc).__name__, failures)
                 if isinstance(exc, DeadlineExceeded) or failures > len(DB_RETRY_DELAYS):
-                    return self._without_database(external_id, event)
+                    return self._without_database(external_id, event, read)
                 pause = DB_RETRY_DELAYS[failures - 1]
                 if clock() + pause >= deadline:
-                    return self._without_database(external_id, event)
+                    return self._without_database(external_id, event, read)
                 await asyncio.sleep(pause)
 
     async def set_active(self, external_id: str, active: bool) -> bool:
@@ -307,6 +315,7 @@ class CoachService:
         update_id: int | None,
         reactivate: bool,
         urgent: bool,
+        read: Reading | None,
         *,
         timeout: float,
     ) -> Reply:
@@ -381,7 +390,7 @@ class CoachService:
             if loaded is None or not self._stores(loaded.patient):
                 # Not agreed to storage: the conversation is kept unnamed (bot.coach.passing).
                 state = self.passing.get(connection, self.channel, external_id)
-                turn = engine.handle(state, PatientView(consented=False), event)
+                turn = engine.handle(state, PatientView(consented=False), event, read)
                 note_invitation(event, turn, engine.library.content)  # /start <code> first
                 if not agrees(turn):
                     store_anonymously(connection, turn.safety_events)
@@ -408,7 +417,7 @@ class CoachService:
                 plan = safety_plan_html(connection, patient_id, content, coach_texts)
                 patient = replace(patient, safety_plan_html=plan)
             turn = offer_turn(engine, loaded.state, patient, event) or engine.handle(
-                loaded.state, patient, event
+                loaded.state, patient, event, read
             )
             note_invitation(event, turn, engine.library.content)
             if turn.safety_plan_at is not None and engine.screener is not None:
@@ -497,10 +506,11 @@ class CoachService:
         and the help lines to send at once, needing no database; then record_safety_event."""
         engine = self.engine
         event = Inbound.message(text)
-        detection = engine.screen(event)
+        read = engine.read(event)
+        detection = engine.screen(event, read)
         if detection is None or engine.screener is None:
             return None
-        return detection, engine.stateless_crisis_messages(event) or []
+        return detection, engine.stateless_crisis_messages(event, read) or []
 
     async def record_safety_event(
         self, external_id: str, event: SafetyEvent
@@ -587,7 +597,11 @@ class CoachService:
         store.add_safety_events(connection, patient_id=patient_id, events=turn.safety_events)
 
     def _without_database(
-        self, external_id: str, event: Inbound, key: str = "system.unavailable"
+        self,
+        external_id: str,
+        event: Inbound,
+        read: Reading | None,
+        key: str = "system.unavailable",
     ) -> Reply:
         """The step could not be stored: still answer a crisis and /sos; never lose them.
         A crisis's safety event is stored afterwards, when the database answers again.
@@ -595,11 +609,11 @@ class CoachService:
         ``key``: what to say otherwise (the database is away, or a conflict persisted)."""
         engine = self.engine
         messages: list[OutboundMessage] = []
-        crisis = engine.stateless_crisis_messages(event)
+        crisis = engine.stateless_crisis_messages(event, read)
         if crisis is not None:
             messages.extend(crisis)
             log.error("crisis answered without storing its step kind=%s", event.kind)
-            detection = engine.screen(event)
+            detection = engine.screen(event, read)
             if detection is not None:
                 self._store_safety_event_later(external_id, detection)
         elif _asks_for_sos(event):

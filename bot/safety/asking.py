@@ -24,6 +24,7 @@ __all__ = [
     "UNCERTAIN_KINDS",
     "LearnedSettings",
     "UnsureQuestion",
+    "kind_of",
     "read_learned",
     "read_uncertain",
     "read_when_unsure",
@@ -112,6 +113,13 @@ class LearnedSettings:
     let_go_negated_below: float = 0.0
 
 
+def kind_of(rule_id: str) -> str:
+    """The kind an ``uncertain:`` rule's id names (``uncertain.past.used_to``: ``past``);
+    empty when it names none. The file's reader, the detector and the decision all ask."""
+    parts = rule_id.split(".", 2)
+    return parts[1] if len(parts) > 1 else ""
+
+
 def read_when_unsure(
     r: Reader, raw: Any, path: tuple[str | int, ...], category: str
 ) -> UnsureQuestion | None:
@@ -189,7 +197,7 @@ def read_uncertain(
         )
         if rule is None:
             continue
-        kind = rule.id.split(".")[1] if rule.id.count(".") >= 1 else ""
+        kind = kind_of(rule.id)
         if not rule.id.startswith("uncertain.") or kind not in UNCERTAIN_KINDS:
             r.problem(
                 ("uncertain", i, "id"),

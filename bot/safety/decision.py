@@ -33,7 +33,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.safety.asking import AFTER_KINDS, LET_GO_KINDS, LearnedSettings
+from bot.safety.asking import AFTER_KINDS, LET_GO_KINDS, LearnedSettings, kind_of
 from bot.safety.detector import Hit
 from bot.safety.learned import NOTHING, Prediction
 
@@ -140,8 +140,7 @@ def decide(
     uncertain = [h for h in hits if h.uncertain is not None]
     if uncertain:
         hit = first(uncertain)
-        kind = (hit.uncertain or "..").split(".")[1]
-        if not _let_go(kind, prediction, settings):
+        if not _let_go(kind_of(hit.uncertain or ""), prediction, settings):
             return Decision(
                 Action.ASK, hit.category, "rules", hit.rule_id, hit.uncertain, prediction
             )

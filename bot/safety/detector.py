@@ -23,10 +23,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.safety.asking import AFTER_KINDS, WINDOW_WORDS
+from bot.safety.asking import AFTER_KINDS, WINDOW_WORDS, kind_of
 from bot.safety.config import CrisisConfig
 from bot.safety.normalize import normalize
-from bot.safety.trie import DOUBLES, Target, Trie, add_phrase, fuzzy_variants
+from bot.safety.trie import DOUBLES, Target, Trie, add_phrase, fuzzy_variants, scan
 from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["CrisisDetector", "Detection", "Hit", "UNCERTAIN_WINDOW_WORDS"]
@@ -163,12 +163,8 @@ class CrisisDetector:
     def _uncertain_spans(self, key: str) -> list[tuple[int, int, str]]:
         if self._uncertain is None:
             return []
-        out = []
-        for m in self._uncertain.finditer(f" {key} "):
-            name = m.lastgroup
-            assert name is not None
-            out.append((m.start(), m.start(name) - 1, self._uncertain_targets[name].rule_id))
-        return out
+        targets = self._uncertain_targets
+        return [(s, e, targets[name].rule_id) for s, e, name in scan(self._uncertain, f" {key} ")]
 
     def detect(self, text: str) -> Detection | None:
         """The most urgent crisis category in ``text``, or None."""
@@ -182,18 +178,12 @@ class CrisisDetector:
         if not key:
             return []
         padded = f" {key} "
-        found = []
-        for m in self._positive.finditer(padded):
-            name = m.lastgroup
-            assert name is not None
-            found.append((m.start(), m.start(name) - 1, self._positive_targets[name]))
+        targets = self._positive_targets
+        found = [(s, e, targets[name]) for s, e, name in scan(self._positive, padded)]
         if not found:
             return found
-        guards = []
-        for m in self._exclusions.finditer(padded):
-            name = m.lastgroup
-            assert name is not None
-            guards.append((m.start(), m.start(name) - 1, self._exclusion_targets[name].scope))
+        scopes = self._exclusion_targets
+        guards = [(s, e, scopes[name].scope) for s, e, name in scan(self._exclusions, padded)]
         return [
             (start, end, t)
             for start, end, t in found
@@ -214,7 +204,7 @@ def _uncertain_before(
     ("im not safe" holding "im not") never counts. Positions index ``padded``.
     """
     for u_start, u_end, rule_id in spans:
-        kind = rule_id.split(".")[1]
+        kind = kind_of(rule_id)
         window = WINDOW_WORDS.get(kind, UNCERTAIN_WINDOW_WORDS)
         if u_start >= end:
             if kind in AFTER_KINDS and padded[end:u_start].count(" ") <= window:

@@ -11,8 +11,9 @@ Then:
   so a misspelling (``sucide``), a word glued to another (``killmyself``) or a new ending
   still shares most of its pieces with the words the model learned.
 
-Characters inside a word are cached per word: a long message repeats its words, so a
-4,096-character message costs about as much as its distinct words.
+Characters inside a word are worked out once per word: a long message repeats its words,
+so a 4,096-character message costs about as much as its distinct words. Across messages
+the learned layer remembers only words the model knows, never a patient's other words.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from functools import lru_cache
 
 from bot.safety.normalize import normalize
 
-__all__ = ["CHAR_SIZES", "MAX_CHARS", "bigrams", "features", "matching_words", "word_pieces"]
+__all__ = [
+    "CHAR_SIZES",
+    "MAX_CHARS",
+    "bigrams",
+    "features",
+    "matching_words",
+    "pieces_of",
+    "word_pieces",
+]
 
 CHAR_SIZES = (3, 4, 5)
 #: Longer messages are read up to here: the opening of a very long message is screened
@@ -43,9 +52,11 @@ def matching_words(text: str, normalized: str | None = None) -> list[str]:
     return _DOUBLES.sub(r"\1", normalized[:MAX_CHARS]).split()
 
 
-@lru_cache(maxsize=65_536)
-def word_pieces(word: str) -> tuple[str, ...]:
-    """The features one word gives on its own: the word, and its character runs."""
+def pieces_of(word: str) -> tuple[str, ...]:
+    """The features one word gives on its own: the word, and its character runs.
+
+    Not cached: screening calls it for patients' words, which are not kept (the learned
+    layer remembers only the words the model knows); training uses ``word_pieces``."""
     padded = f" {word} "
     pieces = [f"w:{word}"]
     for size in CHAR_SIZES:
@@ -53,6 +64,10 @@ def word_pieces(word: str) -> tuple[str, ...]:
             break
         pieces.extend(f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1))
     return tuple(pieces)
+
+
+#: ``pieces_of``, cached per word: for training, which reads the corpus, not patients.
+word_pieces = lru_cache(maxsize=65_536)(pieces_of)
 
 
 def bigrams(words: list[str]) -> list[str]:

@@ -5,7 +5,8 @@ read for what the patient needs, after the crisis screen has let it through. The
 written in the crisis lists' phrase language (``bot.safety.phrases``: ``[a|b]``, ``word*``,
 ``...``) and read with their reader, so a clinician writes both the same way and gets the
 same ``file:line`` problems; it lives beside them for that reason. The first intent in the
-file whose phrase is found (and not cancelled by one of its ``unless:`` phrases) wins.
+file whose phrase is found (and not cancelled by one of its ``unless:`` phrases) wins. A
+text is scanned as the crisis lists scan it (``bot.safety.trie.scan``).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from bot.safety.normalize import normalize
 from bot.safety.phrases import Rule
 from bot.safety.reader import Reader, read_rule
-from bot.safety.trie import DOUBLES, Target, Trie, add_phrase
+from bot.safety.trie import DOUBLES, Target, Trie, add_phrase, scan
 from bot.shared.content import check_template
 from bot.shared.intents import Intent, IntentOffer
 from bot.shared.problems import Problem, ProblemsFound, did_you_mean
@@ -50,11 +52,8 @@ class IntentMatcher:
         if not key:
             return None
         padded = f" {key} "
-        found = [
-            (m.start(), m.start(name) - 1, self._positive_targets[name])
-            for m in self._positive.finditer(padded)
-            if (name := m.lastgroup) is not None
-        ]
+        targets = self._positive_targets
+        found = [(s, e, targets[name]) for s, e, name in scan(self._positive, padded)]
         kept = [
             target
             for start, end, target in found
@@ -69,11 +68,7 @@ class IntentMatcher:
         guard = self._exclusions.get(target.rule_id)
         if guard is None:
             return False
-        return any(
-            m.start() < end and start < m.start(name) - 1
-            for m in guard.finditer(padded)
-            if (name := m.lastgroup) is not None
-        )
+        return any(g_start < end and start < g_end for g_start, g_end, _ in scan(guard, padded))
 
 
 def load_intents(path: Path | str, flow_ids: Collection[str] | None) -> IntentMatcher:
@@ -162,6 +157,16 @@ def _fold(literal: str, star: bool = False) -> str:
 
 
 def _compile(file: str, intents: list[Intent], rules: list[Rule]) -> IntentMatcher:
+    return IntentMatcher(tuple(intents), *_patterns(file, tuple(rules)))
+
+
+@lru_cache(maxsize=1)
+def _patterns(
+    file: str, rules: tuple[Rule, ...]
+) -> tuple[re.Pattern[str], dict[str, Target], dict[str, re.Pattern[str]]]:
+    """The intents' phrases compiled, remembered for the same phrases: a reload checks the
+    file (``validate_intents_file``) and then loads it, and compiles it once. What is kept
+    is the clinicians' file, never a patient's words. Not to be changed by the caller."""
     problems: list[Problem] = []
     positive = Trie()
     exclusions: dict[str, re.Pattern[str]] = {}
@@ -177,4 +182,4 @@ def _compile(file: str, intents: list[Intent], rules: list[Rule]) -> IntentMatch
     if problems:
         raise ProblemsFound(problems)
     pattern = re.compile(" (?=" + positive.pattern() + ")")
-    return IntentMatcher(tuple(intents), pattern, positive.targets, exclusions)
+    return pattern, positive.targets, exclusions

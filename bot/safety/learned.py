@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bot.safety.features import bigrams, matching_words, word_pieces
+from bot.safety.features import bigrams, matching_words, pieces_of
 from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["MODEL_FILE", "NO_CRISIS", "LearnedLayer", "ModelArrays", "Prediction"]
@@ -29,7 +29,9 @@ __all__ = ["MODEL_FILE", "NO_CRISIS", "LearnedLayer", "ModelArrays", "Prediction
 MODEL_FILE = "crisis_model.npz"
 NO_CRISIS = "none"
 FORMAT = 1
-#: Words whose feature ids are remembered; the cache is emptied when it fills.
+#: Words whose feature ids are remembered; the cache is emptied when it fills. Only words
+#: the model learned as words (from the training corpus) are kept across messages: a word
+#: it never saw (a name, a place) is forgotten with its message.
 _WORD_CACHE = 50_000
 
 
@@ -134,8 +136,10 @@ class LearnedLayer:
         words = matching_words(text, normalized)
         ids: list[int] = []
         known = self._known_ids
+        this_message: dict[str, tuple[int, ...]] = {}  # its other words, forgotten with it
         for word in words:
-            ids.extend(known.get(word) or self._learn_word(word))
+            found = known.get(word) or this_message.get(word)
+            ids.extend(found if found is not None else self._learn_word(word, this_message))
         index = self._index
         ids.extend(i for i in map(index.get, bigrams(words)) if i is not None)
         if not ids:
@@ -153,10 +157,14 @@ class LearnedLayer:
         best = self._classes[int(p.argmax())]
         return Prediction(best, crisis, probabilities)
 
-    def _learn_word(self, word: str) -> tuple[int, ...]:
-        """The known feature ids of one word, remembered (a bounded cache)."""
+    def _learn_word(self, word: str, this_message: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
+        """The known feature ids of one word, remembered: in the bounded cache when the
+        model knows the word itself, otherwise in ``this_message`` only."""
         index = self._index
-        found = tuple(i for i in map(index.get, word_pieces(word)) if i is not None)
+        found = tuple(i for i in map(index.get, pieces_of(word)) if i is not None)
+        if f"w:{word}" not in index:
+            this_message[word] = found
+            return found
         if len(self._known_ids) >= _WORD_CACHE:
             self._known_ids.clear()
         self._known_ids[word] = found

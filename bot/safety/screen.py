@@ -1,17 +1,17 @@
 """The crisis screen: the crisis file, its phrase detector and the learned layer, together.
 
 Built once at start from ``content/`` (:meth:`CrisisScreen.from_content`); then
-:meth:`CrisisScreen.screen` is a pure function of a message and the numbers kept from the
-patient's last few messages. It touches no database and no network, so it answers even
-when both are down.
+:meth:`CrisisScreen.read` reads a message once and :meth:`CrisisScreen.decide` is a pure
+function of that reading and the numbers kept from the patient's last few messages
+(:meth:`CrisisScreen.screen` does both). It touches no database and no network, so it
+answers even when both are down.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.safety.config import CrisisConfig, load_crisis_config
@@ -22,26 +22,41 @@ from bot.safety.learned import NOTHING, LearnedLayer, Prediction
 from bot.safety.normalize import normalize
 from bot.shared.problems import Problem, ProblemsFound
 
-__all__ = ["CRISIS_FILE", "CrisisScreen"]
+__all__ = ["CRISIS_FILE", "CrisisScreen", "Reading"]
 
 CRISIS_FILE = "crisis.yaml"
-#: How many recent texts' readings are remembered.
-_REMEMBERED = 8
-_Reading = tuple[str, list[Hit], Prediction]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What reading one text found, for every decision taken about it.
+
+    Reading (normalising, the phrase scan, the learned layer) is most of a screen's cost;
+    deciding is cheap and depends on where the message stands (the patient's last
+    messages, an exercise's question). So a message is read once and its reading is
+    decided about as often as its event needs. It holds numbers and rule ids only (hit
+    positions, probabilities, a word count, a language code), never the words: keeping it
+    for the event keeps nothing the patient wrote.
+    """
+
+    hits: tuple[Hit, ...]
+    prediction: Prediction
+    #: How many words the normalised text has (the learned layer's ``min_words``).
+    words: int
+    language: str | None
 
 
 @dataclass(frozen=True)
 class CrisisScreen:
-    """Everything needed to screen a message; immutable, shared by every conversation."""
+    """Everything needed to screen a message; immutable, shared by every conversation.
+
+    It keeps nothing of the messages it reads: an event's :class:`Reading` goes with the
+    event (``bot.coach.screening``), not into the screen.
+    """
 
     config: CrisisConfig
     detector: CrisisDetector
     learned: LearnedLayer | None = None
-    #: The last texts read (the service checks an event before its step, the engine in
-    #: it): reading a text is most of the cost, deciding is cheap.
-    _read: OrderedDict[str, _Reading] = field(
-        default_factory=OrderedDict, compare=False, repr=False
-    )
 
     @classmethod
     def from_content(cls, content_dir: Path, crisis_file: str = CRISIS_FILE) -> CrisisScreen:
@@ -88,20 +103,16 @@ class CrisisScreen:
             return NOTHING
         return self.learned.predict(text, normalized)
 
-    def _reading(self, text: str) -> _Reading:
-        """The normalised text, its phrase hits and the learned layer's view, remembered."""
-        found = self._read.get(text)
-        if found is None:
-            normalized = normalize(text)
-            found = (
-                normalized,
-                self.detector.hits(text, normalized),
-                self.predict(text, normalized),
-            )
-            self._read[text] = found
-            if len(self._read) > _REMEMBERED:
-                self._read.popitem(last=False)
-        return found
+    def read(self, text: str) -> Reading:
+        """Read ``text`` once: its phrase hits, the learned layer's view, words, language."""
+        normalized = normalize(text)
+        words = normalized.split()
+        return Reading(
+            tuple(self.detector.hits(text, normalized)),
+            self.predict(text, normalized),
+            len(words),
+            detect_language(words, self.config.translations),
+        )
 
     def screen(
         self,
@@ -111,26 +122,37 @@ class CrisisScreen:
         use_learned: bool = True,
         in_exercise: bool = False,
     ) -> Decision:
-        """What to do with ``text``, read with the patient's recent messages.
+        """What to do with ``text``, read with the patient's recent messages (see decide)."""
+        return self.decide(
+            self.read(text), recent, use_learned=use_learned, in_exercise=in_exercise
+        )
+
+    def decide(
+        self,
+        reading: Reading,
+        recent: Sequence[RecentSignal] = (),
+        *,
+        use_learned: bool = True,
+        in_exercise: bool = False,
+    ) -> Decision:
+        """What to do with the text ``reading`` was read from, with the recent messages.
 
         ``use_learned=False`` gives the rules' decision alone (for reports).
-        ``in_exercise``: ``text`` answers an exercise's question (a higher bar for asking).
+        ``in_exercise``: the text answers an exercise's question (a higher bar for asking).
         """
-        normalized, hits, read = self._reading(text)
-        prediction = read if use_learned else NOTHING
+        prediction = reading.prediction if use_learned else NOTHING
         settings = self.config.learned if use_learned else None
         decision = decide(
-            hits,
+            reading.hits,
             prediction,
             settings,
             recent,
             urgency=[c.name for c in self.config.categories],
             asks_first=self.asks_first,
-            words=normalized.count(" ") + 1 if normalized else 0,
+            words=reading.words,
             in_exercise=in_exercise,
         )
-        language = detect_language(normalized.split(), self.config.translations)
         if decision.action is Action.NONE:
             # The reading is kept (numbers only) to be read with the next messages.
-            return dataclasses.replace(decision, prediction=prediction, language=language)
-        return dataclasses.replace(decision, language=language)
+            return dataclasses.replace(decision, prediction=prediction, language=reading.language)
+        return dataclasses.replace(decision, language=reading.language)

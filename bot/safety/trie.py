@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.safety.phrases import GAP_WORDS, Choice, Gap, PhraseSpec
 from bot.shared.problems import Problem
 
-__all__ = ["DOUBLES", "Target", "Trie", "add_phrase", "fuzzy_variants", "strip_markers"]
+__all__ = [
+    "DOUBLES",
+    "Target",
+    "Trie",
+    "add_phrase",
+    "fuzzy_variants",
+    "scan",
+    "strip_markers",
+]
 
 DOUBLES = re.compile(r"([^\W\d_])\1+")
 _GAP = rf"(?: [^ ]+){{0,{GAP_WORDS}}}"
@@ -41,7 +49,6 @@ class Trie:
     def __init__(self) -> None:
         self.root: dict[str, object] = {}
         self.targets: dict[str, Target] = {}
-        self._ends: dict[tuple[int, str], str] = {}
 
     def add(self, head: str, tail: str, target: Target) -> None:
         node = self.root
@@ -79,8 +86,14 @@ def _char(ch: str) -> str:
     return " ?" if ch == " " else re.escape(ch)
 
 
-def _literal(text: str) -> str:
-    return "".join(_char(c) for c in text)
+def scan(pattern: re.Pattern[str], padded: str) -> Iterator[tuple[int, int, str]]:
+    """Each phrase of a trie's ``pattern`` found in ``padded`` (the matching form with a
+    space either side): where it starts, where it ends, and its end marker's name (the
+    key of the trie's ``targets``). The crisis lists and the intents both read this way."""
+    for m in pattern.finditer(padded):
+        name = m.lastgroup
+        assert name is not None  # every phrase ends in its named group
+        yield m.start(), m.start(name) - 1, name
 
 
 def add_phrase(

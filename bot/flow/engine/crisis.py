@@ -2,7 +2,8 @@
 conversation (an edited message, the database gone).
 
 Every text is screened before anything else looks at it, together with the screen's
-reading of the patient's last few messages. A clear detection answers with the help lines
+reading of the patient's last few messages. It is read once (``read``); the reading goes
+with the event to each check it gets. A clear detection answers with the help lines
 and holds the exercise (``Crisis``); an uncertain one asks the patient directly first, in
 the words of its category (``Asked``). Only a clear "no" goes without the help lines.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from bot import metrics
 from bot.flow import answers
 from bot.flow.engine.parts import Context, EngineParts
+from bot.flow.engine.screening import Reading
 from bot.shared import tokens
 from bot.shared.conversation import Asked, Crisis, RecentRisk
 from bot.shared.messages import ASKED_PREFIX, Inbound, OutboundMessage, SafetyEvent, Screening
@@ -35,20 +37,39 @@ def _screened_text(event: Inbound) -> str | None:
 class CrisisPart(EngineParts):
     asked_expires_seconds: float = ASKED_EXPIRES_SECONDS
 
-    def screen(self, event: Inbound) -> SafetyEvent | None:
-        """The crisis check alone, for when the conversation cannot be loaded.
-
-        There the help lines go out at once (no question whose answer could be lost), so
-        the event is stored as the answer it got: the category whose help was sent."""
-        found = self._screen_alone(event)
-        return found[0] if found else None
-
-    def _screen_alone(self, event: Inbound) -> tuple[SafetyEvent, str | None] | None:
-        """The detection in ``event`` read without a conversation, and its language."""
+    def read(self, event: Inbound) -> Reading | None:
+        """Read ``event`` for crisis language, once: the caller passes the reading to every
+        check the event gets (``holds_crisis``, ``handle``, the help lines without a
+        database), so one message is never read twice. None: nothing to read (a button)."""
         text = _screened_text(event)
         if self.screener is None or text is None:
             return None
-        screening = self.screener.screen(text, quiet=True)
+        return self.screener.read(text)
+
+    def _reading(self, event: Inbound, read: Reading | None) -> Reading | None:
+        """``read`` when this engine's screener made it; otherwise ``event`` read now (the
+        caller had none, or a reload swapped the screener since)."""
+        if read is not None and self.screener is not None and read.read_by(self.screener):
+            return read
+        return self.read(event)
+
+    def screen(self, event: Inbound, read: Reading | None = None) -> SafetyEvent | None:
+        """The crisis check alone, for when the conversation cannot be loaded.
+
+        There the help lines go out at once (no question whose answer could be lost), so
+        the event is stored as the answer it got: the category whose help was sent.
+        ``read``: the event's reading (``read``), when the caller has it."""
+        found = self._screen_alone(event, read)
+        return found[0] if found else None
+
+    def _screen_alone(
+        self, event: Inbound, read: Reading | None
+    ) -> tuple[SafetyEvent, str | None] | None:
+        """The detection in ``event`` read without a conversation, and its language."""
+        reading = self._reading(event, read)
+        if self.screener is None or reading is None:
+            return None
+        screening = reading.decide(quiet=True)
         found = screening.event
         if found is None:
             return None
@@ -58,38 +79,39 @@ class CrisisPart(EngineParts):
             )
         return found, screening.language
 
-    def _screen_in_context(self, ctx: Context, event: Inbound) -> Screening | None:
+    def _screen_in_context(
+        self, ctx: Context, event: Inbound, read: Reading | None = None
+    ) -> Screening | None:
         """Screen ``event`` with the patient's last readings; keep this one's for the next."""
-        text = _screened_text(event)
-        if self.screener is None or text is None:
+        reading = self._reading(event, read)
+        if self.screener is None or reading is None:
             return None
         now = event.at or 0.0
         state = ctx.state
         answering = event.kind == "text" and bool(state.frames) and state.hold is None
-        screening = self.screener.screen(text, state.recent_risk, now, answering)
+        # The one place the window of earlier readings is drawn: read with, then kept.
+        window = self.screener.context_seconds
+        recent = [r for r in state.recent_risk if 0 <= now - r.at <= window] if now else []
+        screening = reading.decide(recent, now, answering)
         if event.kind == "text" and (screening.language or screening.words >= LANGUAGE_WORDS):
             state.language = screening.language
         if now:
-            window = self.screener.context_seconds
-            kept = [r for r in state.recent_risk if 0 <= now - r.at <= window]
             if screening.probability and screening.event is None:
-                kept.append(RecentRisk(now, round(screening.probability, 3), screening.category))
-            state.recent_risk = kept[-RECENT_KEPT:]
+                recent.append(RecentRisk(now, round(screening.probability, 3), screening.category))
+            state.recent_risk = recent[-RECENT_KEPT:]
         return screening
 
     def _crisis(
         self,
         ctx: Context,
         detection: SafetyEvent,
-        asks: bool | None = None,
+        asks: bool,
         language: str | None = None,
     ) -> None:
-        """Answer ``detection``: the direct question when ``asks`` (default: the category
-        asks first), otherwise the help lines; in ``language`` when one is given."""
+        """Answer ``detection``: the direct question when ``asks``, otherwise the help
+        lines; in ``language`` when one is given."""
         assert self.screener is not None
         in_exercise = bool(ctx.state.frames)
-        if asks is None:
-            asks = self.screener.asks_first(detection.category)
         if asks and isinstance(ctx.state.hold, Crisis):
             # Already past a crisis answer: give the help lines again rather than asking.
             detection = SafetyEvent(
@@ -140,25 +162,30 @@ class CrisisPart(EngineParts):
         """A flow's answer asks for the direct question (``screen:`` in the flow file)."""
         self._crisis(ctx, SafetyEvent(category, f"{ASKED_PREFIX}flow:{source}"), True)
 
-    def stateless_crisis_messages(self, event: Inbound) -> list[OutboundMessage] | None:
+    def stateless_crisis_messages(
+        self, event: Inbound, read: Reading | None = None
+    ) -> list[OutboundMessage] | None:
         """The crisis answer for ``event`` where no conversation can be kept (the database is
         down, or an edited message): help lines straight away, never a question whose answer
-        could not be read. None when the event holds no crisis."""
-        found = self._stateless_crisis(event)
+        could not be read. None when the event holds no crisis. ``read``: its reading."""
+        found = self._stateless_crisis(event, read)
         if found is None or self.screener is None:
             return None
         category, language = found
         return self.screener.crisis_messages(category, False, None, language)
 
-    def holds_crisis(self, event: Inbound) -> bool:
-        """Whether ``event`` gets crisis help (a cheap check before any database work)."""
-        return self._stateless_crisis(event) is not None
+    def holds_crisis(self, event: Inbound, read: Reading | None = None) -> bool:
+        """Whether ``event`` gets crisis help (a cheap check before any database work).
+        ``read``: the event's reading, passed on to ``handle`` after it."""
+        return self._stateless_crisis(event, read) is not None
 
-    def _stateless_crisis(self, event: Inbound) -> tuple[str, str | None] | None:
+    def _stateless_crisis(
+        self, event: Inbound, read: Reading | None
+    ) -> tuple[str, str | None] | None:
         """The category whose help ``event`` gets without a conversation, and the language."""
         if self.screener is None:
             return None
-        found = self._screen_alone(event)
+        found = self._screen_alone(event, read)
         if found is not None:
             detection, language = found
             return self.screener.if_yes(detection.category), language

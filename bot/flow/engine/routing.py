@@ -20,6 +20,7 @@ from bot.flow.engine.crisis import CrisisPart
 from bot.flow.engine.intents import IntentsPart
 from bot.flow.engine.parts import Context
 from bot.flow.engine.runner import RunnerPart
+from bot.flow.engine.screening import Reading
 from bot.shared import tokens
 from bot.shared.conversation import ConversationState, Frame, PatientView
 from bot.shared.messages import Inbound, Turn
@@ -28,12 +29,19 @@ from bot.shared.messages import Inbound, Turn
 class Engine(CrisisPart, CommandsPart, IntentsPart, RunnerPart):
     """Runs flows from a FlowLibrary. One instance serves every conversation."""
 
-    def handle(self, state: ConversationState, patient: PatientView, event: Inbound) -> Turn:
-        """Advance ``state`` by ``event``; the returned turn says what to send and store."""
+    def handle(
+        self,
+        state: ConversationState,
+        patient: PatientView,
+        event: Inbound,
+        read: Reading | None = None,
+    ) -> Turn:
+        """Advance ``state`` by ``event``; the returned turn says what to send and store.
+        ``read``: the event's crisis reading (``read``), when the caller took it already."""
         ctx = Context(state=state, patient=patient, turn=Turn(), now=event.at)
         # Whatever comes in stops the rest of a paced sequence on the channel.
         paced_until, state.paced_until = state.paced_until, None
-        self._dispatch(ctx, event, typed_too_soon=_before(event.at, paced_until))
+        self._dispatch(ctx, event, _before(event.at, paced_until), read)
         if event.at is not None:
             paced = sum(m.pause_before for m in ctx.turn.messages)
             state.paced_until = event.at + paced if paced else None
@@ -61,8 +69,10 @@ class Engine(CrisisPart, CommandsPart, IntentsPart, RunnerPart):
         self._run(ctx)
         return ctx.turn
 
-    def _dispatch(self, ctx: Context, event: Inbound, typed_too_soon: bool) -> None:
-        screening = self._screen_in_context(ctx, event)
+    def _dispatch(
+        self, ctx: Context, event: Inbound, typed_too_soon: bool, read: Reading | None
+    ) -> None:
+        screening = self._screen_in_context(ctx, event, read)
         asked = self._asked_category(ctx)
         if asked is not None and self._question_expired(ctx) and not _answers_it(event):
             # Long unanswered: this message is not its answer. The help lines are offered

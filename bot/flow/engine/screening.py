@@ -2,6 +2,10 @@
 
 ``bot.coach.screening.CrisisScreener`` fills it from ``content/crisis.yaml`` and the
 learned layer. Everything crosses it as plain values (``Screening``, ``OutboundMessage``).
+
+A message is read once (``Screener.read``: the costly part) and the reading is passed
+down with its event; each check the event needs (before the database, then with the
+conversation's last readings) decides from it (``Reading.decide``: cheap).
 """
 
 from __future__ import annotations
@@ -12,7 +16,27 @@ from typing import Protocol
 from bot.shared.conversation import RecentRisk
 from bot.shared.messages import OutboundMessage, Screening
 
-__all__ = ["Screener"]
+__all__ = ["Reading", "Screener"]
+
+
+class Reading(Protocol):
+    """One text as the crisis screen read it: numbers and rule ids, never the words."""
+
+    def read_by(self, screener: object) -> bool:
+        """Whether ``screener`` read it (a reload may swap the screener within an event)."""
+        ...
+
+    def decide(
+        self,
+        recent: Sequence[RecentRisk] = (),
+        now: float = 0.0,
+        in_exercise: bool = False,
+        quiet: bool = False,
+    ) -> Screening:
+        """What to do with the text; ``recent`` (already within ``context_seconds`` of
+        ``now``) reads it with the last messages; ``in_exercise``: it answers an exercise's
+        question; ``quiet``: a check that is not the event's decision (not logged again)."""
+        ...
 
 
 class Screener(Protocol):
@@ -23,17 +47,8 @@ class Screener(Protocol):
         """How long an earlier message's reading is kept to be read with the next ones."""
         ...
 
-    def screen(
-        self,
-        text: str,
-        recent: Sequence[RecentRisk] = (),
-        now: float = 0.0,
-        in_exercise: bool = False,
-        quiet: bool = False,
-    ) -> Screening:
-        """What to do with ``text``; ``recent`` and ``now`` read it with the last messages;
-        ``in_exercise``: it answers an exercise's question; ``quiet``: a check that is not
-        the event's decision (so it is not logged a second time)."""
+    def read(self, text: str) -> Reading:
+        """Read ``text`` once, for every decision its event needs."""
         ...
 
     def crisis_messages(
@@ -70,8 +85,6 @@ class Screener(Protocol):
     def asking_categories(self) -> list[str]:
         """The categories for worrying but unclear words: the patient is asked first."""
         ...
-
-    def asks_first(self, category: str) -> bool: ...
 
     def can_ask(self, category: str) -> bool:
         """Whether ``category`` (from a button or a stored hold) still has a question."""
