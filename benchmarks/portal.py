@@ -1,6 +1,8 @@
 """Portal render times: the patient list with 2,000 sharing patients, and one patient's page
 with a year of data, each fetched over HTTP from the real portal (uvicorn) on a SQLite file,
-pinned to one core. Target: under 200 ms each. Prints the median and the slowest of the runs.
+pinned to one core. Target: under 200 ms each. Prints the median and the slowest of the runs,
+and the CPU time of each (the wall clock of a shared machine counts others' work too); the
+chart's PDF too (no target: a download drawn in a worker thread).
 
 The data: 2,000 patients who share, each with 30 daily check-ins (60,000 check-ins) and a
 PHQ-9, GAD-7 and PEG every month of a year (72,000 administrations), one open alert for
@@ -256,16 +258,17 @@ async def run(patients: int, runs: int, profile: bool) -> None:
             for label, path in (
                 (f"patient list, {patients} sharing patients", "/patients"),
                 ("patient page, a year of data", f"/patients/{share}"),
+                ("chart PDF, a year of data", f"/patients/{share}/chart.pdf"),
             ):
                 profiler = cProfile.Profile() if profile else None
                 times, cpu = await timed(client, path, runs, profiler)
                 size = len((await client.get(path)).content) // 1024
                 median, worst = statistics.median(times), max(times)
                 verdict = "meets" if median < TARGET_MS else "MISSES"
+                target = f"; {verdict} the {TARGET_MS:.0f} ms target" if "PDF" not in label else ""
                 print(
                     f"{label:36s} median {median:6.1f} ms  slowest {worst:6.1f} ms  "
-                    f"CPU {statistics.median(cpu):6.1f} ms  ({size} KiB, {runs} runs; "
-                    f"{verdict} the {TARGET_MS:.0f} ms target)"
+                    f"CPU {statistics.median(cpu):6.1f} ms  ({size} KiB, {runs} runs{target})"
                 )
                 if profiler is not None:
                     pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)

@@ -19,10 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
+from bot.db.journal import JournalItem, journal_since
+from bot.db.measures import MeasureRow, administrations
 from bot.db.models import (
     Alert,
     JournalEntry,
     MeasureAdministration,
+    Patient,
     SafetyEventRow,
     Share,
     as_utc,
@@ -31,10 +34,12 @@ from bot.db.sharing import ShareRecord, active_share_by_id, active_shares
 
 __all__ = [
     "CHECK_IN_KIND",
+    "ChartData",
     "CheckIn",
     "ListedPatient",
     "PatientData",
     "SafetyMark",
+    "chart_data",
     "latest_scored_totals",
     "listed_patients",
     "patient_data",
@@ -44,6 +49,9 @@ CHECK_IN_KIND = "check_in"
 #: Journal kinds the portal does not list as entries (check-ins have their own table; the
 #: building-risk note is the coach's, not the patient's).
 NOT_ENTRIES = (CHECK_IN_KIND, "risk_note")
+#: What /progress reads of the journal beyond check-ins: fixed answers only, and only
+#: when the journal is shared (bot.coach.progress.command.JOURNAL_KINDS).
+JOURNAL_CHART_KINDS = ("trigger", "skill_practice", "lapse")
 #: The check-in ratings the patient list shows (the latest, and its direction).
 LISTED_RATINGS = ("mood", "craving")
 
@@ -250,3 +258,40 @@ def latest_scored_totals(
         for p, m, at, total, band, before in rows
         if total is not None
     ]
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What a sharing patient's chart (the PDF) is drawn from: their administrations and
+    check-ins when scores are shared, the journal's fixed answers when it is, and their
+    time zone (days are their own calendar days, as in /progress)."""
+
+    share: ShareRecord
+    timezone: str | None
+    measures: list[MeasureRow]
+    journal: list[JournalItem]
+
+
+def chart_data(connection: Connection, share_id: int, *, since: datetime) -> ChartData | None:
+    """The rows /progress reads, from ``since`` on, for what this share shares; None when
+    the share is not active (the same rule as the patient page)."""
+    share = active_share_by_id(connection, share_id)
+    if share is None:
+        return None
+    zone = connection.execute(
+        select(Patient.timezone).where(Patient.id == share.patient_id)
+    ).scalar_one_or_none()
+    kinds = ((CHECK_IN_KIND,) if share.scores else ()) + (
+        JOURNAL_CHART_KINDS if share.journal else ()
+    )
+    journal = (
+        journal_since(connection, patient_id=share.patient_id, kinds=kinds, since=since)
+        if kinds
+        else []
+    )
+    rows = (
+        administrations(connection, patient_id=share.patient_id, since=since)
+        if share.scores
+        else []
+    )
+    return ChartData(share, zone, rows, journal)

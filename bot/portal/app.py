@@ -48,6 +48,7 @@ def routes() -> list[BaseRoute]:
         Route("/setup/{token}/code", signin.setup_code, methods=["GET", "POST"]),
         Route("/patients", patients.patient_list, methods=["GET"]),
         Route("/patients/{share_id:int}", patients.patient_page, methods=["GET"]),
+        Route("/patients/{share_id:int}/chart.pdf", patients.patient_chart, methods=["GET"]),
         Route("/alerts", queue.alert_queue, methods=["GET"]),
         Route("/alerts/{alert_id:int}/acknowledge", queue.acknowledge, methods=["POST"]),
         Route("/alerts/{alert_id:int}/close", queue.close, methods=["POST"]),
