@@ -249,7 +249,9 @@ async def run(patients: int, runs: int, profile: bool) -> None:
         secret = await ready_clinician(database, "bench@practice.org")
         settings = Settings()
         scores = StoredScores(questionnaire_names(settings.flows_dir))
-        app = build_portal(settings, database, scores=scores, sweep_every=None)
+        app = build_portal(  # as coach portal builds it
+            settings, database, scores=scores, sweep_every=None, freeze_heap=True
+        )
         async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
             assert (
                 await sign_in(client, "bench@practice.org", codes(secret)[0])
