@@ -10,6 +10,7 @@ route runs it in a worker thread, after the read's transaction has ended.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,6 +22,10 @@ from bot.db.portal_reads import ChartData
 from bot.flow.library import FlowLibrary
 
 __all__ = ["chart_file_name", "chart_pdf"]
+
+#: One page drawn at a time: ``progress_pdf`` sets matplotlib's process-wide font settings
+#: for the length of a page, and two drawings at once could each end with the other's.
+_DRAWING = threading.Lock()
 
 
 def _zone(name: str | None, default: str) -> ZoneInfo:
@@ -50,7 +55,8 @@ def chart_pdf(
     )
     weeks = round(days / 7)
     lines = summary_lines(figures, library.content, library_labels(library), weeks)
-    return progress_pdf(figures, lines, library.content, data.share.label or None, weeks)
+    with _DRAWING:
+        return progress_pdf(figures, lines, library.content, data.share.label or None, weeks)
 
 
 def chart_file_name(share_id: int, now: datetime) -> str:
