@@ -181,7 +181,10 @@ class MeasureAdministration(Base):
     No free text, so plain columns; ``skipped`` rows carry no answers and no total."""
 
     __tablename__ = "measure_administrations"
-    __table_args__ = (Index("ix_measures_patient_taken", "patient_id", "taken_at"),)
+    __table_args__ = (
+        Index("ix_measures_patient_taken", "patient_id", "taken_at"),
+        Index("ix_measures_patient_measure_taken", "patient_id", "measure", "taken_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))

@@ -1,12 +1,16 @@
 """What the portal shows, read in a few statements: the list of sharing patients and one
 patient's page. Only active shares are read, and each part only when it was shared.
 
-Plain values out, never a commit; the list is one statement per part (not one per
-patient), so 2,000 patients render in well under the portal's 200 ms (benchmarks/portal.py).
+Plain values out, never a commit. The list is one statement per part (not one per
+patient) and reads only what it shows: each patient's last two check-ins (opened in
+Python, as they are sealed when a data key is in use) and each measure's last two scores
+(numbered by the database), never every row, so 2,000 patients with a year of data
+render within the portal's 200 ms (benchmarks/portal.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,15 +19,28 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from bot.db.models import Alert, JournalEntry, SafetyEventRow, Share, as_utc
+from bot.db.journal import JournalItem, journal_since
+from bot.db.measures import MeasureRow, administrations
+from bot.db.models import (
+    Alert,
+    JournalEntry,
+    MeasureAdministration,
+    Patient,
+    SafetyEventRow,
+    Share,
+    as_utc,
+)
 from bot.db.sharing import ShareRecord, active_share_by_id, active_shares
 
 __all__ = [
     "CHECK_IN_KIND",
+    "ChartData",
     "CheckIn",
     "ListedPatient",
     "PatientData",
     "SafetyMark",
+    "chart_data",
+    "latest_scored_totals",
     "listed_patients",
     "patient_data",
 ]
@@ -32,6 +49,9 @@ CHECK_IN_KIND = "check_in"
 #: Journal kinds the portal does not list as entries (check-ins have their own table; the
 #: building-risk note is the coach's, not the patient's).
 NOT_ENTRIES = (CHECK_IN_KIND, "risk_note")
+#: What /progress reads of the journal beyond check-ins: fixed answers only, and only
+#: when the journal is shared (bot.coach.progress.command.JOURNAL_KINDS).
+JOURNAL_CHART_KINDS = ("trigger", "skill_practice", "lapse")
 #: The check-in ratings the patient list shows (the latest, and its direction).
 LISTED_RATINGS = ("mood", "craving")
 
@@ -81,7 +101,9 @@ def listed_patients(connection: Connection) -> list[ListedPatient]:
     recent: dict[int, list[CheckIn]] = {}
     if rated:
         # Each patient's last two ids through the (patient_id, created_at) index (a short
-        # backward range per patient), then those rows alone with their data.
+        # backward range per patient), and those rows alone with their data, in one
+        # statement. The whole document is read: with a data key it is one sealed string,
+        # so the database cannot read a rating out of it; only the listed ones are kept.
         def nth_latest(offset: int) -> Any:
             later = aliased(JournalEntry)
             return (
@@ -94,24 +116,21 @@ def listed_patients(connection: Connection) -> list[ListedPatient]:
                 .scalar_subquery()
             )
 
-        pairs = connection.execute(
-            select(nth_latest(0), nth_latest(1)).where(
-                Share.withdrawn_at.is_(None), Share.scores.is_(True)
-            )
-        ).all()
-        ids = [i for pair in pairs for i in pair if i is not None]
-        # Only the ratings the list shows, read out of the JSON by the database.
-        rows = connection.execute(
-            select(
-                JournalEntry.patient_id,
-                JournalEntry.created_at,
-                *(JournalEntry.data[name].as_string() for name in LISTED_RATINGS),
-            ).where(JournalEntry.id.in_(ids))
+        pairs = (
+            select(nth_latest(0).label("latest"), nth_latest(1).label("before"))
+            .where(Share.withdrawn_at.is_(None), Share.scores.is_(True))
+            .subquery()
         )
-        for patient_id, at, *values in rows:
-            recent.setdefault(patient_id, []).append(
-                CheckIn(as_utc(at), dict(zip(LISTED_RATINGS, values, strict=True)))
+        rows = connection.execute(
+            select(JournalEntry.patient_id, JournalEntry.created_at, JournalEntry.data).join(
+                pairs, JournalEntry.id.in_((pairs.c.latest, pairs.c.before))
             )
+        )
+        for patient_id, at, data in rows:
+            shown = (
+                {name: data.get(name) for name in LISTED_RATINGS} if isinstance(data, dict) else {}
+            )
+            recent.setdefault(patient_id, []).append(CheckIn(as_utc(at), shown))
     counts = dict(
         connection.execute(
             select(Alert.share_id, func.count())
@@ -177,3 +196,102 @@ def patient_data(connection: Connection, share_id: int, *, since: datetime) -> P
         )
         entries = [Entry(as_utc(at), str(kind), data) for at, kind, data in rows]
     return PatientData(share, check_ins, safety, entries)
+
+
+def latest_scored_totals(
+    connection: Connection, patient_ids: Sequence[int]
+) -> list[tuple[int, str, datetime, float, str | None, float | None]]:
+    """(patient id, measure, when, total, band, the total before it) of each measure's
+    latest scored administration for these patients, a patient's measures in the order
+    they were first given (the order the list has always shown them in).
+
+    The list used to carry every administration of a year into Python to keep the last
+    one of each. Now each (patient, measure) is found on the (patient_id, measure,
+    taken_at) index (migration 0008), and its latest row and the total before it are a
+    short backward range there: one row a measure, in one statement.
+    """
+    if not patient_ids:
+        return []
+    given = MeasureAdministration
+    pairs = (
+        select(given.patient_id, given.measure, func.min(given.taken_at).label("first_at"))
+        .where(given.patient_id.in_(list(patient_ids)))
+        .group_by(given.patient_id, given.measure)
+        .subquery()
+    )
+
+    def nth_latest(column: str, offset: int) -> Any:
+        later = aliased(MeasureAdministration)
+        return (
+            select(getattr(later, column))
+            .where(
+                later.patient_id == pairs.c.patient_id,
+                later.measure == pairs.c.measure,
+                later.total.is_not(None),
+            )
+            .order_by(later.taken_at.desc(), later.id.desc())
+            .limit(1)
+            .offset(offset)
+            .correlate(pairs)
+            .scalar_subquery()
+        )
+
+    latest = select(
+        pairs.c.first_at,
+        nth_latest("id", 0).label("latest_id"),
+        nth_latest("total", 1).label("before"),
+    ).subquery()
+    rows = connection.execute(
+        select(
+            given.patient_id,
+            given.measure,
+            given.taken_at,
+            given.total,
+            given.band,
+            latest.c.before,
+        )
+        .join(latest, given.id == latest.c.latest_id)
+        .order_by(given.patient_id, latest.c.first_at, given.measure)
+    )
+    return [
+        (int(p), str(m), as_utc(at), float(total), band, None if before is None else float(before))
+        for p, m, at, total, band, before in rows
+        if total is not None
+    ]
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What a sharing patient's chart (the PDF) is drawn from: their administrations and
+    check-ins when scores are shared, the journal's fixed answers when it is, and their
+    time zone (days are their own calendar days, as in /progress)."""
+
+    share: ShareRecord
+    timezone: str | None
+    measures: list[MeasureRow]
+    journal: list[JournalItem]
+
+
+def chart_data(connection: Connection, share_id: int, *, since: datetime) -> ChartData | None:
+    """The rows /progress reads, from ``since`` on, for what this share shares; None when
+    the share is not active (the same rule as the patient page)."""
+    share = active_share_by_id(connection, share_id)
+    if share is None:
+        return None
+    zone = connection.execute(
+        select(Patient.timezone).where(Patient.id == share.patient_id)
+    ).scalar_one_or_none()
+    kinds = ((CHECK_IN_KIND,) if share.scores else ()) + (
+        JOURNAL_CHART_KINDS if share.journal else ()
+    )
+    journal = (
+        journal_since(connection, patient_id=share.patient_id, kinds=kinds, since=since)
+        if kinds
+        else []
+    )
+    rows = (
+        administrations(connection, patient_id=share.patient_id, since=since)
+        if share.scores
+        else []
+    )
+    return ChartData(share, zone, rows, journal)

@@ -19,6 +19,7 @@ import yaml
 from sqlalchemy.engine import Connection
 
 from bot.db import measures
+from bot.db.portal_reads import latest_scored_totals
 
 __all__ = ["NO_MEASURES", "Score", "ScoreSource", "StoredScores", "questionnaire_names"]
 
@@ -96,10 +97,13 @@ class StoredScores:
         return scores
 
     def latest(self, connection: Connection, patient_ids: Sequence[int]) -> dict[int, list[Score]]:
-        rows = measures.scored_totals(connection, patient_ids=patient_ids)
         latest: dict[int, dict[str, Score]] = {}
-        for (patient_id, *_), score in zip(rows, self._scores(rows), strict=True):
-            latest.setdefault(patient_id, {})[score.measure] = score  # oldest first: last wins
+        for patient_id, measure, at, total, band, before in latest_scored_totals(
+            connection, patient_ids
+        ):  # one row a measure: its latest, with the total its direction is from
+            name = self.names.get(measure, measure)
+            score = Score(name, at, total, band, _direction(before, total))
+            latest.setdefault(patient_id, {})[name] = score
         return {patient_id: list(by_measure.values()) for patient_id, by_measure in latest.items()}
 
     def every(self, connection: Connection, patient_id: int, since: datetime) -> list[Score]:

@@ -61,7 +61,7 @@ class PortalServer:
             await self.database.dispose()
             raise
         scores = StoredScores(questionnaire_names(self.settings.flows_dir))
-        app = build_portal(self.settings, self.database, scores=scores)
+        app = build_portal(self.settings, self.database, scores=scores, freeze_heap=True)
         config = uvicorn.Config(
             app,
             host=self.settings.portal_host,

@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.db import clinicians
 from bot.db.models import utcnow
 from bot.db.session import Database
+from bot.flow.library import FlowLibrary, load_library
 from bot.portal.auth import AddressGuard, token_hash
 from bot.portal.scores import NO_MEASURES, ScoreSource
 
@@ -68,6 +69,18 @@ class PortalState:
             lstrip_blocks=True,
         )
     )
+
+    chart_library: FlowLibrary | None = None
+
+    def flow_library(self) -> FlowLibrary:
+        """The bot's flows (the questionnaires' names, bands and ranges, the answers'
+        words) and texts, that the chart's PDF is written with; read on first use (two
+        threads may both read them: the same files, the same result)."""
+        if self.chart_library is None:
+            self.chart_library = load_library(
+                Path(self.settings.flows_dir), Path(self.settings.content_dir)
+            )
+        return self.chart_library
 
     @property
     def base_url(self) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
+from pypdf import PdfReader
 
 from bot.cli.main import main as coach
 from bot.db.session import Database
@@ -113,6 +114,7 @@ async def test_set_up_invite_alert_acknowledge_close_withdraw(
             link = await _invite(page)
             await _patient_shares_and_says_yes(emu, link, f"{portal}/alerts")
             await _handle_the_alerts(page)
+            await _chart_as_pdf(page)
             await _patient_withdraws(emu, page)
     finally:
         await database.dispose()
@@ -220,6 +222,20 @@ async def _handle_the_alerts(page: Page) -> None:
         await row.locator("input.note").fill("Called the patient; safe, seen tomorrow.")
         await row.locator("button.close").click()
     assert "No open alerts" in await page.inner_text("#no-alerts")
+
+
+async def _chart_as_pdf(page: Page) -> None:
+    """From the list to the patient's page, and its chart downloaded as the PDF."""
+    await page.click("text=Patients")
+    await page.click("#patients a")
+    async with page.expect_download() as started:
+        await page.click("#chart-pdf")
+    download = await started.value
+    assert re.fullmatch(r"chart-\d+-\d{4}-\d{2}-\d{2}\.pdf", download.suggested_filename)
+    saved = await download.path()
+    text = PdfReader(io.BytesIO(Path(saved).read_bytes())).pages[0].extract_text()
+    assert f"Progress summary for {LABEL}" in text  # the label as written, on the page
+    assert "PHQ-9: 1" in text
 
 
 async def _patient_withdraws(emu: BotApiEmulator, page: Page) -> None:

@@ -21,6 +21,7 @@ from bot.coach.progress.summary import summary_lines
 from bot.coach.reply import Reply
 from bot.db import measures, store
 from bot.flow.engine import Engine
+from bot.flow.library import FlowLibrary
 from bot.shared import tokens
 from bot.shared.content import Content, render
 from bot.shared.messages import Attachment, Button, Inbound, OutboundMessage
@@ -30,6 +31,7 @@ __all__ = [
     "LONG_TOKEN",
     "SHORT_WEEKS",
     "answer_labels",
+    "library_labels",
     "progress_files",
     "progress_reply",
     "progress_weeks",
@@ -53,11 +55,16 @@ def progress_weeks(event: Inbound) -> int | None:
 
 def answer_labels(engine: Engine) -> dict[str, str]:
     """Each fixed answer's value -> its button's words, across the flows (first one wins)."""
+    return library_labels(engine.library)
+
+
+def library_labels(library: FlowLibrary) -> dict[str, str]:
+    """``answer_labels`` of a library alone (the portal's chart has no engine)."""
     labels: dict[str, str] = {}
-    for compiled in engine.library.flows.values():
+    for compiled in library.flows.values():
         for step in compiled.flow.steps.values():
             for option in step.options or ():
-                label = option.text or engine.library.content.get(option.label or "")
+                label = option.text or library.content.get(option.label or "")
                 labels.setdefault(option.value, label)
     return labels
 

@@ -7,6 +7,7 @@ that was never a share, is "not found", the same as a patient who never shared.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,12 +18,20 @@ from starlette.responses import Response
 from bot.db import alerts as alert_rows
 from bot.db import clinicians
 from bot.db.models import utcnow
-from bot.db.portal_reads import ListedPatient, PatientData, listed_patients, patient_data
+from bot.db.portal_reads import (
+    ChartData,
+    ListedPatient,
+    PatientData,
+    chart_data,
+    listed_patients,
+    patient_data,
+)
 from bot.portal import figures
+from bot.portal.chart import chart_file_name, chart_pdf
 from bot.portal.scores import Score
 from bot.portal.web import SignedIn, page, portal_state, signed_in_page
 
-__all__ = ["patient_list", "patient_page"]
+__all__ = ["patient_chart", "patient_list", "patient_page"]
 
 #: How far back a patient's page reaches.
 PAGE_DAYS = 366
@@ -103,5 +112,49 @@ async def _patient_page(request: Request, who: SignedIn) -> Response:
     return page(request, "patient.html", context, who=who)
 
 
+async def _patient_chart(request: Request, who: SignedIn) -> Response:
+    """The patient page's year as /progress's one-page PDF, for the practice's record.
+
+    Read and audited in one transaction like the page (a refused number is audited too);
+    drawn afterwards in a worker thread, so no connection waits on the drawing."""
+    state = portal_state(request)
+    share_id = int(request.path_params["share_id"])
+    now = utcnow()
+    since = now - timedelta(days=PAGE_DAYS + 1)  # a day early: the figures trim local days
+
+    def read(connection: Connection) -> ChartData | None:
+        data = chart_data(connection, share_id, since=since)
+        alert_rows.add_audit(
+            connection,
+            actor=who.clinician.email,
+            action="view.patient_chart" if data is not None else "view.patient_chart_refused",
+            clinician_id=who.clinician.id,
+            share_id=share_id if data is not None else None,
+            detail=None if data is not None else str(share_id)[:20],
+        )
+        return data
+
+    data = await state.database.transaction(read)
+    if data is None:
+        sentence = "There is no patient here who shares with the practice."
+        return page(request, "refused.html", {"sentence": sentence}, who=who, status=404)
+    settings = state.settings
+
+    def draw() -> bytes:
+        return chart_pdf(
+            data,
+            state.flow_library(),
+            now=now,
+            days=PAGE_DAYS,
+            default_timezone=settings.default_timezone,
+        )
+
+    pdf = await asyncio.to_thread(draw)
+    name = chart_file_name(share_id, now)
+    headers = {"content-disposition": f'attachment; filename="{name}"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
 patient_list = signed_in_page(_patient_list)
 patient_page = signed_in_page(_patient_page)
+patient_chart = signed_in_page(_patient_chart)
