@@ -19,13 +19,14 @@ from bot.flow.engine.commands import CommandsPart
 from bot.flow.engine.crisis import CrisisPart
 from bot.flow.engine.intents import IntentsPart
 from bot.flow.engine.parts import Context
+from bot.flow.engine.resume import ResumePart
 from bot.flow.engine.runner import RunnerPart
 from bot.shared import tokens
 from bot.shared.conversation import ConversationState, Frame, PatientView
 from bot.shared.messages import Inbound, Turn
 
 
-class Engine(CrisisPart, CommandsPart, IntentsPart, RunnerPart):
+class Engine(CrisisPart, CommandsPart, IntentsPart, ResumePart, RunnerPart):
     """Runs flows from a FlowLibrary. One instance serves every conversation."""
 
     def handle(self, state: ConversationState, patient: PatientView, event: Inbound) -> Turn:
@@ -42,7 +43,7 @@ class Engine(CrisisPart, CommandsPart, IntentsPart, RunnerPart):
     def start(self, state: ConversationState, patient: PatientView, flow_id: str) -> Turn:
         """Start a flow without a patient message (a reminder opening the check-in)."""
         ctx = Context(state=state, patient=patient, turn=Turn())
-        self._start_flow(ctx, flow_id)
+        self._start_flow(ctx, flow_id, offer=False)
         return ctx.turn
 
     def start_at(

@@ -1,0 +1,190 @@
+"""Leaving an exercise and starting it again: pick up where you left off, or start over.
+
+Issue 14's play-through: leaving an exercise for the menu, another exercise or a command
+and coming back started it over and lost the answers. Crisis words still come first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.flow.engine import Engine
+from bot.shared import tokens
+from bot.shared.conversation import ConversationState, Crisis, PatientView
+from bot.shared.messages import Inbound, Turn
+from tests.flow.helpers import GOOD_FLOW, make_library
+from tests.flow.test_engine import Chat, said
+
+
+@pytest.fixture
+def chat(engine: Engine) -> Chat:
+    return Chat(engine)
+
+
+PICK_UP = "Pick up where you left off"
+START_OVER = "Start over"
+
+
+def _open(chat: Chat, flow_id: str) -> Turn:
+    """Press a menu button that opens ``flow_id``."""
+    return chat._do(Inbound.press(tokens.encode(tokens.OpenFlow(flow_id))))
+
+
+def _left_midway(chat: Chat) -> None:
+    chat.send("/example")
+    chat.press("Fairly calm")
+    assert chat.step == "thought"
+    chat.send("/menu")
+
+
+def test_coming_back_from_the_menu_offers_to_pick_up_and_keeps_the_answers(chat: Chat) -> None:
+    _left_midway(chat)
+    offer = chat.send("/example")
+    assert "partway through" in said(offer)
+    assert set(chat.buttons) == {PICK_UP, START_OVER}
+    back = chat.press(PICK_UP)
+    assert back.pressed == "answered" and back.pressed_label == PICK_UP
+    assert "thought" in said(back).lower() and chat.step == "thought"
+    assert chat.state.current is not None and chat.state.current.variables["feeling"] == "calm"
+    chat.send("Nobody likes me")
+    assert chat.step == "belief"  # the answer is read as the question's, as before
+
+
+def test_the_menu_button_of_the_same_exercise_offers_it_too(chat: Chat) -> None:
+    _left_midway(chat)
+    offer = _open(chat, "example")
+    assert "partway through" in said(offer) and PICK_UP in chat.buttons
+
+
+def test_start_over_begins_again_with_nothing_kept(chat: Chat) -> None:
+    _left_midway(chat)
+    chat.send("/example")
+    again = chat.press(START_OVER)
+    assert "How are you arriving today?" in said(again)
+    assert chat.step == "feeling" and chat.state.current is not None
+    assert chat.state.current.variables == {}
+    assert chat.state.paused == []  # the old answers are not kept aside either
+
+
+def test_coming_back_from_another_exercise_offers_to_pick_up(chat: Chat) -> None:
+    _left_midway(chat)
+    _open(chat, "example_breath")
+    assert chat.state.paused and chat.state.paused[0].flow_id == "example"
+    chat.send("/example")
+    assert PICK_UP in chat.buttons
+    chat.press(PICK_UP)
+    assert chat.step == "thought" and chat.state.current is not None
+    assert chat.state.current.flow_id == "example"
+
+
+def test_the_exercise_open_now_is_set_aside_when_the_left_one_comes_back(chat: Chat) -> None:
+    _left_midway(chat)
+    chat.send("/checkin")
+    chat.press("7")
+    assert chat.state.current is not None and chat.state.current.flow_id == "checkin"
+    chat.send("/example")
+    assert [f.flow_id for f in chat.state.paused] == ["checkin"]
+    chat.press(PICK_UP)
+    assert chat.step == "thought"
+
+
+def test_nothing_answered_yet_simply_starts_again(chat: Chat) -> None:
+    chat.send("/example")
+    chat.send("/menu")
+    turn = chat.send("/example")
+    assert "partway" not in said(turn) and chat.step == "feeling"
+    assert chat.state.paused == []
+
+
+def test_words_that_are_neither_get_the_offer_again_with_its_buttons(chat: Chat) -> None:
+    _left_midway(chat)
+    chat.send("/example")
+    turn = chat.send("hmm what")
+    assert "Please tap one of the buttons" in said(turn)
+    assert set(chat.buttons) == {PICK_UP, START_OVER}
+    assert chat.step == "thought"
+    assert chat.state.current is not None and "thought" not in chat.state.current.variables
+
+
+def test_the_offer_can_be_answered_in_words(chat: Chat) -> None:
+    _left_midway(chat)
+    chat.send("/example")
+    chat.send("Start over!")
+    assert chat.step == "feeling"
+    chat.press("Fairly calm")
+    chat.send("/menu")
+    chat.send("/example")
+    chat.send("1")
+    assert chat.step == "thought"
+
+
+def test_an_old_question_button_does_not_answer_the_offer(chat: Chat) -> None:
+    chat.send("/example")
+    old = dict(chat.buttons)
+    chat.press("Anxious")
+    chat.send("/example")
+    turn = chat.engine.handle(chat.state, PatientView(), Inbound.press(old["Low"]))
+    assert turn.pressed == "stale"
+    assert chat.state.current is not None and chat.state.current.variables["feeling"] == "anxious"
+
+
+def test_continue_from_the_menu_while_the_offer_waits_picks_up(chat: Chat) -> None:
+    _left_midway(chat)
+    chat.send("/example")
+    chat.send("/menu")
+    chat.press("↩ Continue where you left off")
+    assert chat.step == "thought"
+    chat.send("Nobody likes me")
+    assert chat.step == "belief"
+
+
+def test_crisis_words_while_the_offer_waits_get_the_help_lines_first(chat: Chat) -> None:
+    chat.send("/checkin")
+    chat.press("7")
+    chat.send("/menu")
+    chat.send("/checkin")
+    turn = chat.send("everything feels hopeless")
+    assert "thoughts of ending your life" in said(turn) or "988" in said(turn)
+    assert "partway" not in said(turn)
+    helped = chat.send("yes")
+    assert "988" in said(helped) and chat.state.hold == Crisis()
+    back = chat.press("Go back to the exercise")
+    assert back.messages and chat.state.current is not None
+    assert chat.state.current.variables["mood"] == 7  # picked up where it was left
+
+
+def test_the_offer_lasts_as_long_as_the_stored_conversation(chat: Chat) -> None:
+    _left_midway(chat)
+    chat.send("/example")
+    chat.state = ConversationState.from_json(chat.state.to_json())
+    chat.press(PICK_UP)
+    assert chat.step == "thought"
+
+
+def test_a_reminder_opening_the_exercise_does_not_ask(engine: Engine) -> None:
+    chat = Chat(engine)
+    chat.send("/checkin")
+    chat.press("7")
+    turn = engine.start(chat.state, PatientView(), "checkin")
+    assert "partway" not in said(turn)
+    assert chat.state.current is not None and chat.state.current.variables == {}
+
+
+def test_a_flow_changed_while_the_offer_waits_starts_over(tmp_path: Path) -> None:
+    body = GOOD_FLOW.replace(
+        "  high:", '  note:\n    text: "Why?"\n    ask: text\n    save: why\n    next: bye\n  high:'
+    ).replace("go: bye\n", "go: note\n", 1)
+    old = Chat(Engine(make_library(tmp_path, {"demo.yaml": body})))
+    old.send("/demo")
+    old.press("3")
+    assert old.step == "note"
+    old.send("/demo")
+    assert PICK_UP in old.buttons
+    v2 = body.replace("version: 1", "version: 2")
+    new = Engine(make_library(tmp_path / "v2", {"demo.yaml": v2}))
+    turn = new.handle(old.state, PatientView(), Inbound.press(old.buttons[PICK_UP]))
+    assert "updated since you started" in said(turn)
+    assert old.state.current is not None and old.state.current.step == "level"
+    assert old.state.current.variables == {}
