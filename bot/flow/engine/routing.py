@@ -7,7 +7,8 @@ screened for crisis language before anything else looks at it.
 
 This module routes an event; the parts it is made of do the work: ``crisis`` (the hold
 and the direct question), ``commands`` (commands and the coach's own buttons), ``intents`` (free
-text outside an exercise, read after the crisis screen for the exercise that fits) and
+text outside an exercise, read after the crisis screen for the exercise that fits),
+``resume`` (an exercise left midway and started again: pick up or start over) and
 ``runner`` (the flow stack, answers, re-asks, flow versions).
 """
 
