@@ -199,14 +199,17 @@ def parse_number(text: str, low: float | None, high: float | None, whole: bool) 
         return _read_number(cleaned, low, high, whole)
     except NotAnAnswer as problem:
         plain = _without_filler(cleaned)
-        if problem.key != "system.retry_number" or plain in ("", cleaned):
+        if problem.key != "system.retry_number" or plain is None:
             raise
         return _read_number(plain, low, high, whole)
 
 
-def _without_filler(text: str) -> str:
+def _without_filler(text: str) -> str | None:
+    """The words left when the filler is taken out; None when there was none to take
+    ("5," stays a question: five, or the start of "5,5"?)."""
     words = re.sub(r"[,?!;]", " ", text).split()
-    return " ".join(w for w in words if w.replace("'", "").replace("\u2019", "") not in _FILLER)
+    kept = [w for w in words if w.replace("'", "").replace("\u2019", "") not in _FILLER]
+    return " ".join(kept) if kept and len(kept) < len(words) else None
 
 
 def _read_number(cleaned: str, low: float | None, high: float | None, whole: bool) -> int | float:

@@ -188,3 +188,13 @@ def test_a_flow_changed_while_the_offer_waits_starts_over(tmp_path: Path) -> Non
     assert "updated since you started" in said(turn)
     assert old.state.current is not None and old.state.current.step == "level"
     assert old.state.current.variables == {}
+
+
+def test_after_its_entry_is_written_the_exercise_simply_starts_again(chat: Chat) -> None:
+    chat.send("/checkin")
+    for answer in ("7", "3", "8", "5", "3", "none", "skip", "skip", "skip"):
+        turn = chat.send(answer)
+    assert [r.kind for r in turn.records] == ["check_in"]
+    assert chat.state.current is not None and chat.step == "offer"  # its closing question
+    again = chat.send("/checkin")
+    assert "partway" not in said(again) and chat.step == "mood"

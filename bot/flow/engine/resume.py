@@ -14,6 +14,8 @@ from __future__ import annotations
 from bot.flow import answers
 from bot.flow.asks.base import answer_token
 from bot.flow.engine.parts import Context, EngineParts
+from bot.flow.rules import step_targets
+from bot.flow.schema import Flow
 from bot.shared.conversation import Frame
 from bot.shared.messages import Button, OutboundMessage
 
@@ -54,12 +56,12 @@ class ResumePart(EngineParts):
         return True
 
     def _midway(self, frames: list[Frame]) -> bool:
-        """Something was answered: a question's saved answer, a tick, or a called flow."""
-        if len(frames) > 1:
-            return True
+        """Answers that no journal entry has kept yet: a question answered or a tick, at a
+        step the flow reaches without passing a ``record:`` step. After its entry is
+        written (a check-in waiting on its closing offer), starting again starts over."""
         for frame in frames:
             compiled = self.library.flows.get(frame.flow_id)
-            if compiled is None:
+            if compiled is None or frame.step not in _before_any_record(compiled.flow):
                 continue
             saved = compiled.facts.saved
             if frame.selection or any(
@@ -105,3 +107,17 @@ class ResumePart(EngineParts):
         flow_id = ctx.state.frames[0].flow_id
         ctx.state.frames = []
         self._start_flow(ctx, flow_id, offer=False)
+
+
+def _before_any_record(flow: Flow) -> set[str]:
+    """The steps a run reaches from the first without entering a step that records."""
+    reached: set[str] = set()
+    waiting = [flow.first_step]
+    while waiting:
+        name = waiting.pop()
+        step = flow.steps.get(name)
+        if name in reached or step is None or step.record is not None:
+            continue
+        reached.add(name)
+        waiting.extend(step_targets(step))
+    return reached
