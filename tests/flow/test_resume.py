@@ -198,3 +198,13 @@ def test_after_its_entry_is_written_the_exercise_simply_starts_again(chat: Chat)
     assert chat.state.current is not None and chat.step == "offer"  # its closing question
     again = chat.send("/checkin")
     assert "partway" not in said(again) and chat.step == "mood"
+
+
+def test_once_picked_up_the_offers_buttons_are_stale(chat: Chat) -> None:
+    _left_midway(chat)
+    chat.send("/example")
+    offer = dict(chat.buttons)
+    chat.press(PICK_UP)
+    turn = chat.engine.handle(chat.state, PatientView(), Inbound.press(offer[START_OVER]))
+    assert turn.pressed == "stale" and chat.step == "thought"
+    assert chat.state.current is not None and chat.state.current.variables["feeling"] == "calm"

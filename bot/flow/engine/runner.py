@@ -195,7 +195,9 @@ class RunnerPart(EngineParts):
         compiled = self.library.flows[frame.flow_id]
         step = compiled.flow.steps[frame.step]
         if frame.asks == RESUME_OFFER:
-            frame.asks = meaning(step)  # shown again: the exercise is picked up
+            # Shown again: the exercise is picked up, and the offer's buttons are stale.
+            frame.asks = meaning(step)
+            ctx.state.question_number += 1
         variables = self._variables(ctx, frame)
         texts = [
             render(self._template_of(item), variables, frame.labels)
