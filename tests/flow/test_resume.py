@@ -208,3 +208,16 @@ def test_once_picked_up_the_offers_buttons_are_stale(chat: Chat) -> None:
     turn = chat.engine.handle(chat.state, PatientView(), Inbound.press(offer[START_OVER]))
     assert turn.pressed == "stale" and chat.step == "thought"
     assert chat.state.current is not None and chat.state.current.variables["feeling"] == "calm"
+
+
+def test_starting_over_keeps_the_other_exercise_set_aside(chat: Chat) -> None:
+    _left_midway(chat)
+    chat.send("/checkin")
+    chat.press("7")
+    chat.send("/example")
+    chat.send("from the beginning")
+    assert chat.step == "feeling"
+    assert [f.flow_id for f in chat.state.paused] == ["checkin"]
+    chat.send("/checkin")
+    chat.send("keep going")
+    assert chat.state.current is not None and chat.state.current.variables["mood"] == 7

@@ -28,8 +28,27 @@ START_OVER = "start_over"
 
 #: Typed answers to the offer, as people write them (the buttons' numbers too).
 _TYPED = {
-    PICK_UP: {"1", "pick up", "pick up where i left off", "continue", "resume", "go on"},
-    START_OVER: {"2", "start over", "restart", "start again", "from the start", "new"},
+    PICK_UP: {
+        "1",
+        "pick up",
+        "pick up where i left off",
+        "where i left off",
+        "continue",
+        "resume",
+        "go on",
+        "keep going",
+        "carry on",
+    },
+    START_OVER: {
+        "2",
+        "start over",
+        "restart",
+        "start again",
+        "begin again",
+        "from the start",
+        "from the beginning",
+        "new",
+    },
 }
 
 
