@@ -221,3 +221,83 @@ def test_starting_over_keeps_the_other_exercise_set_aside(chat: Chat) -> None:
     chat.send("/checkin")
     chat.send("keep going")
     assert chat.state.current is not None and chat.state.current.variables["mood"] == 7
+
+
+_TYPED_ANSWERS = {"text": "a few words", "number": "5", "time": "8:30 pm", "timezone": "Chicago"}
+
+
+def _answer_once(chat: Chat, turn: Turn) -> Turn:
+    """Answer the waiting question as a patient would: its first button, or fitting words."""
+    frame = chat.state.current
+    assert frame is not None
+    step = chat.engine.library.flows[frame.flow_id].flow.steps[frame.step]
+    answers = [
+        b.token
+        for m in turn.messages
+        for row in m.buttons
+        for b in row
+        if b.token and tokens.parse(b.token).__class__ is tokens.Answer
+    ]
+    if answers and step.ask not in _TYPED_ANSWERS:
+        return chat._do(Inbound.press(answers[0]))
+    return chat.send(_TYPED_ANSWERS.get(step.ask or "text", "a few words"))
+
+
+def test_every_exercise_left_after_an_answer_can_be_picked_up(engine: Engine) -> None:
+    """Issue 14: every exercise can be left and resumed; none is a dead end."""
+    tried = []
+    for compiled in engine.library.flows.values():
+        start = compiled.flow.start
+        if start.command is None and start.menu is None:
+            continue
+        chat = Chat(engine)
+        turn = _open(chat, compiled.id)
+        for _ in range(6):  # until something is answered and the exercise still waits
+            if chat.state.current is None or engine._midway(chat.state.frames):
+                break
+            turn = _answer_once(chat, turn)
+        if chat.state.current is None or not engine._midway(chat.state.frames):
+            continue  # ended (or never asked) before anything was worth keeping
+        frame = chat.state.current
+        where, kept = (frame.flow_id, frame.step), dict(frame.variables)
+        chat.send("/menu")
+        offer = _open(chat, chat.state.frames[0].flow_id)  # where a start_flow: led
+        assert PICK_UP in chat.buttons, (compiled.id, said(offer))
+        back = chat.press(PICK_UP)
+        assert back.messages and chat.state.current is not None, compiled.id
+        assert (chat.state.current.flow_id, chat.state.current.step) == where, compiled.id
+        assert chat.state.current.variables == kept, compiled.id
+        tried.append(compiled.id)
+    assert len(tried) >= 15, tried
+
+
+def test_an_exercise_left_midway_and_chosen_again_from_another_flow_is_offered(
+    chat: Chat,
+) -> None:
+    _open(chat, "measures")
+    chat.press("Mood (PHQ-9)")
+    assert chat.state.current is not None and chat.state.current.flow_id == "phq9"
+    first = chat.step
+    _answer_once(chat, chat.send("/continue"))
+    assert chat.step != first
+    where = chat.step
+    chat.send("/menu")
+    _open(chat, "measures")
+    offer = chat.press("Mood (PHQ-9)")  # measures' start_flow: phq9
+    assert "partway" in said(offer) and chat.state.paused == []
+    chat.press(PICK_UP)
+    assert chat.state.current is not None and chat.state.current.flow_id == "phq9"
+    assert chat.step == where
+
+
+def test_a_place_past_the_first_question_is_kept_even_with_nothing_saved(chat: Chat) -> None:
+    chat.send("/soothe")
+    first = chat.step
+    _answer_once(chat, chat.send("/continue"))
+    assert chat.step != first and chat.state.current is not None
+    where = chat.step
+    chat.send("/menu")
+    chat.send("/soothe")
+    assert PICK_UP in chat.buttons
+    chat.press(PICK_UP)
+    assert chat.step == where

@@ -53,11 +53,15 @@ _TYPED = {
 
 
 class ResumePart(EngineParts):
-    def _offer_resume(self, ctx: Context, flow_id: str) -> bool:
+    def _offer_resume(self, ctx: Context, flow_id: str, leaving: bool = False) -> bool:
         """Ask "pick up or start over?" when ``flow_id`` was left midway; False when it
-        was not (nothing answered yet), so it simply starts."""
+        was not (nothing answered yet), so it simply starts.
+
+        ``leaving``: a flow's ``start_flow:`` step, which leaves the exercise open now for
+        good; only an exercise set aside can be picked up then (a flow that starts itself
+        again means to start over)."""
         state = ctx.state
-        if state.frames and state.frames[0].flow_id == flow_id:
+        if not leaving and state.frames and state.frames[0].flow_id == flow_id:
             left = state.frames
         elif state.paused and state.paused[0].flow_id == flow_id:
             left = state.paused
@@ -66,8 +70,9 @@ class ResumePart(EngineParts):
         if not self._midway(left):
             return False
         if left is state.paused:
-            # The exercise open now is set aside, as starting any other exercise does.
-            state.paused, state.frames = state.frames, left
+            # The exercise open now is set aside, as starting any other exercise does
+            # (or, leaving it, is done with).
+            state.paused, state.frames = ([] if leaving else state.frames), left
         state.hold = None
         left[-1].asks = RESUME_OFFER
         state.question_number += 1
@@ -75,16 +80,20 @@ class ResumePart(EngineParts):
         return True
 
     def _midway(self, frames: list[Frame]) -> bool:
-        """Answers that no journal entry has kept yet: a question answered or a tick, at a
-        step the flow reaches without passing a ``record:`` step. After its entry is
-        written (a check-in waiting on its closing offer), starting again starts over."""
+        """Something a fresh start would lose that no journal entry has kept: an answer, a
+        tick, or a place past the first question (buttons that save nothing, like the
+        senses of self-soothing), at a step reached without passing a ``record:`` step.
+        After its entry is written (a check-in on its closing offer) it starts over."""
         for frame in frames:
             compiled = self.library.flows.get(frame.flow_id)
             if compiled is None or frame.step not in _before_any_record(compiled.flow):
                 continue
             saved = compiled.facts.saved
-            if frame.selection or any(
-                name in saved and saved[name].ask is not None for name in frame.variables
+            first = _first_wait(compiled.flow)
+            if (
+                frame.selection
+                or (first is not None and frame.step != first)
+                or any(name in saved and saved[name].ask is not None for name in frame.variables)
             ):
                 return True
         return False
@@ -140,3 +149,17 @@ def _before_any_record(flow: Flow) -> set[str]:
         reached.add(name)
         waiting.extend(step_targets(step))
     return reached
+
+
+def _first_wait(flow: Flow) -> str | None:
+    """Where a fresh start waits: the first step that asks or calls, when the way there
+    is plain ``next:`` steps (None when a branch or a loop comes first)."""
+    name: str | None = flow.first_step
+    seen: set[str] = set()
+    while name is not None and name not in seen:
+        seen.add(name)
+        step = flow.steps.get(name)
+        if step is None or step.ask or step.call:
+            return name
+        name = step.next if isinstance(step.next, str) and not step.start_flow else None
+    return None

@@ -133,6 +133,8 @@ class RunnerPart(EngineParts):
                 if self._needs_consent(ctx, target):
                     ctx.state.frames = []
                     return
+                if self._offer_resume(ctx, target.id, leaving=True):
+                    return
                 ctx.state.frames = [Frame(target.id, target.version, target.flow.first_step)]
                 continue
             if step.end:
