@@ -49,3 +49,28 @@ def test_optional_on_a_step_that_asks_nothing_is_a_problem(tmp_path: Path) -> No
     problems = [str(p) for p in make_library(tmp_path, {"demo.yaml": flow}).problems]
     assert len(problems) == 1
     assert 'step "hello"' in problems[0] and "remove optional: or add ask:" in problems[0]
+
+
+@pytest.mark.parametrize("typed", ["Skip this one", "skip it", "pass", "/skip"])
+def test_typing_the_skip_buttons_words_skips_rather_than_saving_them(
+    chat: Chat, typed: str
+) -> None:
+    _to_helped(chat)
+    chat.send(typed)
+    assert chat.step == "checkin_time" and chat.state.current is not None
+    assert chat.state.current.variables["helped"] is None
+
+
+def test_on_a_question_that_is_not_optional_skip_is_an_answer_like_any_other(chat: Chat) -> None:
+    chat.send("/example")
+    chat.press("Fairly calm")
+    chat.send("skip")
+    assert chat.step == "belief"
+    assert chat.state.current is not None and chat.state.current.variables["thought"] == "skip"
+
+
+def test_slash_skip_elsewhere_is_still_an_unknown_command(chat: Chat) -> None:
+    chat.send("/example")
+    turn = chat.send("/skip")
+    assert chat.step == "feeling" and turn.messages
+    assert chat.state.current is not None and "feeling" not in chat.state.current.variables
