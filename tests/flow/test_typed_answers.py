@@ -20,7 +20,19 @@ def chat(engine: Engine) -> Chat:
 
 
 @pytest.mark.parametrize(
-    "typed", ["no", "No.", "nope", "not really", "I'm not", "im not", "No, I'm not", "no thanks"]
+    "typed",
+    [
+        "no",
+        "No.",
+        "nope",
+        "not really",
+        "I'm not",
+        "im not",
+        "No, I'm not",
+        "no thanks",
+        "I'd rather not",
+        "please don't",
+    ],
 )
 def test_the_ways_of_saying_no_read_as_no(typed: str) -> None:
     assert parse_yes_no(typed) == "no"
