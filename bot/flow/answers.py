@@ -39,6 +39,67 @@ _WORD_NUMBERS = {
 }
 _YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "si", "sí", "true", "of course"}
 _NO = {"no", "n", "nope", "nah", "not really", "false"}
+#: Whole replies to a flow's yes/no question that mean yes or no although they are not
+#: one word ("I am", "I'm not"). Only for ``ask: yes_no``: the direct question about
+#: suicide reads its answers on its own terms (answer_to_direct_question), where an
+#: unclear reply gets help. Anything in neither list is asked again, never guessed.
+_YES_PHRASES = {
+    "i am",
+    "im",
+    "yes i am",
+    "yeah i am",
+    "yes im",
+    "yes please",
+    "yes thanks",
+    "yes thank you",
+    "i do",
+    "yes i do",
+    "i will",
+    "yes i will",
+    "definitely",
+    "absolutely",
+    "sure thing",
+    "yeah sure",
+    "ok sure",
+    "sounds good",
+    "si gracias",
+    "sí gracias",
+    "claro",
+    "claro que si",
+    "claro que sí",
+}
+_NO_PHRASES = {
+    "i am not",
+    "im not",
+    "no im not",
+    "no i am not",
+    "no not really",
+    "nope not really",
+    "nah not really",
+    "no thanks",
+    "no thank you",
+    "not now",
+    "not today",
+    "not at all",
+    "not yet",
+    "no way",
+    "i dont",
+    "i do not",
+    "no i dont",
+    "no i do not",
+    "i wont",
+    "i will not",
+    "no i wont",
+    "rather not",
+    "id rather not",
+    "i would rather not",
+    "please dont",
+    "no please dont",
+    "no gracias",
+    "ahora no",
+    "todavía no",
+    "todavia no",
+}
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
 )
@@ -88,11 +149,76 @@ _PERCENT = re.compile(r"\s*(?:%|percent|per cent|por ciento)$")
 _OUT_OF = re.compile(r"\s*(?:/|out of|de)\s*(?P<whole>10|100)$")
 
 
+#: Words around a rating that say nothing about it: "I'd say a 7", "7 I guess", "I'm at a
+#: 6 right now". Nothing that changes a number ("not", "more than", "or", "to") is here,
+#: so "not 7" or "6 or 7" is still asked again rather than read as a number.
+_FILLER = frozenset(
+    [
+        "i",
+        "id",
+        "ive",
+        "say",
+        "a",
+        "an",
+        "its",
+        "it",
+        "is",
+        "im",
+        "at",
+        "about",
+        "around",
+        "like",
+        "maybe",
+        "probably",
+        "prob",
+        "guess",
+        "think",
+        "honestly",
+        "um",
+        "uh",
+        "hmm",
+        "so",
+        "ok",
+        "okay",
+        "well",
+        "would",
+        "be",
+        "right",
+        "now",
+        "today",
+        "pretty",
+        "much",
+        "feel",
+        "feeling",
+        "level",
+    ]
+)
+
+
 def parse_number(text: str, low: float | None, high: float | None, whole: bool) -> int | float:
     """A number as people write it: ``7``, ``7.5``, ``seven``, ``about 80``, ``80%``,
-    ``8/10`` (on a 0-100 question that is 80; on a 0-10 one, 80/100 is 8)."""
+    ``8/10`` (on a 0-100 question that is 80; on a 0-10 one, 80/100 is 8), and one
+    number among words that say nothing more (``I'd say a 7``, ``6 I guess``)."""
+    cleaned = clean_text(text).lower().rstrip(".!?")
+    try:
+        return _read_number(cleaned, low, high, whole)
+    except NotAnAnswer as problem:
+        plain = _without_filler(cleaned)
+        if problem.key != "system.retry_number" or plain is None:
+            raise
+        return _read_number(plain, low, high, whole)
+
+
+def _without_filler(text: str) -> str | None:
+    """The words left when the filler is taken out; None when there was none to take
+    ("5," stays a question: five, or the start of "5,5"?)."""
+    words = re.sub(r"[,?!;]", " ", text).split()
+    kept = [w for w in words if w.replace("'", "").replace("\u2019", "") not in _FILLER]
+    return " ".join(kept) if kept and len(kept) < len(words) else None
+
+
+def _read_number(cleaned: str, low: float | None, high: float | None, whole: bool) -> int | float:
     retry = NotAnAnswer("system.retry_number", low=_fmt(low), high=_fmt(high))
-    cleaned = clean_text(text).lower().rstrip(".!")
     cleaned = _ROUGHLY.sub("", cleaned)
     out_of = _OUT_OF.search(cleaned)
     cleaned = _PERCENT.sub("", _OUT_OF.sub("", cleaned)).strip()
@@ -126,10 +252,12 @@ def _fmt(value: float | None) -> str:
 
 
 def parse_yes_no(text: str) -> str:
-    cleaned = re.sub(r"[^\w\s]", "", clean_text(text).lower()).strip()
-    if cleaned in _YES:
+    """``yes`` or ``no`` from a whole typed reply ("Yes!", "nope", "I'm not"); anything
+    else ("not sure", "yes but...") is asked again: a guess could be the wrong way round."""
+    cleaned = " ".join(re.sub(r"[^\w\s]", "", clean_text(text).lower()).split())
+    if cleaned in _YES or cleaned in _YES_PHRASES:
         return "yes"
-    if cleaned in _NO:
+    if cleaned in _NO or cleaned in _NO_PHRASES:
         return "no"
     raise NotAnAnswer("system.retry_yes_no")
 

@@ -18,6 +18,8 @@ from bot.shared.messages import Button
 
 __all__ = ["COMMON_TIMEZONES", "Answer", "Questions", "StillChoosing"]
 
+_SKIP_WORDS = frozenset({"skip", "/skip", "skip it", "skip this", "skip this one", "pass"})
+
 
 class Questions:
     """Buttons and answer reading for every ``ask:`` kind, with the practice's texts."""
@@ -46,9 +48,13 @@ class Questions:
         self, step: Step, frame: Frame, button: str | None, text: str | None
     ) -> Answer | StillChoosing:
         """The answer in a button press or typed words; raises NotAnAnswer otherwise."""
-        if step.optional and (
-            button == "skip"
-            or (text is not None and answers.clean_text(text).lower() in ("skip", "/skip"))
-        ):
+        if step.optional and (button == "skip" or (text is not None and self._skips(text))):
             return Answer(None)
         return self.kinds[step.ask or "text"].read(step, frame, button, text)
+
+    def _skips(self, text: str) -> bool:
+        """Typed words that skip an optional question, the Skip button's own included (on a
+        text question they would otherwise be saved as the answer)."""
+        cleaned = " ".join(answers.clean_text(text).lower().strip(" .!").split())
+        label = " ".join(self.content.get("system.skip").lower().split())
+        return cleaned in _SKIP_WORDS or cleaned == label

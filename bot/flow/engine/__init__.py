@@ -1,6 +1,7 @@
 """The engine: routing (``routing``), the crisis hold (``crisis``), commands and the
-coach's own buttons (``commands``), the flow-stack runner (``runner``), all over the
-shared context and output helpers of ``parts``. ``screening`` is the crisis seam."""
+coach's own buttons (``commands``), leaving and resuming (``resume``), the flow-stack
+runner (``runner``), all over the shared context and output helpers of ``parts``.
+``screening`` is the crisis seam."""
 
 from bot.flow.engine.routing import Engine
 from bot.flow.engine.runner import MAX_STEPS_PER_EVENT

@@ -8,6 +8,7 @@ layer's (``bot.coach.service``), which answers them before the engine is asked.
 from __future__ import annotations
 
 from bot.flow.engine.parts import Context, EngineParts, Rows
+from bot.flow.engine.resume import RESUME_OFFER
 from bot.shared import tokens
 from bot.shared.conversation import Crisis
 from bot.shared.messages import Button
@@ -28,12 +29,23 @@ class CommandsPart(EngineParts):
             self._book(ctx)
         elif command == "help":
             self._say_key(ctx, "system.help", buttons=((self._menu_button(),),))
+        elif command == "skip" and self._waits_on_optional(ctx):
+            self._answer(ctx, button=None, text="skip")
         else:
             compiled = self.library.by_command(command)
             if compiled is None:
                 self._say_key(ctx, "system.unknown_command", buttons=((self._menu_button(),),))
             else:
                 self._start_flow(ctx, compiled.id)
+
+    def _waits_on_optional(self, ctx: Context) -> bool:
+        """An optional question waits (so /skip skips it), not the direct question or
+        a crisis answer's hold."""
+        frame = ctx.state.current
+        if frame is None or ctx.state.hold is not None:
+            return False
+        step = self.library.flows[frame.flow_id].flow.steps.get(frame.step)
+        return step is not None and step.optional and frame.asks != RESUME_OFFER
 
     def _button(self, ctx: Context, raw: str) -> None:
         token = tokens.parse(raw)

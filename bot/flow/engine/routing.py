@@ -7,7 +7,8 @@ screened for crisis language before anything else looks at it.
 
 This module routes an event; the parts it is made of do the work: ``crisis`` (the hold
 and the direct question), ``commands`` (commands and the coach's own buttons), ``intents`` (free
-text outside an exercise, read after the crisis screen for the exercise that fits) and
+text outside an exercise, read after the crisis screen for the exercise that fits),
+``resume`` (an exercise left midway and started again: pick up or start over) and
 ``runner`` (the flow stack, answers, re-asks, flow versions).
 """
 
@@ -19,6 +20,7 @@ from bot.flow.engine.commands import CommandsPart
 from bot.flow.engine.crisis import CrisisPart
 from bot.flow.engine.intents import IntentsPart
 from bot.flow.engine.parts import Context
+from bot.flow.engine.resume import ResumePart
 from bot.flow.engine.runner import RunnerPart
 from bot.flow.engine.screening import Reading
 from bot.shared import tokens
@@ -26,7 +28,7 @@ from bot.shared.conversation import ConversationState, Frame, PatientView
 from bot.shared.messages import Inbound, Turn
 
 
-class Engine(CrisisPart, CommandsPart, IntentsPart, RunnerPart):
+class Engine(CrisisPart, CommandsPart, IntentsPart, ResumePart, RunnerPart):
     """Runs flows from a FlowLibrary. One instance serves every conversation."""
 
     def handle(
@@ -50,7 +52,7 @@ class Engine(CrisisPart, CommandsPart, IntentsPart, RunnerPart):
     def start(self, state: ConversationState, patient: PatientView, flow_id: str) -> Turn:
         """Start a flow without a patient message (a reminder opening the check-in)."""
         ctx = Context(state=state, patient=patient, turn=Turn())
-        self._start_flow(ctx, flow_id)
+        self._start_flow(ctx, flow_id, offer=False)
         return ctx.turn
 
     def start_at(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.flow.answers import NotAnAnswer
 from bot.flow.engine.measures import score_questionnaire
 from bot.flow.engine.parts import Context, EngineParts
+from bot.flow.engine.resume import RESUME_OFFER
 from bot.flow.library import CompiledFlow
 from bot.flow.machine import advance
 from bot.flow.questionnaire_steps import SCORE_STEP
@@ -27,11 +28,16 @@ _MENU_TOKEN = tokens.encode(tokens.SystemButton.MENU)
 
 
 class RunnerPart(EngineParts):
-    def _start_flow(self, ctx: Context, flow_id: str) -> None:
+    def _start_flow(self, ctx: Context, flow_id: str, offer: bool = True) -> None:
+        """Start ``flow_id`` from its first step; ``offer``: if the patient left it midway,
+        ask first whether to pick up where they left off (bot.flow.engine.resume)."""
         compiled = self.library.flows[flow_id]
         if self._needs_consent(ctx, compiled):
             return
-        if ctx.state.frames:
+        if offer and self._offer_resume(ctx, flow_id):
+            return
+        if ctx.state.frames and ctx.state.frames[0].flow_id != flow_id:
+            # Set aside to go back to (the same exercise again replaces itself).
             ctx.state.paused = ctx.state.frames
         ctx.state.frames = [Frame(compiled.id, compiled.version, compiled.flow.first_step)]
         ctx.state.hold = None
@@ -47,6 +53,9 @@ class RunnerPart(EngineParts):
 
     def _answer(self, ctx: Context, button: str | None, text: str | None) -> None:
         frame = ctx.state.frames[-1]
+        if frame.asks == RESUME_OFFER:
+            self._resume_answer(ctx, button, text)
+            return
         compiled = self.library.flows[frame.flow_id]
         step = compiled.flow.steps[frame.step]
         if not step.ask:
@@ -127,6 +136,8 @@ class RunnerPart(EngineParts):
                 if self._needs_consent(ctx, target):
                     ctx.state.frames = []
                     return
+                if self._offer_resume(ctx, target.id, leaving=True):
+                    return
                 ctx.state.frames = [Frame(target.id, target.version, target.flow.first_step)]
                 continue
             if step.end:
@@ -206,6 +217,10 @@ class RunnerPart(EngineParts):
         frame = ctx.state.frames[-1]
         compiled = self.library.flows[frame.flow_id]
         step = compiled.flow.steps[frame.step]
+        if frame.asks == RESUME_OFFER:
+            # Shown again: the exercise is picked up, and the offer's buttons are stale.
+            frame.asks = meaning(step)
+            ctx.state.question_number += 1
         variables = self._variables(ctx, frame)
         texts = [
             render(self._template_of(item), variables, frame.labels)

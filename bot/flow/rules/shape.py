@@ -79,6 +79,12 @@ def check_step_shape(name: str, step: Step, at: At, report: Report) -> None:
         )
     if step.max_length is not None and step.ask != "text":
         report(at(name, "max_length"), f"{where}max_length: is only for ask: text")
+    if step.optional and not step.ask:
+        report(
+            at(name, "optional"),
+            f"{where}optional: true puts a Skip button under a question, and this step asks "
+            "nothing; remove optional: or add ask:",
+        )
     if step.ask == "scale":
         low, high = (
             (step.min if step.min is not None else 0),
