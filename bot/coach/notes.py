@@ -18,6 +18,7 @@ from bot.safety import risk
 from bot.safety.oncall import OncallNotice, notice_due
 from bot.shared.content import Content, render
 from bot.shared.messages import Button, JournalRecord, OutboundMessage, SafetyEvent, Turn
+from bot.shared.zones import zone_or_default
 
 __all__ = ["add_building_risk_note", "oncall_notice_for"]
 
@@ -79,7 +80,7 @@ def add_building_risk_note(
     checkin = next((r for r in turn.records if r.kind == risk.CHECK_IN_KIND), None)
     if checkin is None:
         return
-    zone = risk.zone_of(patient.timezone, default_timezone)
+    zone = zone_or_default(patient.timezone, default_timezone)
     now = utcnow()
     rows = store.journal_since(
         connection,

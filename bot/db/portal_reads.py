@@ -92,6 +92,8 @@ class PatientData:
     check_ins: list[CheckIn]
     safety: list[SafetyMark]
     entries: list[Entry]
+    #: The patient's own zone (None: unset): the page counts their calendar days.
+    timezone: str | None = None
 
 
 def listed_patients(connection: Connection) -> list[ListedPatient]:
@@ -195,7 +197,10 @@ def patient_data(connection: Connection, share_id: int, *, since: datetime) -> P
             .order_by(JournalEntry.created_at.desc())
         )
         entries = [Entry(as_utc(at), str(kind), data) for at, kind, data in rows]
-    return PatientData(share, check_ins, safety, entries)
+    zone = connection.execute(
+        select(Patient.timezone).where(Patient.id == share.patient_id)
+    ).scalar_one_or_none()
+    return PatientData(share, check_ins, safety, entries, zone)
 
 
 def latest_scored_totals(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.coach.progress.command import library_labels
 from bot.coach.progress.document import progress_pdf
@@ -20,6 +19,7 @@ from bot.coach.progress.figures import progress_figures
 from bot.coach.progress.summary import summary_lines
 from bot.db.portal_reads import ChartData
 from bot.flow.library import FlowLibrary
+from bot.shared.zones import zone_or_default
 
 __all__ = ["chart_file_name", "chart_pdf"]
 
@@ -28,18 +28,11 @@ __all__ = ["chart_file_name", "chart_pdf"]
 _DRAWING = threading.Lock()
 
 
-def _zone(name: str | None, default: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or default)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(default)
-
-
 def chart_pdf(
     data: ChartData, library: FlowLibrary, *, now: datetime, days: int, default_timezone: str
 ) -> bytes:
     """The one-page PDF of ``days`` local days ending today in the patient's time zone."""
-    zone = _zone(data.timezone, default_timezone)
+    zone = zone_or_default(data.timezone, default_timezone)
     questionnaires = {
         c.flow.questionnaire.measure: c.flow.questionnaire
         for c in library.flows.values()

@@ -10,7 +10,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from bot.coach.progress.figures import KRATOM_USED, last_check_in_by_day
 from bot.db.portal_reads import CheckIn, ListedPatient
 from bot.portal.scores import Score
 
@@ -62,22 +64,15 @@ def direction(latest: float | None, previous: float | None) -> Direction | None:
     return Direction("→", "same")
 
 
-def use_days(check_ins: Sequence[CheckIn], since: datetime) -> tuple[int, int]:
-    """Days with any kratom use, and days answered, among check-ins since ``since``
-    (a day counts once; the check-in's answer ``none`` is a day without)."""
-    used: set[str] = set()
-    answered: set[str] = set()
-    for check_in in check_ins:
-        if check_in.at < since:
-            continue
-        value = check_in.data.get("kratom")
-        if value in (None, ""):
-            continue
-        day = check_in.at.date().isoformat()
-        answered.add(day)
-        if value != "none":
-            used.add(day)
-    return len(used), len(answered)
+def use_days(check_ins: Sequence[CheckIn], since: datetime, zone: ZoneInfo) -> tuple[int, int]:
+    """Days with kratom use, and days its question was answered, among check-ins since
+    ``since``: the patient's own calendar days, each as its last check-in ended it, as
+    /progress and its PDF count them (``none`` is a day without)."""
+    days = last_check_in_by_day(((c.at, c.data) for c in check_ins if c.at >= since), zone)
+    answered = [
+        data.get("kratom") for data in days.values() if data.get("kratom") not in (None, "")
+    ]
+    return sum(1 for value in answered if value in KRATOM_USED), len(answered)
 
 
 def skills_practised(check_ins: Sequence[CheckIn], since: datetime) -> list[tuple[str, int]]:

@@ -14,7 +14,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["local_date", "next_due", "occurrence", "parse_time"]
+from bot.shared.zones import local_date
+
+__all__ = ["next_due", "occurrence", "parse_time"]
 
 # Look this many local days ahead at most (a pause is at most a few weeks).
 _HORIZON_DAYS = 400
@@ -24,11 +26,6 @@ def parse_time(value: str) -> time:
     """ "HH:MM" as stored in ``patients.checkin_time``; raises ValueError when malformed."""
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
-
-
-def local_date(instant: datetime, zone: ZoneInfo) -> date:
-    """The calendar date at ``instant`` in ``zone``."""
-    return instant.astimezone(zone).date()
 
 
 def occurrence(day: date, at: time, zone: ZoneInfo) -> datetime:

@@ -45,8 +45,8 @@ from bot.reminders.policy import (
     send_status,
     zone,
 )
-from bot.reminders.schedule import local_date
 from bot.shared.conversation import ConversationState
+from bot.shared.zones import local_date
 
 __all__ = [
     "BUSY",

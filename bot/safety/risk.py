@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from bot.shared.zones import local_date
 
 __all__ = [
     "CHECK_IN_KIND",
@@ -21,10 +23,8 @@ __all__ = [
     "WINDOW_DAYS",
     "RiskRule",
     "is_low",
-    "local_date",
     "low_days",
     "risk_building",
-    "zone_of",
 ]
 
 CHECK_IN_KIND = "check_in"
@@ -45,24 +45,6 @@ class RiskRule:
 
 
 DEFAULT_RULE = RiskRule()
-
-
-def zone_of(name: str | None, default: str) -> ZoneInfo:
-    """The patient's zone, or the practice default when unset or unknown."""
-    for candidate in (name, default):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
-
-
-def local_date(moment: datetime, zone: ZoneInfo) -> date:
-    """The calendar day ``moment`` fell on for the patient (naive datetimes are UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-    return moment.astimezone(zone).date()
 
 
 def is_low(data: Mapping[str, Any], rule: RiskRule = DEFAULT_RULE) -> bool:

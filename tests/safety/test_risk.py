@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.safety.risk import is_low, local_date, low_days, risk_building, zone_of
+from bot.safety.risk import is_low, low_days, risk_building
+from bot.shared.zones import local_date
+from bot.shared.zones import zone_or_default as zone_of
 
 NY = ZoneInfo("America/New_York")
 LOW = {"mood": 1, "craving": 3}

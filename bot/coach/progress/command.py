@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Connection
 
@@ -25,6 +24,7 @@ from bot.flow.library import FlowLibrary
 from bot.shared import tokens
 from bot.shared.content import Content, render
 from bot.shared.messages import Attachment, Button, Inbound, OutboundMessage
+from bot.shared.zones import zone_or_default
 
 __all__ = [
     "LONG_WEEKS",
@@ -69,13 +69,6 @@ def library_labels(library: FlowLibrary) -> dict[str, str]:
     return labels
 
 
-def _zone(name: str | None, default: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or default)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(default)
-
-
 def progress_reply(
     connection: Connection,
     *,
@@ -89,7 +82,7 @@ def progress_reply(
     """The words now; the chart and the PDF in ``render_later``."""
     content = engine.library.content
     patient = store.find_patient(connection, channel=channel, external_id=external_id)
-    zone = _zone(patient.timezone if patient else None, default_timezone)
+    zone = zone_or_default(patient.timezone if patient else None, default_timezone)
     today = (now or datetime.now(UTC)).astimezone(zone).date()
     days = weeks * 7
     # From the local midnight starting the period (a day early: figures trim it exactly).

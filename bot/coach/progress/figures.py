@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from statistics import fmean
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,19 +22,23 @@ from zoneinfo import ZoneInfo
 from bot.db.journal import JournalItem
 from bot.db.measures import MeasureRow
 from bot.flow.questionnaire import Questionnaire
+from bot.shared.zones import local_date
 
 __all__ = [
     "CHECKIN_RATINGS",
+    "KRATOM_USED",
     "MeasureTrend",
     "ProgressFigures",
     "RatingTrend",
     "SkillUse",
+    "last_check_in_by_day",
     "progress_figures",
 ]
 
 #: The check-in's 0-10 ratings, in the order they are shown.
 CHECKIN_RATINGS = ("mood", "anxiety", "craving", "sleep", "pain")
-_KRATOM_USED = ("less", "usual", "more")
+#: The check-in's answers to "kratom today?" that mean it was used (``none``: a day without).
+KRATOM_USED = ("less", "usual", "more")
 _TOP = 3
 
 
@@ -129,8 +133,7 @@ def progress_figures(
     period = tuple(start + timedelta(days=i) for i in range(days))
 
     def day_of(moment: datetime) -> date:
-        aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # stored UTC
-        return aware.astimezone(zone).date()
+        return local_date(moment, zone)
 
     def inside(moment: datetime) -> bool:
         return start <= day_of(moment) <= today
@@ -138,9 +141,7 @@ def progress_figures(
     rows = sorted((row for row in measures if inside(row.taken_at)), key=lambda r: r.taken_at)
     entries = [entry for entry in journal if inside(entry.created_at)]
     checkins = [e for e in entries if e.kind == "check_in"]
-    last_checkin: dict[date, dict[str, Any]] = {}
-    for entry in sorted(checkins, key=lambda e: e.created_at):
-        last_checkin[day_of(entry.created_at)] = entry.data
+    last_checkin = last_check_in_by_day(((e.created_at, e.data) for e in checkins), zone)
     index = {day: i for i, day in enumerate(period)}
     daily: dict[str, tuple[float | None, ...]] = {}
     for rating in CHECKIN_RATINGS:
@@ -162,7 +163,7 @@ def progress_figures(
         ratings=tuple(_rating_trend(name, daily[name]) for name in CHECKIN_RATINGS),
         daily=daily,
         checkin_days=len(last_checkin),
-        kratom_days=sum(1 for k in kratom if k in _KRATOM_USED),
+        kratom_days=sum(1 for k in kratom if k in KRATOM_USED),
         kratom_more_days=sum(1 for k in kratom if k == "more"),
         kratom_free_days=sum(1 for k in kratom if k == "none"),
         lapses=sum(1 for e in entries if e.kind == "lapse"),
@@ -174,6 +175,17 @@ def progress_figures(
         ),
         skills=_skills(checkins, [e for e in entries if e.kind == "skill_practice"]),
     )
+
+
+def last_check_in_by_day(
+    check_ins: Iterable[tuple[datetime, Mapping[str, Any]]], zone: ZoneInfo
+) -> dict[date, Mapping[str, Any]]:
+    """Each of the patient's own calendar days with its last check-in's answers: a day
+    with two check-ins counts once, as it ended (here and in the portal's figures)."""
+    days: dict[date, Mapping[str, Any]] = {}
+    for at, data in sorted(check_ins, key=lambda pair: pair[0]):
+        days[local_date(at, zone)] = data
+    return days
 
 
 def _measure_trend(

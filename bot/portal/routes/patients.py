@@ -30,6 +30,7 @@ from bot.portal import figures
 from bot.portal.chart import chart_file_name, chart_pdf
 from bot.portal.scores import Score
 from bot.portal.web import SignedIn, page, portal_state, signed_in_page
+from bot.shared.zones import zone_or_default
 
 __all__ = ["patient_chart", "patient_list", "patient_page"]
 
@@ -96,6 +97,7 @@ async def _patient_page(request: Request, who: SignedIn) -> Response:
         return page(request, "refused.html", {"sentence": sentence}, who=who, status=404)
     check_ins = found.data.check_ins
     month = now - timedelta(days=30)
+    zone = zone_or_default(found.data.timezone, state.settings.default_timezone)
     context = {
         "data": found.data,
         "alerts": found.alerts,
@@ -103,8 +105,8 @@ async def _patient_page(request: Request, who: SignedIn) -> Response:
         "scores": found.scores,
         "now": now,
         "chart": figures.rating_chart(check_ins, since, now),
-        "use_month": figures.use_days(check_ins, month),
-        "use_year": figures.use_days(check_ins, since),
+        "use_month": figures.use_days(check_ins, month, zone),
+        "use_year": figures.use_days(check_ins, since, zone),
         "skills": figures.skills_practised(check_ins, since),
         "ratings": figures.CHART_RATINGS,
         "rating": figures.rating,

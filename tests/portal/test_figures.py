@@ -1,0 +1,51 @@
+"""The portal's use days count as /progress counts them: the patient's own calendar days,
+each as its last check-in ended it, so the page and the patient's own figures agree."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.coach.progress.figures import progress_figures
+from bot.db.journal import JournalItem
+from bot.db.portal_reads import CheckIn
+from bot.portal.figures import use_days
+
+DENVER = ZoneInfo("America/Denver")
+
+
+def _check_ins() -> list[CheckIn]:
+    return [
+        # Nov 3, 22:30 in Denver (05:30 UTC on the 4th): a day without, late at night.
+        CheckIn(datetime(2026, 11, 4, 5, 30, tzinfo=UTC), {"kratom": "none"}),
+        # Nov 4 in Denver: used in the morning, then a later check-in says none: it ended so.
+        CheckIn(datetime(2026, 11, 4, 15, 0, tzinfo=UTC), {"kratom": "usual"}),
+        CheckIn(datetime(2026, 11, 5, 3, 0, tzinfo=UTC), {"kratom": "none"}),
+        # Nov 5 in Denver: more than usual.
+        CheckIn(datetime(2026, 11, 5, 18, 0, tzinfo=UTC), {"kratom": "more"}),
+        # Nov 6: a check-in without the question answered.
+        CheckIn(datetime(2026, 11, 6, 18, 0, tzinfo=UTC), {"mood": 5}),
+    ]
+
+
+def test_use_days_are_the_patients_days_as_progress_counts_them() -> None:
+    check_ins = _check_ins()
+    used, answered = use_days(check_ins, datetime(2026, 11, 1, tzinfo=UTC), DENVER)
+    assert (used, answered) == (1, 3)  # Nov 3 none, Nov 4 none (as it ended), Nov 5 more
+
+    journal = [JournalItem("check_in", "checkin", 1, c.data, c.at) for c in check_ins]
+    figures = progress_figures(
+        measures=[],
+        journal=journal,
+        questionnaires={},
+        today=date(2026, 11, 6),
+        days=7,
+        zone=DENVER,
+    )
+    assert figures.kratom_days == used
+    assert figures.kratom_free_days + figures.kratom_days == answered
+
+
+def test_in_utc_days_the_late_check_in_would_fall_on_the_next_day() -> None:
+    used, answered = use_days(_check_ins(), datetime(2026, 11, 1, tzinfo=UTC), ZoneInfo("UTC"))
+    assert (used, answered) == (2, 2)  # another count: which is why the zone matters
