@@ -139,7 +139,8 @@ async def main() -> None:
     engine = build_engine(settings, library)
     database = Database(url)
     await upgrade_to_head(database)
-    service = CoachService(engine, database, "bench", default_timezone=ZONE)
+    # As if the patient had said yes at /start (without it, nothing would be stored).
+    service = CoachService(engine, database, "bench", default_timezone=ZONE, assume_consent=True)
     await service.handle(WHO, Inbound.message("/menu"))  # the patient's row
     patient = await database.transaction(
         lambda c: store.find_patient(c, channel="bench", external_id=WHO)
