@@ -177,7 +177,8 @@ def load_crisis_config(path: Path | str) -> CrisisConfig:
     checked = check_crisis_file(located)
     problems += checked.problems
     if problems or shape is None:
-        raise ProblemsFound(problems)
+        # In the file's order: the models' and the checks' problems are found apart.
+        raise ProblemsFound(sorted(problems, key=lambda p: p.line))
     return _built(shape, checked.rules, located.file)
 
 
