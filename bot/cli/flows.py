@@ -153,11 +153,13 @@ def _changed_test_files(settings: Settings, library: FlowLibrary) -> list[Path] 
 
 
 def schema(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.authoring.editor_schema import flow_schema_text
+    from bot.authoring.editor_schema import crisis_schema_text, flow_schema_text
 
+    crisis = args.output.with_name("crisis.schema.json")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(flow_schema_text(), encoding="utf-8")
-    print(f"Wrote {args.output}")
+    crisis.write_text(crisis_schema_text(), encoding="utf-8")
+    print(f"Wrote {args.output} and {crisis}")
     return 0
 
 

@@ -111,7 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     tests.set_defaults(handler=flows.test_flows)
 
-    schema = sub.add_parser("schema", help="write the JSON Schema of the flow format (for editors)")
+    schema = sub.add_parser(
+        "schema",
+        help="write the JSON Schemas of the flow format and, beside it, of the crisis file "
+        "(for editors)",
+    )
     schema.add_argument("--output", type=Path, default=Path("docs/flow.schema.json"))
     schema.set_defaults(handler=flows.schema)
 

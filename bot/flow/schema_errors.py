@@ -13,6 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 from bot.flow.schema import AskKind, Branch, Flow, Option, Record, Start, Step
 from bot.shared.problems import Problem, did_you_mean
+from bot.shared.schema_paths import real_path as _real_path
+from bot.shared.schema_paths import value_at as _value_at
 from bot.shared.yamlio import LocatedYaml
 
 _FIELD_HINTS = {
@@ -44,23 +46,6 @@ def _model_at(path: tuple[Any, ...]) -> type[BaseModel] | None:
     if len(path) == 4 and path[0] == "steps" and path[2] == "next":
         return Branch
     return None
-
-
-def _real_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
-    """Keep only the parts of pydantic's location that exist in the clinician's data."""
-    real: list[Any] = []
-    node = data
-    for part in loc:
-        if (
-            isinstance(node, dict)
-            and part in node
-            or isinstance(node, list)
-            and isinstance(part, int)
-            and 0 <= part < len(node)
-        ):
-            real.append(part)
-            node = node[part]
-    return tuple(real)
 
 
 def _where(path: tuple[Any, ...]) -> str:
@@ -143,13 +128,6 @@ def _reword(err: Any, path: tuple[Any, ...], field: str, located: LocatedYaml) -
     if kind == "literal_error":
         return f"{where}{field}: {err['msg']} (found {_show(value)})"
     return f"{where}{field}: {err['msg']}"
-
-
-def _value_at(data: Any, path: tuple[Any, ...]) -> Any:
-    node = data
-    for part in path:
-        node = node[part]
-    return node
 
 
 def _show(value: Any) -> str:

@@ -15,9 +15,10 @@ from bot.safety.phrases import PhraseError, PhraseSpec, Rule, parse_phrase
 from bot.shared.problems import Problem, did_you_mean
 from bot.shared.yamlio import LocatedYaml
 
-__all__ = ["Reader", "read_phrases", "read_rule"]
+__all__ = ["RULE_ID", "Reader", "phrase_spec", "read_phrases", "read_rule", "rule_id_problem"]
 
-_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
+#: A rule id: lower-case words joined by dots (``suicide.want_to_die``).
+RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
 
 
 class Reader:
@@ -81,18 +82,9 @@ def read_rule(
     rid = r.text(rule.get("id", ""), (*path, "id"), "the rule id") if "id" in rule else ""
     line = r.y.line_of((*path, "id")) if "id" in rule else r.y.line_of(path)
     if rid:
-        if not _ID.fullmatch(rid):
-            r.problem(
-                (*path, "id"),
-                f'the rule id "{rid}" must be lower-case words joined by dots, like {category}.want_to_die',
-            )
-        elif rid in seen_ids:
-            r.problem(
-                (*path, "id"),
-                f'the rule id "{rid}" is used twice (first on line {seen_ids[rid]}); rule ids must be unique',
-            )
-        else:
-            seen_ids[rid] = line
+        wrong = rule_id_problem(rid, category, seen_ids, line)
+        if wrong:
+            r.problem((*path, "id"), wrong)
     match = read_phrases(r, rule, path, "match", rid, word_lists)
     unless = read_phrases(r, rule, path, "unless", rid, word_lists) if "unless" in rule else ()
     return Rule(id=rid, category=category, match=match, unless=unless, line=line)
@@ -112,10 +104,36 @@ def read_phrases(
     for i, text in enumerate(r.texts(rule[key], (*path, key), f"{key}: of rule {rid}")):
         if not text:
             continue
-        try:
-            parts = parse_phrase(text, word_lists)
-        except PhraseError as exc:
-            r.problem((*path, key, i), f'the phrase "{text}" in rule {rid} cannot be used: {exc}')
+        spec = phrase_spec(text, rid, word_lists, r.y.line_of((*path, key, i)))
+        if isinstance(spec, str):
+            r.problem((*path, key, i), spec)
             continue
-        out.append(PhraseSpec(text, parts, r.y.line_of((*path, key, i))))
+        out.append(spec)
     return tuple(out)
+
+
+def rule_id_problem(rid: str, category: str, seen_ids: dict[str, int], line: int) -> str | None:
+    """What is wrong with the rule id ``rid`` on ``line``, or None (then it is seen)."""
+    if not RULE_ID.fullmatch(rid):
+        return (
+            f'the rule id "{rid}" must be lower-case words joined by dots, '
+            f"like {category}.want_to_die"
+        )
+    if rid in seen_ids:
+        return (
+            f'the rule id "{rid}" is used twice (first on line {seen_ids[rid]}); '
+            "rule ids must be unique"
+        )
+    seen_ids[rid] = line
+    return None
+
+
+def phrase_spec(
+    text: str, rid: str, word_lists: Mapping[str, tuple[str, ...]], line: int
+) -> PhraseSpec | str:
+    """The phrase ``text`` of rule ``rid`` parsed, or what is wrong with it."""
+    try:
+        parts = parse_phrase(text, word_lists)
+    except PhraseError as exc:
+        return f'the phrase "{text}" in rule {rid} cannot be used: {exc}'
+    return PhraseSpec(text, parts, line)

@@ -6,10 +6,19 @@ message says which command brings the file up to date.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.authoring.diagram import all_diagrams
-from bot.authoring.editor_schema import flow_json_schema, flow_schema_text
+from bot.authoring.editor_schema import (
+    crisis_json_schema,
+    crisis_schema_text,
+    flow_json_schema,
+    flow_schema_text,
+)
 from bot.flow.library import load_library
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +32,22 @@ def test_committed_schema_is_current() -> None:
     )
 
 
-def test_every_key_in_the_schema_is_explained() -> None:
+def test_committed_crisis_schema_is_current() -> None:
+    committed = ROOT / "docs" / "crisis.schema.json"
+    assert committed.exists(), "docs/crisis.schema.json is missing; run `coach schema`"
+    assert committed.read_text(encoding="utf-8") == crisis_schema_text(), (
+        "docs/crisis.schema.json is out of date with bot/safety/crisis_schema.py; "
+        "run `coach schema`"
+    )
+
+
+def test_the_crisis_file_names_its_schema() -> None:
+    first = (ROOT / "content" / "crisis.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../docs/crisis.schema.json"
+
+
+@pytest.mark.parametrize("schema", [flow_json_schema, crisis_json_schema])
+def test_every_key_in_the_schema_is_explained(schema: Callable[[], dict[str, Any]]) -> None:
     missing: list[str] = []
 
     def walk(node: object, path: str) -> None:
@@ -37,7 +61,7 @@ def test_every_key_in_the_schema_is_explained() -> None:
             for value in node:
                 walk(value, path)
 
-    walk(flow_json_schema(), "")
+    walk(schema(), "")
     assert not missing, f"keys without a plain-words description: {missing}"
 
 
