@@ -14,28 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.safety.asking import UnsureQuestion, read_when_unsure
-from bot.safety.normalize import normalize
-from bot.safety.reader import Reader
+from bot.safety.asking import UnsureQuestion
 
-__all__ = ["Translation", "detect_language", "read_languages"]
+__all__ = ["Translation", "detect_language", "replace_texts"]
 
-_LANGUAGE_KEYS = {
-    "detect": True,
-    "messages": False,
-    "buttons": False,
-    "resources": False,
-    "categories": False,
-}
-_RESOURCE_KEYS = {"name": False, "how": False, "url": False, "url_label": False}
-_CATEGORY_KEYS = {
-    "intro": False,
-    "when_unsure": False,
-    "ask": False,
-    "yes_button": False,
-    "no_button": False,
-    "if_no": False,
-}
 #: A message is in a language when this many of its words are marker words…
 _MIN_MARKERS = 2
 #: …or, for a message of a few words, when at least half of them are.
@@ -69,65 +51,6 @@ def detect_language(words: Iterable[str], translations: Iterable[Translation]) -
     if best_count >= _MIN_MARKERS or (best_count and best_count / len(words) >= _SHORT_SHARE):
         return best
     return None
-
-
-def read_languages(
-    r: Reader,
-    raw: Any,
-    message_keys: Iterable[str],
-    button_keys: Iterable[str],
-    resource_ids: set[str],
-    category_names: set[str],
-) -> tuple[Translation, ...]:
-    """The ``languages:`` section; unknown keys, resources and categories are problems."""
-    if not isinstance(raw, dict) or not raw:
-        r.problem(("languages",), "languages must list language codes (like es:) or be removed")
-        return ()
-    out = []
-    for code, block in raw.items():
-        path: tuple[str | int, ...] = ("languages", code)
-        lang = r.mapping(block, path, _LANGUAGE_KEYS, f"language {code}")
-        if not lang:
-            continue
-        detect = frozenset(
-            normalize(w) for w in r.texts(lang.get("detect", []), (*path, "detect"), "detect")
-        )
-        messages = _texts(r, lang.get("messages", {}), (*path, "messages"), set(message_keys))
-        buttons = _texts(r, lang.get("buttons", {}), (*path, "buttons"), set(button_keys))
-        resources: dict[str, dict[str, str]] = {}
-        for rid, res in (lang.get("resources") or {}).items():
-            if rid not in resource_ids:
-                r.problem((*path, "resources", rid), f'there is no resource "{rid}" to translate')
-                continue
-            resources[str(rid)] = _texts(r, res, (*path, "resources", rid), set(_RESOURCE_KEYS))
-        intros: dict[str, str] = {}
-        questions: dict[str, UnsureQuestion] = {}
-        asks: dict[str, dict[str, str]] = {}
-        for name, cat in (lang.get("categories") or {}).items():
-            cpath = (*path, "categories", name)
-            if name not in category_names:
-                r.problem(cpath, f'there is no category "{name}" to translate')
-                continue
-            fields = r.mapping(cat, cpath, _CATEGORY_KEYS, f"{code} texts of {name}")
-            if "intro" in fields:
-                intros[str(name)] = r.text(fields["intro"], (*cpath, "intro"), "intro")
-            if "when_unsure" in fields:
-                question = read_when_unsure(r, fields["when_unsure"], (*cpath, "when_unsure"), name)
-                if question is not None:
-                    questions[str(name)] = question
-            ask_keys = {"ask", "yes_button", "no_button", "if_no"}
-            ask = {k: r.text(v, (*cpath, k), k) for k, v in fields.items() if k in ask_keys}
-            if ask:
-                asks[str(name)] = ask
-        out.append(
-            Translation(str(code), detect, messages, buttons, resources, intros, questions, asks)
-        )
-    return tuple(out)
-
-
-def _texts(r: Reader, raw: Any, path: tuple[str | int, ...], keys: set[str]) -> dict[str, str]:
-    block = r.mapping(raw, path, dict.fromkeys(sorted(keys), False), ".".join(map(str, path)))
-    return {str(k): r.text(v, (*path, k), str(k)) for k, v in block.items() if k in keys}
 
 
 def replace_texts(obj: Any, texts: dict[str, str]) -> Any:
