@@ -82,7 +82,7 @@ class PassingConversations:
         if sealed is not None:
             try:
                 return ConversationState.from_json(json.loads(self._ring.unseal(sealed)))
-            except (EncryptionError, ValueError):
+            except (EncryptionError, ValueError, TypeError, KeyError):  # another version's
                 pass
         return self.fresh()
 

@@ -6,8 +6,9 @@
   and one would have to start over on the revision check; with it the second simply waits
   for the first to commit. SQLite needs none: each process writes through one thread, and
   SQLite lets one writer in at a time.
-* ``lock_transaction``: the same for any name; the schema upgrade on start takes one, so
-  processes started together upgrade one after the other.
+* ``lock_transaction``: the same for any name. ``wait_for_transaction_lock`` waits for one
+  by short tries: the schema upgrade on start takes it, so processes started together
+  upgrade one after the other however long the first one's upgrade takes.
 * ``ProcessLock``: held for a process's whole life, so that only one process polls
   Telegram for a bot. On PostgreSQL a session advisory lock on a connection of its own; on
   SQLite an exclusive ``flock`` on a file beside the database.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -42,6 +44,22 @@ def lock_transaction(connection: Connection, name: str) -> None:
     if connection.dialect.name != "postgresql":
         return
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
+
+
+def wait_for_transaction_lock(
+    connection: Connection, name: str, *, give_up_after: float = 300.0, every: float = 0.2
+) -> None:
+    """``lock_transaction`` for a wait that may be long (another process's schema upgrade):
+    tried again and again, each try a short statement, so the driver's per-statement
+    timeout (5 s) does not end the wait. Raises TimeoutError after ``give_up_after``."""
+    if connection.dialect.name != "postgresql":
+        return
+    deadline = time.monotonic() + give_up_after
+    query = text("SELECT pg_try_advisory_xact_lock(:key)")
+    while not connection.execute(query, {"key": lock_key(name)}).scalar_one():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"another process held {name!r} for {give_up_after:.0f} s")
+        time.sleep(every)  # at start-up, before anything is served: blocking is harmless
 
 
 def lock_chat(connection: Connection, *, channel: str, external_id: str) -> None:

@@ -9,7 +9,7 @@ from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from bot.db.locks import lock_transaction
+from bot.db.locks import wait_for_transaction_lock
 from bot.db.session import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -20,7 +20,7 @@ def _upgrade(connection: Connection) -> None:
     take turns: without the lock both create the same tables, one fails on the other's
     and never becomes healthy. The lock ends with the transaction; the second process then
     finds the schema at head and does nothing."""
-    lock_transaction(connection, "coach-schema-upgrade")
+    wait_for_transaction_lock(connection, "coach-schema-upgrade")
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection

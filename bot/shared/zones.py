@@ -20,7 +20,7 @@ def zone_or_default(name: str | None, default: str) -> ZoneInfo:
         if candidate:
             try:
                 return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder
                 continue
     return ZoneInfo("UTC")
 

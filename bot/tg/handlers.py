@@ -207,9 +207,9 @@ class TelegramChannel:
         if found is None:
             return
         detection, messages = found
-        log.warning(
-            "crisis language in an edited message chat=%d category=%s", chat.id, detection.category
-        )
+        # No chat id: a crisis category beside who said it is health data (and the chat
+        # may not have agreed to storage).
+        log.warning("crisis language in an edited message category=%s", detection.category)
         await self.delivery.interrupt(chat.id)
         await self.delivery.deliver(chat.id, messages)  # the help lines first, then the record
         notice = await self.coach.service.record_safety_event(str(chat.id), detection)

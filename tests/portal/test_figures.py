@@ -49,3 +49,18 @@ def test_use_days_are_the_patients_days_as_progress_counts_them() -> None:
 def test_in_utc_days_the_late_check_in_would_fall_on_the_next_day() -> None:
     used, answered = use_days(_check_ins(), datetime(2026, 11, 1, tzinfo=UTC), ZoneInfo("UTC"))
     assert (used, answered) == (2, 2)  # another count: which is why the zone matters
+
+
+def test_a_return_to_use_after_a_break_is_a_use_day() -> None:
+    relapse = [CheckIn(datetime(2026, 11, 4, 18, 0, tzinfo=UTC), {"kratom": "after_break"})]
+    assert use_days(relapse, datetime(2026, 11, 1, tzinfo=UTC), DENVER) == (1, 1)
+    journal = [JournalItem("check_in", "checkin", 1, c.data, c.at) for c in relapse]
+    figures = progress_figures(
+        measures=[],
+        journal=journal,
+        questionnaires={},
+        today=date(2026, 11, 6),
+        days=7,
+        zone=DENVER,
+    )
+    assert figures.kratom_days == 1

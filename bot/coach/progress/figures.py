@@ -37,8 +37,9 @@ __all__ = [
 
 #: The check-in's 0-10 ratings, in the order they are shown.
 CHECKIN_RATINGS = ("mood", "anxiety", "craving", "sleep", "pain")
-#: The check-in's answers to "kratom today?" that mean it was used (``none``: a day without).
-KRATOM_USED = ("less", "usual", "more")
+#: The check-in's answers to "kratom today?" that mean it was used (``none``: a day without;
+#: ``after_break`` is a return to use after a break, a relapse day, and counts as use).
+KRATOM_USED = ("less", "usual", "more", "after_break")
 _TOP = 3
 
 
