@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Connection
 
 from bot import metrics
+from bot.coach.reply import Reply
 from bot.coach.service import CoachService, PatientBusy
 from bot.reminders import store
 from bot.reminders.store import Claim
@@ -160,14 +161,11 @@ class Dispatcher:
         except Exception as exc:  # noqa: BLE001 - opened one by one below
             log.warning("check-ins not opened together error=%s", type(exc).__name__)
             return await self._open_each(claims)
-        opened = []
-        for claim in claims:
-            reply = replies.get(claim.external_id)
-            if reply is None:
-                log.info("check-in not opened patient=%d reason=busy_or_gone", claim.patient_id)
-                continue
-            opened.append((claim, self.message(reply.messages, claim.gentle, claim.detailed)))
-        return opened
+        return [
+            opened
+            for claim in claims
+            if (opened := self._opened(claim, replies.get(claim.external_id)))
+        ]
 
     async def _open_each(self, claims: list[Claim]) -> list[tuple[Claim, OutboundMessage]]:
         opened = []
@@ -177,15 +175,22 @@ class Dispatcher:
                     claim.external_id, CHECKIN_FLOW, unless_busy=store.HOLD_BLOCKS
                 )
             except PatientBusy:
-                log.info("check-in not opened patient=%d reason=busy_or_gone", claim.patient_id)
-                continue
+                reply = None
             except Exception as exc:  # noqa: BLE001 - the lease brings it back later
                 log.warning(
                     "check-in not opened patient=%d error=%s", claim.patient_id, type(exc).__name__
                 )
                 continue
-            opened.append((claim, self.message(reply.messages, claim.gentle, claim.detailed)))
+            if found := self._opened(claim, reply):
+                opened.append(found)
         return opened
+
+    def _opened(self, claim: Claim, reply: Reply | None) -> tuple[Claim, OutboundMessage] | None:
+        """The reminder for an opened check-in; None (logged) when the patient was busy or gone."""
+        if reply is None:
+            log.info("check-in not opened patient=%d reason=busy_or_gone", claim.patient_id)
+            return None
+        return claim, self.message(reply.messages, claim.gentle, claim.detailed)
 
     async def _send_all(self, opened: list[tuple[Claim, OutboundMessage]]) -> list[str]:
         if self.settings.max_rate > 0:

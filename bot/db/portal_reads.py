@@ -197,10 +197,7 @@ def patient_data(connection: Connection, share_id: int, *, since: datetime) -> P
             .order_by(JournalEntry.created_at.desc())
         )
         entries = [Entry(as_utc(at), str(kind), data) for at, kind, data in rows]
-    zone = connection.execute(
-        select(Patient.timezone).where(Patient.id == share.patient_id)
-    ).scalar_one_or_none()
-    return PatientData(share, check_ins, safety, entries, zone)
+    return PatientData(share, check_ins, safety, entries, _zone_of(connection, share.patient_id))
 
 
 def latest_scored_totals(
@@ -283,9 +280,7 @@ def chart_data(connection: Connection, share_id: int, *, since: datetime) -> Cha
     share = active_share_by_id(connection, share_id)
     if share is None:
         return None
-    zone = connection.execute(
-        select(Patient.timezone).where(Patient.id == share.patient_id)
-    ).scalar_one_or_none()
+    zone = _zone_of(connection, share.patient_id)
     kinds = ((CHECK_IN_KIND,) if share.scores else ()) + (
         JOURNAL_CHART_KINDS if share.journal else ()
     )
@@ -300,3 +295,10 @@ def chart_data(connection: Connection, share_id: int, *, since: datetime) -> Cha
         else []
     )
     return ChartData(share, zone, rows, journal)
+
+
+def _zone_of(connection: Connection, patient_id: int) -> str | None:
+    """The patient's own time zone (None: unset): the page and the chart count their days."""
+    return connection.execute(
+        select(Patient.timezone).where(Patient.id == patient_id)
+    ).scalar_one_or_none()
