@@ -193,7 +193,11 @@ class Learned(Strict):
         description="The learned layer alone never asks about a shorter message."
     )
     exercise_ask_at: Share = Field(description="The bar while an exercise's question waits.")
-    veto_below: Share = Field(description="A phrase hit is let go under this (long messages).")
+    veto_below: Share = Field(description="A phrase hit is asked about under this, not answered.")
+    dismiss_min_words: Annotated[int, BeforeValidator(whole_number), Field(ge=0, le=100)] = Field(
+        default=0,
+        description="In a message this long, a hit under veto_below is let go (0: never).",
+    )
     mentions: list[Annotated[str, Field(strict=True)]] = Field(
         default_factory=list, description="Ids of rules that only name a subject."
     )

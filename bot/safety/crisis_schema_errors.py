@@ -42,6 +42,7 @@ _WHOLE: dict[Path_, str] = {
     ("languages",): "languages must list language codes (like es:) or be removed",
     ("learned", "context_minutes"): "learned.context_minutes must be 0 to 60 minutes",
     ("learned", "min_words"): "learned.min_words must be a whole number, 1 to 10",
+    ("learned", "dismiss_min_words"): "learned.dismiss_min_words must be a whole number, 0 to 100",
     ("learned", "mentions"): "learned.mentions must be a list of rule ids",
     **{
         ("learned", k): f"learned.{k} must be a number between 0 and 1, like 0.5"

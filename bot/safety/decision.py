@@ -6,15 +6,20 @@ together, most certain first:
 1. A phrase hit with nothing uncertain next to it: the category's crisis answer at once.
    (A category that asks first, ``concern``, gets its question instead.) When the learned
    layer is all but sure there is no crisis (under ``veto_below``, in a message long enough
-   to read) the hit gets the question instead, never nothing; overdose never.
+   to read) the hit gets the question instead; in a long message (``dismiss_min_words``)
+   nothing, since the model then has enough to read. Overdose never: a medical emergency is
+   answered on its phrase alone.
    A hit of a rule that only names the subject (``mentions:``, "suicide", "self harm")
    is read with the learned layer: the answer at ``ask_at``, the question from
    ``keep_uncertain_at``, nothing below (a question about risk, a training).
 2. A phrase hit that reads as the past, a hypothetical, someone else's words, a question
-   about risk, a negation or a joke (an ``uncertain:`` phrase next to it): the category's
-   direct question. Only a past, hypothetical, reported or question hit is let go when the
-   learned layer scores the message below ``keep_uncertain_at`` ("I used to mix kratom
-   with alcohol"); a negation only under ``let_go_negated_below`` (a joke word is always asked about).
+   about risk, a negation, a joke, or is followed by words that say it is over (an
+   ``uncertain:`` phrase next to it): the category's direct question. A past, long-ago,
+   hypothetical, reported, question or resolved hit is let go when the learned layer scores
+   the message below ``keep_uncertain_at`` ("I used to mix kratom with alcohol"); a
+   negation only under ``let_go_negated_below``, and a joke word too in the categories
+   that allow it (``JOKE_LET_GO_CATEGORIES``: "i could strangle him lol"), else it is
+   always asked about.
 3. No phrase hit, but the learned layer's crisis probability is at least ``ask_at``:
    the direct question of the category it finds likeliest.
 4. Read with the patient's last messages of the past few minutes ("I'm so tired of all of
@@ -33,7 +38,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.safety.asking import AFTER_KINDS, LET_GO_KINDS, LearnedSettings, kind_of
+from bot.safety.asking import JOKE_LET_GO_CATEGORIES, LET_GO_KINDS, LearnedSettings, kind_of
 from bot.safety.detector import Hit
 from bot.safety.learned import NOTHING, Prediction
 
@@ -119,13 +124,16 @@ def decide(
         return min(candidates, key=lambda h: (order.get(h.category, len(order)), h.start))
 
     mentions = settings.mentions if settings is not None else frozenset()
-    certain = [h for h in hits if h.uncertain is None and h.rule_id not in mentions]
     vetoed = (
         settings is not None
         and prediction.category is not None
         and (words is None or words >= settings.min_words)
         and prediction.crisis_probability < settings.veto_below
     )
+    if vetoed and settings is not None and _long(words, settings.dismiss_min_words):
+        # A long message the model reads as no crisis: only an overdose phrase still counts.
+        hits = [h for h in hits if h.category in NEVER_VETOED]
+    certain = [h for h in hits if h.uncertain is None and h.rule_id not in mentions]
     if certain:
         hit = first(certain)
         layer = "both" if prediction.crisis_probability >= _ask_at(settings) else "rules"
@@ -140,7 +148,7 @@ def decide(
     uncertain = [h for h in hits if h.uncertain is not None]
     if uncertain:
         hit = first(uncertain)
-        if not _let_go(kind_of(hit.uncertain or ""), prediction, settings):
+        if not _let_go(kind_of(hit.uncertain or ""), hit.category, prediction, settings):
             return Decision(
                 Action.ASK, hit.category, "rules", hit.rule_id, hit.uncertain, prediction
             )
@@ -169,16 +177,23 @@ def _mention(
     return None
 
 
-def _let_go(kind: str, prediction: Prediction, settings: LearnedSettings | None) -> bool:
+def _let_go(
+    kind: str, category: str, prediction: Prediction, settings: LearnedSettings | None
+) -> bool:
     """Whether an uncertain hit of this kind is let go on the learned layer's word."""
     if settings is None or prediction.category is None:
         return False
     if kind in LET_GO_KINDS:
         return prediction.crisis_probability < settings.keep_uncertain_at
-    if kind in AFTER_KINDS:
+    if kind == "joke" and category not in JOKE_LET_GO_CATEGORIES:
         # "I want to die lol": a joke word often carries a real wish; it is always asked.
         return False
     return prediction.crisis_probability < settings.let_go_negated_below
+
+
+def _long(words: int | None, dismiss_min_words: int) -> bool:
+    """Whether a message is long enough for the learned layer to turn a phrase hit down."""
+    return dismiss_min_words > 0 and words is not None and words >= dismiss_min_words
 
 
 def _with_context(

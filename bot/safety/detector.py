@@ -23,7 +23,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.safety.asking import AFTER_KINDS, WINDOW_WORDS, kind_of
+from bot.safety.asking import (
+    AFTER_KINDS,
+    AFTER_ONLY_KINDS,
+    AFTER_WINDOW_WORDS,
+    WINDOW_WORDS,
+    kind_of,
+)
 from bot.safety.config import CrisisConfig
 from bot.safety.normalize import normalize
 from bot.safety.trie import DOUBLES, Target, Trie, add_phrase, fuzzy_variants, scan
@@ -199,16 +205,25 @@ def _uncertain_before(
 ) -> str | None:
     """The uncertain phrase next to the hit at start..end, if any.
 
-    It counts when it ends shortly before the hit (or runs into it from before), or, for
-    the kinds in AFTER_KINDS, when it starts shortly after it. A phrase inside the hit
-    ("im not safe" holding "im not") never counts. Positions index ``padded``.
+    It counts when it ends shortly before the hit, runs into it from before, or opens it
+    ("used to" in "used to mix kratom with alcohol"); or, for the kinds in AFTER_KINDS,
+    when it starts shortly after it (their own window, AFTER_WINDOW_WORDS). A phrase
+    inside the hit ("im not safe" holding "im not") never counts, nor a negation that
+    opens it. Positions index ``padded``.
     """
     for u_start, u_end, rule_id in spans:
         kind = kind_of(rule_id)
-        window = WINDOW_WORDS.get(kind, UNCERTAIN_WINDOW_WORDS)
         if u_start >= end:
+            window = AFTER_WINDOW_WORDS.get(kind, UNCERTAIN_WINDOW_WORDS)
             if kind in AFTER_KINDS and padded[end:u_start].count(" ") <= window:
                 return rule_id
-        elif u_start < start and (u_end >= start or padded[u_end:start].count(" ") <= window):
+            continue
+        if kind in AFTER_ONLY_KINDS:
+            continue
+        window = WINDOW_WORDS.get(kind, UNCERTAIN_WINDOW_WORDS)
+        opens_hit = u_start == start and u_end < end and kind != "negated"
+        if opens_hit or (
+            u_start < start and (u_end >= start or padded[u_end:start].count(" ") <= window)
+        ):
             return rule_id
     return None

@@ -160,3 +160,53 @@ def test_a_joking_hit_is_always_asked_about_however_sure_the_model_is() -> None:
     hits = [hit("suicide", "suicide.kms", "uncertain.joke.laughing")]
     for score in (0.0, 0.1, 0.3):
         assert decide(hits, predicted(score), MENTIONING, urgency=URGENCY).action is Action.ASK
+
+
+def test_a_joke_about_hurting_someone_is_let_go_like_a_negation_but_not_one_about_dying() -> None:
+    # "i could strangle him lol": let go when the model is all but sure; a threat at home
+    # laughed off, or "i want to die lol", is still asked about.
+    joking = "uncertain.joke.laughing"
+    others = [hit("harm_to_others", "harm_to_others.intent", joking)]
+    assert decide(others, predicted(0.1), MENTIONING, urgency=URGENCY).action is Action.NONE
+    assert decide(others, predicted(0.3), MENTIONING, urgency=URGENCY).action is Action.ASK
+    for category in ("suicide", "self_harm", "overdose", "abuse"):
+        hits = [hit(category, f"{category}.x", joking)]
+        assert decide(hits, predicted(0.01), MENTIONING, urgency=URGENCY).action is Action.ASK
+
+
+def test_words_after_a_hit_that_say_it_is_over_are_let_go_like_the_past() -> None:
+    for kind in ("uncertain.resolved.passed", "uncertain.long_ago.years"):
+        hits = [hit("self_harm", "self_harm.myself", kind)]
+        assert decide(hits, predicted(0.1), SETTINGS, urgency=URGENCY).action is Action.NONE
+        assert decide(hits, predicted(0.3), SETTINGS, urgency=URGENCY).action is Action.ASK
+
+
+LONG_READ = dataclasses.replace(SETTINGS, veto_below=0.05, dismiss_min_words=10)
+
+
+def test_a_long_message_the_model_is_all_but_sure_of_lets_a_hit_go_but_never_an_overdose() -> None:
+    sure_not, unsure = predicted(0.01), predicted(0.06)
+    for hits in (
+        [hit("suicide", "suicide.want_to_die")],
+        [hit("abuse", "abuse.not_safe", "uncertain.negated.never")],
+        [hit("concern", "concern.cant_go_on")],
+    ):
+        assert decide(hits, sure_not, LONG_READ, urgency=URGENCY, words=12).action is Action.NONE
+        assert decide(hits, unsure, LONG_READ, urgency=URGENCY, words=12).action is not Action.NONE
+    # A shorter message keeps the question ("I was raped" scores low and is never let go).
+    clear = [hit("suicide", "suicide.want_to_die")]
+    assert decide(clear, sure_not, LONG_READ, urgency=URGENCY, words=9).action is Action.ASK
+    # Off (0) by default: the question, as before.
+    assert (
+        decide(
+            clear,
+            sure_not,
+            dataclasses.replace(LONG_READ, dismiss_min_words=0),
+            urgency=URGENCY,
+            words=30,
+        ).action
+        is Action.ASK
+    )
+    overdose = [hit("overdose", "overdose.seizure")]
+    d = decide(overdose, sure_not, LONG_READ, urgency=URGENCY, words=30)
+    assert (d.action, d.category) == (Action.RESPOND, "overdose")

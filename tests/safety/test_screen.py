@@ -89,3 +89,37 @@ def test_suicide_and_self_harm_answers_show_the_plan_first(screen: CrisisScreen)
         assert "Call Sam" in messages[0].text
     messages = crisis_messages("overdose", screen.config, None, safety_plan_html="Call Sam")
     assert "Call Sam" not in messages[0].text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # a past phrase that opens the hit itself
+        ("i used to mix kratom with alcohol every weekend", "past"),
+        # long ago, right after the hit
+        ("had a seizure years ago from benzo withdrawal", "long_ago"),
+        # words after the hit that say it is over
+        (
+            "i wanted to hurt myself for a second but i called my sponsor and the urge passed",
+            "resolved",
+        ),
+    ],
+)
+def test_uncertain_words_count_where_they_are_said(
+    screen: CrisisScreen, text: str, kind: str
+) -> None:
+    reading = screen.read(text)
+    assert reading.hits and all(
+        h.uncertain is not None and h.uncertain.split(".")[1] == kind for h in reading.hits
+    )
+
+
+def test_a_long_ago_word_after_an_overdose_counts_only_right_after_it(screen: CrisisScreen) -> None:
+    # "a while ago" may be half an hour: it never makes an overdose after it uncertain.
+    reading = screen.read("i took all my pills a while ago")
+    assert reading.hits and reading.hits[0].uncertain is None
+    d = screen.screen("i took all my pills a while ago")
+    assert (d.action, d.category) == (Action.RESPOND, "overdose")
+    # Nor does an ending before the hit.
+    reading = screen.read("the urge passed yesterday but now i want to kill myself")
+    assert any(h.uncertain is None for h in reading.hits)
