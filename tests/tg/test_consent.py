@@ -34,7 +34,7 @@ async def test_declining_then_writing_leaves_no_row_with_the_chat_id(
     await say(user, "/start", count=2)
     await tap(user, "Okay, go on", count=2)
     (declined,) = await tap(user, "No")
-    assert "I won't store anything" in declined.text
+    assert "I won't keep your answers" in declined.text and "2 hours" in declined.text
     await say(user, "My sister is staying with me this week")
     (needs_start,) = await say(user, "/checkin")
     assert "/start" in needs_start.text
