@@ -11,7 +11,7 @@ render within the portal's 200 ms (benchmarks/portal.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +52,9 @@ NOT_ENTRIES = (CHECK_IN_KIND, "risk_note")
 #: What /progress reads of the journal beyond check-ins: fixed answers only, and only
 #: when the journal is shared (bot.coach.progress.command.JOURNAL_KINDS).
 JOURNAL_CHART_KINDS = ("trigger", "skill_practice", "lapse")
+#: A skill practised on its own, and what of it the page counts (never the words).
+PRACTICE_KIND = "skill_practice"
+PRACTICE_FIELDS = ("skill", "distress_before", "distress_after")
 #: The check-in ratings the patient list shows (the latest, and its direction).
 LISTED_RATINGS = ("mood", "craving")
 
@@ -94,6 +97,9 @@ class PatientData:
     entries: list[Entry]
     #: The patient's own zone (None: unset): the page counts their calendar days.
     timezone: str | None = None
+    #: Skills practised on their own (the skill and the distress before and after, no
+    #: words), shared with the ratings: the page counts skills as /progress does.
+    practices: list[CheckIn] = field(default_factory=list)
 
 
 def listed_patients(connection: Connection) -> list[ListedPatient]:
@@ -160,6 +166,7 @@ def patient_data(connection: Connection, share_id: int, *, since: datetime) -> P
     if share is None:
         return None
     check_ins: list[CheckIn] = []
+    practices: list[CheckIn] = []
     if share.scores:
         rows = connection.execute(
             select(JournalEntry.created_at, JournalEntry.data)
@@ -171,6 +178,19 @@ def patient_data(connection: Connection, share_id: int, *, since: datetime) -> P
             .order_by(JournalEntry.created_at, JournalEntry.id)
         )
         check_ins = [CheckIn(as_utc(at), data) for at, data in rows]
+        practices = [
+            CheckIn(as_utc(at), {k: data.get(k) for k in PRACTICE_FIELDS})
+            for at, data in connection.execute(
+                select(JournalEntry.created_at, JournalEntry.data)
+                .where(
+                    JournalEntry.patient_id == share.patient_id,
+                    JournalEntry.kind == PRACTICE_KIND,
+                    JournalEntry.created_at >= since,
+                )
+                .order_by(JournalEntry.created_at, JournalEntry.id)
+            )
+            if isinstance(data, dict)
+        ]
     safety: list[SafetyMark] = []
     if share.crisis:
         rows = connection.execute(
@@ -197,7 +217,8 @@ def patient_data(connection: Connection, share_id: int, *, since: datetime) -> P
             .order_by(JournalEntry.created_at.desc())
         )
         entries = [Entry(as_utc(at), str(kind), data) for at, kind, data in rows]
-    return PatientData(share, check_ins, safety, entries, _zone_of(connection, share.patient_id))
+    zone = _zone_of(connection, share.patient_id)
+    return PatientData(share, check_ins, safety, entries, zone, practices)
 
 
 def latest_scored_totals(

@@ -6,13 +6,12 @@ polyline by the template (no script runs in the portal), one line per rating.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.coach.progress.figures import KRATOM_USED, last_check_in_by_day
+from bot.coach.progress.figures import KRATOM_USED, last_check_in_by_day, skill_uses
 from bot.db.portal_reads import CheckIn, ListedPatient
 from bot.portal.scores import Score
 
@@ -75,18 +74,15 @@ def use_days(check_ins: Sequence[CheckIn], since: datetime, zone: ZoneInfo) -> t
     return sum(1 for value in answered if value in KRATOM_USED), len(answered)
 
 
-def skills_practised(check_ins: Sequence[CheckIn], since: datetime) -> list[tuple[str, int]]:
-    """How often each skill was ticked in check-ins since ``since``, most used first."""
-    counts: Counter[str] = Counter()
-    for check_in in check_ins:
-        if check_in.at < since:
-            continue
-        skills = check_in.data.get("skills")
-        if isinstance(skills, list):
-            counts.update(str(s) for s in skills)
-        elif isinstance(skills, str) and skills:
-            counts.update(s.strip() for s in skills.split(",") if s.strip())
-    return [(name.replace("_", " "), n) for name, n in counts.most_common()]
+def skills_practised(
+    check_ins: Sequence[CheckIn], practices: Sequence[CheckIn], since: datetime
+) -> list[tuple[str, int]]:
+    """How often each skill was used since ``since``, most used first: counted as
+    /progress counts it (ticked in a check-in, or practised on its own)."""
+    uses = skill_uses(
+        [c.data for c in check_ins if c.at >= since], [p.data for p in practices if p.at >= since]
+    )
+    return [(use.skill.replace("_", " "), use.times) for use in uses]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.coach.progress.figures import progress_figures
 from bot.db.journal import JournalItem
 from bot.db.portal_reads import CheckIn
-from bot.portal.figures import use_days
+from bot.portal.figures import skills_practised, use_days
 
 DENVER = ZoneInfo("America/Denver")
 
@@ -64,3 +64,32 @@ def test_a_return_to_use_after_a_break_is_a_use_day() -> None:
         zone=DENVER,
     )
     assert figures.kratom_days == 1
+
+
+def test_skills_are_counted_as_progress_counts_them_check_ins_and_practice_alike() -> None:
+    at = datetime(2026, 11, 5, 18, 0, tzinfo=UTC)
+    check_ins = [
+        CheckIn(at, {"skills": ["breathing", "urge_surfing"]}),
+        CheckIn(at, {"skills": ["breathing"]}),
+    ]
+    practices = [
+        CheckIn(at, {"skill": "breathing", "distress_before": 8, "distress_after": 4}),
+        CheckIn(at, {"skill": "grounding", "distress_before": None, "distress_after": None}),
+        # before the page's window: not counted
+        CheckIn(datetime(2026, 10, 1, tzinfo=UTC), {"skill": "grounding"}),
+    ]
+    shown = skills_practised(check_ins, practices, datetime(2026, 11, 1, tzinfo=UTC))
+    assert shown == [("breathing", 3), ("grounding", 1), ("urge surfing", 1)]
+
+    journal = [JournalItem("check_in", "checkin", 1, c.data, c.at) for c in check_ins] + [
+        JournalItem("skill_practice", "breathe", 1, p.data, p.at) for p in practices[:2]
+    ]
+    figures = progress_figures(
+        measures=[],
+        journal=journal,
+        questionnaires={},
+        today=date(2026, 11, 6),
+        days=7,
+        zone=DENVER,
+    )
+    assert [(u.skill.replace("_", " "), u.times) for u in figures.skills] == shown

@@ -33,6 +33,7 @@ __all__ = [
     "SkillUse",
     "last_check_in_by_day",
     "progress_figures",
+    "skill_uses",
 ]
 
 #: The check-in's 0-10 ratings, in the order they are shown.
@@ -174,7 +175,9 @@ def progress_figures(
         halt=_most_frequent(
             value for e in entries if e.kind == "trigger" for value in _listed(e.data, "halt")
         ),
-        skills=_skills(checkins, [e for e in entries if e.kind == "skill_practice"]),
+        skills=skill_uses(
+            [e.data for e in checkins], [e.data for e in entries if e.kind == "skill_practice"]
+        ),
     )
 
 
@@ -229,19 +232,22 @@ def _rating_trend(name: str, values: tuple[float | None, ...]) -> RatingTrend:
     )
 
 
-def _skills(
-    checkins: Sequence[JournalItem], practices: Sequence[JournalItem]
+def skill_uses(
+    checkins: Sequence[Mapping[str, Any]], practices: Sequence[Mapping[str, Any]]
 ) -> tuple[SkillUse, ...]:
+    """Each skill's uses, most used first: ticked in a check-in, or practised on its own
+    (a ``skill_practice`` entry, with the distress it left). The one count /progress, its
+    PDF and the portal's patient page all show, so they never disagree."""
     times: Counter[str] = Counter()
     drops: dict[str, list[float]] = {}
-    for entry in checkins:
-        times.update(_listed(entry.data, "skills"))
-    for entry in practices:
-        skill = entry.data.get("skill")
+    for data in checkins:
+        times.update(_listed(data, "skills"))
+    for data in practices:
+        skill = data.get("skill")
         if not isinstance(skill, str):
             continue
         times[skill] += 1
-        before, after = entry.data.get("distress_before"), entry.data.get("distress_after")
+        before, after = data.get("distress_before"), data.get("distress_after")
         if isinstance(before, int | float) and isinstance(after, int | float):
             drops.setdefault(skill, []).append(float(before) - float(after))
     ranked = sorted(times.items(), key=lambda pair: (-pair[1], pair[0]))

@@ -107,7 +107,7 @@ async def _patient_page(request: Request, who: SignedIn) -> Response:
         "chart": figures.rating_chart(check_ins, since, now),
         "use_month": figures.use_days(check_ins, month, zone),
         "use_year": figures.use_days(check_ins, since, zone),
-        "skills": figures.skills_practised(check_ins, since),
+        "skills": figures.skills_practised(check_ins, found.data.practices, since),
         "ratings": figures.CHART_RATINGS,
         "rating": figures.rating,
     }
