@@ -256,7 +256,9 @@ class CoachService:
 
         def open_all(connection: Connection) -> dict[str, Reply]:
             opened = {}
-            for external_id in external_ids:
+            # Chat locks are taken in one order (sorted), so two batches that share chats
+            # (two reminder processes) wait for each other instead of deadlocking.
+            for external_id in sorted(set(external_ids)):
                 try:
                     opened[external_id] = self._open_flow(
                         connection, external_id, flow_id, None, None, unless_busy

@@ -168,28 +168,11 @@ def patient_data(connection: Connection, share_id: int, *, since: datetime) -> P
     check_ins: list[CheckIn] = []
     practices: list[CheckIn] = []
     if share.scores:
-        rows = connection.execute(
-            select(JournalEntry.created_at, JournalEntry.data)
-            .where(
-                JournalEntry.patient_id == share.patient_id,
-                JournalEntry.kind == CHECK_IN_KIND,
-                JournalEntry.created_at >= since,
-            )
-            .order_by(JournalEntry.created_at, JournalEntry.id)
-        )
-        check_ins = [CheckIn(as_utc(at), data) for at, data in rows]
+        check_ins = _journal_of(connection, share.patient_id, CHECK_IN_KIND, since)
         practices = [
-            CheckIn(as_utc(at), {k: data.get(k) for k in PRACTICE_FIELDS})
-            for at, data in connection.execute(
-                select(JournalEntry.created_at, JournalEntry.data)
-                .where(
-                    JournalEntry.patient_id == share.patient_id,
-                    JournalEntry.kind == PRACTICE_KIND,
-                    JournalEntry.created_at >= since,
-                )
-                .order_by(JournalEntry.created_at, JournalEntry.id)
-            )
-            if isinstance(data, dict)
+            CheckIn(p.at, {k: p.data.get(k) for k in PRACTICE_FIELDS})
+            for p in _journal_of(connection, share.patient_id, PRACTICE_KIND, since)
+            if isinstance(p.data, dict)
         ]
     safety: list[SafetyMark] = []
     if share.crisis:
@@ -207,7 +190,7 @@ def patient_data(connection: Connection, share_id: int, *, since: datetime) -> P
         ]
     entries: list[Entry] = []
     if share.journal:
-        rows = connection.execute(
+        journal_rows = connection.execute(
             select(JournalEntry.created_at, JournalEntry.kind, JournalEntry.data)
             .where(
                 JournalEntry.patient_id == share.patient_id,
@@ -216,9 +199,25 @@ def patient_data(connection: Connection, share_id: int, *, since: datetime) -> P
             )
             .order_by(JournalEntry.created_at.desc())
         )
-        entries = [Entry(as_utc(at), str(kind), data) for at, kind, data in rows]
+        entries = [Entry(as_utc(at), str(kind), data) for at, kind, data in journal_rows]
     zone = _zone_of(connection, share.patient_id)
     return PatientData(share, check_ins, safety, entries, zone, practices)
+
+
+def _journal_of(
+    connection: Connection, patient_id: int, kind: str, since: datetime
+) -> list[CheckIn]:
+    """The patient's journal entries of one kind from ``since`` on, oldest first."""
+    rows = connection.execute(
+        select(JournalEntry.created_at, JournalEntry.data)
+        .where(
+            JournalEntry.patient_id == patient_id,
+            JournalEntry.kind == kind,
+            JournalEntry.created_at >= since,
+        )
+        .order_by(JournalEntry.created_at, JournalEntry.id)
+    )
+    return [CheckIn(as_utc(at), data) for at, data in rows]
 
 
 def latest_scored_totals(

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
+from bot.db.locks import lock_chat
 from bot.db.models import JournalEntry, Patient, SafetyEventRow
 from bot.db.patients import delete_patient
 
@@ -47,9 +48,24 @@ def delete_old_safety_events(connection: Connection, *, before: datetime, limit:
 
 def delete_inactive_patients(connection: Connection, *, before: datetime, limit: int) -> int:
     """Up to ``limit`` patients last seen (or, never seen, created) before ``before``, with
-    everything they gave; returns how many."""
+    everything they gave; returns how many.
+
+    Each chat is locked as an event locks it (in one order, so two runs cannot deadlock),
+    and the patient is read again under the lock: one who wrote while the run was choosing
+    (their event held the lock and marked them seen) is kept."""
     seen = func.coalesce(Patient.last_seen_at, Patient.created_at)
-    ids = connection.execute(select(Patient.id).where(seen < before).limit(limit)).scalars().all()
-    for patient_id in ids:
-        delete_patient(connection, patient_id=patient_id)
-    return len(ids)
+    chosen = connection.execute(
+        select(Patient.channel, Patient.external_id).where(seen < before).limit(limit)
+    ).all()
+    deleted = 0
+    for channel, external_id in sorted((str(c), str(e)) for c, e in chosen):
+        lock_chat(connection, channel=channel, external_id=external_id)
+        patient_id = connection.execute(
+            select(Patient.id).where(
+                Patient.channel == channel, Patient.external_id == external_id, seen < before
+            )
+        ).scalar()
+        if patient_id is not None:
+            delete_patient(connection, patient_id=patient_id)
+            deleted += 1
+    return deleted

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.coach.progress.figures import progress_figures
+from bot.coach.progress.figures import ProgressFigures, progress_figures
 from bot.db.journal import JournalItem
 from bot.db.portal_reads import CheckIn
 from bot.portal.figures import skills_practised, use_days
@@ -28,13 +28,9 @@ def _check_ins() -> list[CheckIn]:
     ]
 
 
-def test_use_days_are_the_patients_days_as_progress_counts_them() -> None:
-    check_ins = _check_ins()
-    used, answered = use_days(check_ins, datetime(2026, 11, 1, tzinfo=UTC), DENVER)
-    assert (used, answered) == (1, 3)  # Nov 3 none, Nov 4 none (as it ended), Nov 5 more
-
-    journal = [JournalItem("check_in", "checkin", 1, c.data, c.at) for c in check_ins]
-    figures = progress_figures(
+def _progress(journal: list[JournalItem]) -> ProgressFigures:
+    """/progress's figures for the week to Nov 6, in Denver."""
+    return progress_figures(
         measures=[],
         journal=journal,
         questionnaires={},
@@ -42,6 +38,15 @@ def test_use_days_are_the_patients_days_as_progress_counts_them() -> None:
         days=7,
         zone=DENVER,
     )
+
+
+def test_use_days_are_the_patients_days_as_progress_counts_them() -> None:
+    check_ins = _check_ins()
+    used, answered = use_days(check_ins, datetime(2026, 11, 1, tzinfo=UTC), DENVER)
+    assert (used, answered) == (1, 3)  # Nov 3 none, Nov 4 none (as it ended), Nov 5 more
+
+    journal = [JournalItem("check_in", "checkin", 1, c.data, c.at) for c in check_ins]
+    figures = _progress(journal)
     assert figures.kratom_days == used
     assert figures.kratom_free_days + figures.kratom_days == answered
 
@@ -55,14 +60,7 @@ def test_a_return_to_use_after_a_break_is_a_use_day() -> None:
     relapse = [CheckIn(datetime(2026, 11, 4, 18, 0, tzinfo=UTC), {"kratom": "after_break"})]
     assert use_days(relapse, datetime(2026, 11, 1, tzinfo=UTC), DENVER) == (1, 1)
     journal = [JournalItem("check_in", "checkin", 1, c.data, c.at) for c in relapse]
-    figures = progress_figures(
-        measures=[],
-        journal=journal,
-        questionnaires={},
-        today=date(2026, 11, 6),
-        days=7,
-        zone=DENVER,
-    )
+    figures = _progress(journal)
     assert figures.kratom_days == 1
 
 
@@ -84,12 +82,5 @@ def test_skills_are_counted_as_progress_counts_them_check_ins_and_practice_alike
     journal = [JournalItem("check_in", "checkin", 1, c.data, c.at) for c in check_ins] + [
         JournalItem("skill_practice", "breathe", 1, p.data, p.at) for p in practices[:2]
     ]
-    figures = progress_figures(
-        measures=[],
-        journal=journal,
-        questionnaires={},
-        today=date(2026, 11, 6),
-        days=7,
-        zone=DENVER,
-    )
+    figures = _progress(journal)
     assert [(u.skill.replace("_", " "), u.times) for u in figures.skills] == shown
