@@ -68,10 +68,13 @@ class CrisisScreener:
         now: float = 0.0,
         in_exercise: bool = False,
         quiet: bool = False,
+        learned_alone: bool = True,
     ) -> Screening:
         """The engine's Screening of ``read``; ``recent`` is within the window already."""
         signals = [RecentSignal((now - r.at) / 60, r.probability, r.category) for r in recent]
-        decision = self.screen_.decide(read.reading, signals, in_exercise=in_exercise)
+        decision = self.screen_.decide(
+            read.reading, signals, in_exercise=in_exercise, learned_alone=learned_alone
+        )
         prediction = decision.prediction
         words = read.typed_words
         if decision.action is Action.NONE:
@@ -170,8 +173,9 @@ class ScreenedText:
         now: float = 0.0,
         in_exercise: bool = False,
         quiet: bool = False,
+        learned_alone: bool = True,
     ) -> Screening:
-        return self.screener.decide(self, recent, now, in_exercise, quiet)
+        return self.screener.decide(self, recent, now, in_exercise, quiet, learned_alone)
 
 
 def _event(decision: Decision, asks_first: frozenset[str]) -> SafetyEvent:

@@ -178,6 +178,12 @@ class Step(_Strict):
         "safety plan, say), to show it or to keep what a skipped question had: kind:, fields:, "
         "found:.",
     )
+    names_means: bool = Field(
+        default=False,
+        description="This question's answers name means by design (who keeps the gun, "
+        "where the pills go): the learned crisis layer alone does not ask about them; a "
+        "crisis phrase still gets its answer.",
+    )
     screen: Screen | None = Field(
         default=None,
         description="Ask the direct safety question when this step's answer calls for it "

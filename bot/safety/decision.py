@@ -108,6 +108,7 @@ def decide(
     asks_first: Collection[str] = (),
     words: int | None = None,
     in_exercise: bool = False,
+    learned_alone: bool = True,
 ) -> Decision:
     """Combine the rule hits and the learned layer's prediction into one decision.
 
@@ -116,7 +117,9 @@ def decide(
     ``words``: how many words the message has (None: enough); the learned layer alone
     does not ask about one shorter than ``settings.min_words``. ``in_exercise``: the
     message answers an exercise's question; the learned layer alone then asks only at
-    ``settings.exercise_ask_at``, and context is not read.
+    ``settings.exercise_ask_at``, and context is not read. ``learned_alone=False``: the
+    question's answers name means by design (the safety plan's "a friend keeps my gun"),
+    so only a phrase hit counts: the learned layer alone does not ask, nor does context.
     """
 
     def first(candidates: Sequence[Hit]) -> Hit:
@@ -152,7 +155,7 @@ def decide(
             return Decision(
                 Action.ASK, hit.category, "rules", hit.rule_id, hit.uncertain, prediction
             )
-    if settings is None or prediction.category is None:
+    if settings is None or prediction.category is None or not learned_alone:
         return LET_THROUGH
     if words is not None and words < settings.min_words:
         return LET_THROUGH

@@ -121,10 +121,15 @@ class CrisisScreen:
         *,
         use_learned: bool = True,
         in_exercise: bool = False,
+        learned_alone: bool = True,
     ) -> Decision:
         """What to do with ``text``, read with the patient's recent messages (see decide)."""
         return self.decide(
-            self.read(text), recent, use_learned=use_learned, in_exercise=in_exercise
+            self.read(text),
+            recent,
+            use_learned=use_learned,
+            in_exercise=in_exercise,
+            learned_alone=learned_alone,
         )
 
     def decide(
@@ -134,11 +139,14 @@ class CrisisScreen:
         *,
         use_learned: bool = True,
         in_exercise: bool = False,
+        learned_alone: bool = True,
     ) -> Decision:
         """What to do with the text ``reading`` was read from, with the recent messages.
 
         ``use_learned=False`` gives the rules' decision alone (for reports).
         ``in_exercise``: the text answers an exercise's question (a higher bar for asking).
+        ``learned_alone=False``: that question's answers name means by design; only a
+        phrase hit counts.
         """
         prediction = reading.prediction if use_learned else NOTHING
         settings = self.config.learned if use_learned else None
@@ -151,6 +159,7 @@ class CrisisScreen:
             asks_first=self.asks_first,
             words=reading.words,
             in_exercise=in_exercise,
+            learned_alone=learned_alone,
         )
         if decision.action is Action.NONE:
             # The reading is kept (numbers only) to be read with the next messages.

@@ -123,3 +123,38 @@ def test_review_cases_get_the_answer_at_once(chat: Chat) -> None:
         turn = chat.send(text)
         assert turn.safety_events and not turn.safety_events[0].asked, text
         chat.state = ConversationState()
+
+
+def _at_safer_surroundings(chat: Chat) -> None:
+    chat.send("/plan")
+    for _ in range(5):  # warning signs, coping, distractions, helpers, professionals
+        chat.press("Skip this one")
+    assert chat.state.current is not None and chat.state.current.step == "safer_surroundings"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "give my gun to my dad, and keep the bullets somewhere else",
+        "put the rope in the shed and let my wife hold my pills",
+    ],
+)
+def test_the_safety_plans_means_answers_are_not_asked_about(chat: Chat, answer: str) -> None:
+    # The question asks who could keep the gun: naming it there is the plan working.
+    _at_safer_surroundings(chat)
+    turn = chat.send(answer)
+    assert not turn.safety_events and chat.state.hold is None
+    assert chat.state.current is not None and chat.state.current.step == "naloxone"
+
+
+def test_a_crisis_phrase_in_the_means_answer_still_gets_the_crisis_answer(chat: Chat) -> None:
+    _at_safer_surroundings(chat)
+    turn = chat.send("none of that matters, i'm going to shoot myself tonight")
+    assert turn.safety_events and turn.safety_events[0].category == "suicide"
+    assert "988" in said(turn)
+
+
+def test_the_same_means_words_elsewhere_are_still_asked_about(chat: Chat) -> None:
+    chat.send("/reframe")
+    turn = chat.send("give my gun to my dad, and keep the bullets somewhere else")
+    assert turn.safety_events and turn.safety_events[0].asked

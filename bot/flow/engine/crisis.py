@@ -92,7 +92,9 @@ class CrisisPart(EngineParts):
         # The one place the window of earlier readings is drawn: read with, then kept.
         window = self.screener.context_seconds
         recent = [r for r in state.recent_risk if 0 <= now - r.at <= window] if now else []
-        screening = reading.decide(recent, now, answering)
+        screening = reading.decide(
+            recent, now, answering, learned_alone=not (answering and self._names_means(ctx))
+        )
         if event.kind == "text" and (screening.language or screening.words >= LANGUAGE_WORDS):
             state.language = screening.language
         if now:
@@ -222,6 +224,14 @@ class CrisisPart(EngineParts):
         target = self.screener.if_yes(category)
         ctx.turn.safety_events.append(SafetyEvent(target, f"{ASKED_PREFIX}expired:{category}"))
         ctx.turn.messages.extend(self.screener.reoffer(target, language))
+
+    def _names_means(self, ctx: Context) -> bool:
+        """Whether the question now waiting is one whose answers name means by design
+        (``names_means: true``: the safety plan's "who could keep my gun")."""
+        frame = ctx.state.current
+        compiled = self.library.flows.get(frame.flow_id) if frame else None
+        step = compiled.flow.steps.get(frame.step) if compiled and frame else None
+        return step is not None and step.names_means
 
     def _asked_category(self, ctx: Context) -> str | None:
         """The category whose direct question the patient has not answered yet, if any."""

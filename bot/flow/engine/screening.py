@@ -32,10 +32,13 @@ class Reading(Protocol):
         now: float = 0.0,
         in_exercise: bool = False,
         quiet: bool = False,
+        learned_alone: bool = True,
     ) -> Screening:
         """What to do with the text; ``recent`` (already within ``context_seconds`` of
         ``now``) reads it with the last messages; ``in_exercise``: it answers an exercise's
-        question; ``quiet``: a check that is not the event's decision (not logged again)."""
+        question; ``quiet``: a check that is not the event's decision (not logged again);
+        ``learned_alone=False``: it answers a question whose answers name means (the
+        safety plan's safer surroundings), so only a phrase counts."""
         ...
 
 
