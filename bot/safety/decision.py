@@ -34,11 +34,18 @@ the score band. Never the words.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.safety.asking import JOKE_LET_GO_CATEGORIES, LET_GO_KINDS, LearnedSettings, kind_of
+from bot.safety.asking import (
+    AFTER_ONLY_KINDS,
+    JOKE_LET_GO_CATEGORIES,
+    LET_GO_KINDS,
+    LearnedSettings,
+    kind_of,
+)
 from bot.safety.detector import Hit
 from bot.safety.learned import NOTHING, Prediction
 
@@ -127,6 +134,7 @@ def decide(
         return min(candidates, key=lambda h: (order.get(h.category, len(order)), h.start))
 
     mentions = settings.mentions if settings is not None else frozenset()
+    hits = [_urgent_stays_certain(h) for h in hits]
     vetoed = (
         settings is not None
         and prediction.category is not None
@@ -192,6 +200,15 @@ def _let_go(
         # "I want to die lol": a joke word often carries a real wish; it is always asked.
         return False
     return prediction.crisis_probability < settings.let_go_negated_below
+
+
+def _urgent_stays_certain(hit: Hit) -> Hit:
+    """An overdose hit is not made uncertain by words after it that say it is over ("i
+    took 30 pills but im ok now", "he od'd but he survived, he's not waking up"): a medical
+    emergency is not over because the message says so."""
+    if hit.category in NEVER_VETOED and kind_of(hit.uncertain or "") in AFTER_ONLY_KINDS:
+        return dataclasses.replace(hit, uncertain=None)
+    return hit
 
 
 def _long(words: int | None, dismiss_min_words: int) -> bool:

@@ -123,3 +123,18 @@ def test_a_long_ago_word_after_an_overdose_counts_only_right_after_it(screen: Cr
     # Nor does an ending before the hit.
     reading = screen.read("the urge passed yesterday but now i want to kill myself")
     assert any(h.uncertain is None for h in reading.hits)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i took 30 pills but im ok now",
+        "my friend is not breathing, just asking what to do",
+        "he od'd but he survived, hes in the icu and not waking up",
+    ],
+)
+def test_an_overdose_is_not_over_because_the_message_says_so(
+    screen: CrisisScreen, text: str
+) -> None:
+    d = screen.screen(text)
+    assert (d.action, d.category) == (Action.RESPOND, "overdose")
