@@ -76,6 +76,9 @@ class RunnerPart(EngineParts):
             frame.variables[step.save] = answer.value
             if answer.label is not None:
                 frame.labels[step.save] = answer.label
+            elif answer.value is None and step.ask == "text":
+                # A box left empty reads "(skipped)" in the summary, not as a blank line.
+                frame.labels[step.save] = self._text_of("system.skipped_answer")
             else:
                 frame.labels.pop(step.save, None)
         frame.selection = []
