@@ -102,6 +102,11 @@ LET_THROUGH = Decision(Action.NONE)
 #: A clear phrase hit in these categories is answered at once whatever the learned layer
 #: says: a medical emergency is never turned into a question.
 NEVER_VETOED = frozenset({"overdose"})
+#: A hit in these categories is not made uncertain by words after it that say it is over
+#: ("i took 30 pills but im ok now", "i want to die but i know it's the withdrawal"): a
+#: medical emergency is not over because the message says so, and a wish to die said and
+#: then played down is answered as it was said.
+NOT_RESOLVED_BY_WORDS = frozenset({"overdose", "suicide"})
 #: A message read together with the last ones must itself carry at least this much.
 CONTEXT_FLOOR = 0.15
 
@@ -203,10 +208,9 @@ def _let_go(
 
 
 def _urgent_stays_certain(hit: Hit) -> Hit:
-    """An overdose hit is not made uncertain by words after it that say it is over ("i
-    took 30 pills but im ok now", "he od'd but he survived, he's not waking up"): a medical
-    emergency is not over because the message says so."""
-    if hit.category in NEVER_VETOED and kind_of(hit.uncertain or "") in AFTER_ONLY_KINDS:
+    """An overdose or suicide hit keeps its certainty whatever follows it (see
+    NOT_RESOLVED_BY_WORDS)."""
+    if hit.category in NOT_RESOLVED_BY_WORDS and kind_of(hit.uncertain or "") in AFTER_ONLY_KINDS:
         return dataclasses.replace(hit, uncertain=None)
     return hit
 

@@ -206,10 +206,10 @@ def _uncertain_before(
     """The uncertain phrase next to the hit at start..end, if any.
 
     It counts when it ends shortly before the hit, runs into it from before, or opens it
-    ("used to" in "used to mix kratom with alcohol"); or, for the kinds in AFTER_KINDS,
-    when it starts shortly after it (their own window, AFTER_WINDOW_WORDS). A phrase
-    inside the hit ("im not safe" holding "im not") never counts, nor a negation that
-    opens it. Positions index ``padded``.
+    (a past phrase only: "used to" in "used to mix kratom with alcohol"); or, for the
+    kinds in AFTER_KINDS, when it starts shortly after it (their own window,
+    AFTER_WINDOW_WORDS). A phrase inside the hit ("im not safe" holding "im not") never
+    counts. Positions index ``padded``.
     """
     for u_start, u_end, rule_id in spans:
         kind = kind_of(rule_id)
@@ -221,7 +221,10 @@ def _uncertain_before(
         if kind in AFTER_ONLY_KINDS:
             continue
         window = WINDOW_WORDS.get(kind, UNCERTAIN_WINDOW_WORDS)
-        opens_hit = u_start == start and u_end < end and kind != "negated"
+        # Only a past phrase may open the hit ("used to" of "used to mix kratom with
+        # alcohol"): a question's or a negation's words at its start are the hit's own
+        # ("how many of my pills would kill me" is a crisis phrase, not a question about one).
+        opens_hit = kind == "past" and u_start == start and u_end < end
         if opens_hit or (
             u_start < start and (u_end >= start or padded[u_end:start].count(" ") <= window)
         ):

@@ -138,3 +138,17 @@ def test_an_overdose_is_not_over_because_the_message_says_so(
 ) -> None:
     d = screen.screen(text)
     assert (d.action, d.category) == (Action.RESPOND, "overdose")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a question's words that are the crisis phrase's own do not make it a question
+        "how many of my pills would kill me? just curious",
+        # a wish to die played down after it is answered as it was said
+        "i want to die but i know its the withdrawal",
+    ],
+)
+def test_a_suicide_phrase_is_answered_whatever_follows_it(screen: CrisisScreen, text: str) -> None:
+    d = screen.screen(text)
+    assert (d.action, d.category) == (Action.RESPOND, "suicide")
