@@ -24,7 +24,6 @@ import asyncio
 import html
 import logging
 import os
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -37,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import metrics
 from bot.coach.alerts import alerts_for_turn
 from bot.coach.current import CurrentEngine
+from bot.coach.delete_mark import delete_was_asked, mark_delete_asked
 from bot.coach.measure_offers import offer_turn
 from bot.coach.measures import questionnaires_of, store_administrations
 from bot.coach.notes import add_building_risk_note, oncall_notice_for
@@ -86,7 +86,6 @@ URGENT_DEADLINE = 2.0
 #: When a safety event answered without the database is tried again (seconds after).
 SAFETY_EVENT_RETRIES = (5.0, 20.0, 60.0)
 #: How long the /delete confirmation button stays good (seconds).
-DELETE_CONFIRM_SECONDS = 15 * 60
 _DATABASE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
 
 
@@ -124,7 +123,6 @@ class CoachService:
         #: Sends an on-call notice earned after the reply went out (set by the channel).
         self.notify_oncall: Callable[[OncallNotice], None] | None = None
         self._background: set[asyncio.Task[None]] = set()
-        self._delete_asked: dict[str, float] = {}  # external id -> when /delete was answered
         #: Replies go through the durable outbox (set by a channel that drains it, Telegram);
         #: ``outbox_owner``: who this process is in the outbox's leases (bot.db.outbox).
         self.durable_replies = False
@@ -323,11 +321,7 @@ class CoachService:
     ) -> Reply:
         engine = self.engine  # one engine for the whole event, even if a reload swaps it
         erased: list[bool] = []  # a patient was deleted: leave no copy in the file either
-        delete_confirmed = (
-            event.kind == "button"
-            and event.button == DELETE_TOKEN
-            and self._delete_was_asked(external_id)
-        )
+        pressed_delete = event.kind == "button" and event.button == DELETE_TOKEN
 
         def step(connection: Connection) -> Reply:
             lock_chat(connection, channel=self.channel, external_id=external_id)
@@ -347,23 +341,26 @@ class CoachService:
                     weeks=weeks,
                     default_timezone=self.default_timezone,
                 )
-            if _is_command(event, "export") or _is_command(event, "delete"):
-                content = engine.library.content
+            if _is_command(event, "export"):
                 return privacy_command(
                     connection,
                     self.channel,
                     external_id,
                     event.command,
-                    content,
+                    engine.library.content,
                     questionnaires_of(engine),
                 )
-            if event.kind == "button" and event.button == DELETE_TOKEN and not delete_confirmed:
-                # A press this process did not ask for (forged, or from before a restart):
-                # ask again rather than delete.
+            if _is_command(event, "delete") or (
+                pressed_delete
+                and not delete_was_asked(connection, self.channel, external_id, self.passing)
+            ):
+                # /delete, or a press nobody asked for lately (forged, or long forgotten):
+                # show the confirmation, and mark it where every process reads it.
+                mark_delete_asked(connection, self.channel, external_id, self.passing)
                 return privacy_command(
                     connection, self.channel, external_id, "delete", engine.library.content
                 )
-            if delete_confirmed:
+            if pressed_delete:
                 outbox.forget_chat(connection, channel=self.channel, chat_id=external_id)
                 self.passing.forget(connection, self.channel, external_id)
                 erased.append(True)
@@ -457,12 +454,6 @@ class CoachService:
             reply.messages.extend(await asyncio.to_thread(reply.render_later))
         if erased:
             await self.database.checkpoint()
-        if _is_command(event, "delete") or (
-            event.kind == "button" and event.button == DELETE_TOKEN and not delete_confirmed
-        ):
-            self._delete_asked[external_id] = time.monotonic()
-        elif delete_confirmed:
-            self._delete_asked.pop(external_id, None)
         if not reply.duplicate:
             log.info(
                 "event handled patient=%s kind=%s messages=%d records=%d safety=%d",
@@ -493,15 +484,6 @@ class CoachService:
             messages=messages,
             owner=self.outbox_owner,
         )
-
-    def _delete_was_asked(self, external_id: str) -> bool:
-        """Did this process show ``external_id`` the /delete confirmation, recently?"""
-        asked = self._delete_asked.get(external_id)
-        now = time.monotonic()
-        for who, at in list(self._delete_asked.items()):  # forget unanswered ones
-            if now - at > DELETE_CONFIRM_SECONDS:
-                del self._delete_asked[who]
-        return asked is not None and now - asked <= DELETE_CONFIRM_SECONDS
 
     def crisis_in_edit(self, text: str) -> tuple[SafetyEvent, list[OutboundMessage]] | None:
         """An edited message is screened only (a step is never re-answered): its detection

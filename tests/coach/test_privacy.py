@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from unittest import mock
+
 from sqlalchemy import func, select
 
+from bot.coach.delete_mark import DELETE_CONFIRM_SECONDS
 from bot.coach.service import CoachService
 from bot.db import store
+from bot.db.migrate import upgrade_to_head
 from bot.db.models import Conversation, JournalEntry, Patient
+from bot.db.session import Database
+from bot.flow.engine import Engine
 from bot.shared.messages import Inbound
 from tests.coach.helpers import agree
 from tests.db.test_storage import count, walk_example
@@ -106,3 +113,37 @@ async def test_a_suicide_answer_shows_the_plan_first_with_a_button_to_it(
     assert "988" in "\n".join(m.text for m in reply.messages[1:])
     overdose = await service.handle("c6", Inbound.message("i took too many pills and cant breathe"))
     assert "My son" not in "\n".join(m.text for m in overdose.messages)
+
+
+async def test_the_delete_confirmation_is_honoured_by_another_process(
+    database_url: str, engine: Engine
+) -> None:
+    # Two processes on one database (behind a load balancer, or one restarted): the press
+    # reaches the one that did not show the confirmation, and still erases.
+    first, second = Database(database_url), Database(database_url)
+    await upgrade_to_head(first)
+    asking, pressed = CoachService(engine, first, "test"), CoachService(engine, second, "test")
+    try:
+        await walk_example(asking, "c9")
+        confirm = await asking.handle("c9", Inbound.message("/delete"))
+        (button,) = [b for m in confirm.messages for row in m.buttons for b in row]
+        done = await pressed.handle("c9", Inbound.press(button.token or ""))
+        assert "deleted" in done.messages[0].text
+        assert await count(pressed, Patient) == 0
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def test_a_delete_press_nobody_asked_for_lately_asks_again(service: CoachService) -> None:
+    await walk_example(service, "c8")
+    confirm = await service.handle("c8", Inbound.message("/delete"))
+    (button,) = [b for m in confirm.messages for row in m.buttons for b in row]
+    later = time.time() + DELETE_CONFIRM_SECONDS + 60
+    with mock.patch("bot.coach.delete_mark.time.time", return_value=later):
+        again = await service.handle("c8", Inbound.press(button.token or ""))
+    assert [b for m in again.messages for row in m.buttons for b in row]  # the question again
+    assert await count(service, Patient) == 1
+    with mock.patch("bot.coach.delete_mark.time.time", return_value=later + 30):
+        done = await service.handle("c8", Inbound.press(button.token or ""))
+    assert "deleted" in done.messages[0].text and await count(service, Patient) == 0
