@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from bot.coach.passing import PassingConversations
 from bot.db import store
+from bot.shared.conversation import ConversationState
 
 __all__ = ["DELETE_CONFIRM_SECONDS", "delete_was_asked", "mark_delete_asked"]
 
@@ -33,19 +34,14 @@ def mark_delete_asked(
     now: float | None = None,
 ) -> None:
     """The chat is being shown the confirmation now."""
-    at = time.time() if now is None else now
-    loaded = store.load_conversation(
-        connection, channel=channel, external_id=external_id, create=False
-    )
+    loaded, state = _stored_state(connection, channel, external_id, passing)
+    state.delete_asked_at = time.time() if now is None else now
     if loaded is not None:
-        loaded.state.delete_asked_at = at
         store.save_conversation(
-            connection, patient_id=loaded.patient.id, state=loaded.state, revision=loaded.revision
+            connection, patient_id=loaded.patient.id, state=state, revision=loaded.revision
         )
-        return
-    state = passing.get(connection, channel, external_id)
-    state.delete_asked_at = at
-    passing.keep(connection, channel, external_id, state)
+    else:
+        passing.keep(connection, channel, external_id, state)
 
 
 def delete_was_asked(
@@ -58,10 +54,18 @@ def delete_was_asked(
 ) -> bool:
     """Was the chat shown the confirmation within ``DELETE_CONFIRM_SECONDS``?"""
     at = time.time() if now is None else now
+    asked = _stored_state(connection, channel, external_id, passing)[1].delete_asked_at
+    # Either way round: two processes' clocks may be a few seconds apart.
+    return asked is not None and abs(at - asked) <= DELETE_CONFIRM_SECONDS
+
+
+def _stored_state(
+    connection: Connection, channel: str, external_id: str, passing: PassingConversations
+) -> tuple[store.LoadedConversation | None, ConversationState]:
+    """The chat's conversation: the patient's own row, else its passing one."""
     loaded = store.load_conversation(
         connection, channel=channel, external_id=external_id, create=False
     )
-    state = loaded.state if loaded is not None else passing.get(connection, channel, external_id)
-    asked = state.delete_asked_at
-    # Either way round: two processes' clocks may be a few seconds apart.
-    return asked is not None and abs(at - asked) <= DELETE_CONFIRM_SECONDS
+    if loaded is not None:
+        return loaded, loaded.state
+    return None, passing.get(connection, channel, external_id)

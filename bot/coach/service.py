@@ -85,7 +85,6 @@ EVENT_DEADLINE = 6.0
 URGENT_DEADLINE = 2.0
 #: When a safety event answered without the database is tried again (seconds after).
 SAFETY_EVENT_RETRIES = (5.0, 20.0, 60.0)
-#: How long the /delete confirmation button stays good (seconds).
 _DATABASE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
 
 

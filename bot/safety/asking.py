@@ -20,6 +20,7 @@ __all__ = [
     "AFTER_WINDOW_WORDS",
     "JOKE_LET_GO_CATEGORIES",
     "LET_GO_KINDS",
+    "NOT_RESOLVED_BY_WORDS",
     "WINDOW_WORDS",
     "UNCERTAIN_KINDS",
     "LearnedSettings",
@@ -46,6 +47,11 @@ AFTER_KINDS = frozenset({"joke", "long_ago", "resolved"})
 #: Kinds that count only after the hit: words that say it is over or was handled ("... but
 #: i called my sponsor and the urge passed"). Before a hit they say nothing about it.
 AFTER_ONLY_KINDS = frozenset({"resolved"})
+#: Categories whose hit an ending after it never makes uncertain ("i took 30 pills but
+#: im ok now", "i want to die but i know it's the withdrawal"): a medical emergency is not
+#: over because the message says so, and a wish to die said and then played down is
+#: answered as it was said.
+NOT_RESOLVED_BY_WORDS = frozenset({"overdose", "suicide"})
 #: How many words may stand between an uncertain phrase of this kind and the hit (the
 #: default is the detector's window): a negation only counts right before it.
 WINDOW_WORDS = {"negated": 2}

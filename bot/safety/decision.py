@@ -34,18 +34,11 @@ the score band. Never the words.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.safety.asking import (
-    AFTER_ONLY_KINDS,
-    JOKE_LET_GO_CATEGORIES,
-    LET_GO_KINDS,
-    LearnedSettings,
-    kind_of,
-)
+from bot.safety.asking import JOKE_LET_GO_CATEGORIES, LET_GO_KINDS, LearnedSettings, kind_of
 from bot.safety.detector import Hit
 from bot.safety.learned import NOTHING, Prediction
 
@@ -102,11 +95,6 @@ LET_THROUGH = Decision(Action.NONE)
 #: A clear phrase hit in these categories is answered at once whatever the learned layer
 #: says: a medical emergency is never turned into a question.
 NEVER_VETOED = frozenset({"overdose"})
-#: A hit in these categories is not made uncertain by words after it that say it is over
-#: ("i took 30 pills but im ok now", "i want to die but i know it's the withdrawal"): a
-#: medical emergency is not over because the message says so, and a wish to die said and
-#: then played down is answered as it was said.
-NOT_RESOLVED_BY_WORDS = frozenset({"overdose", "suicide"})
 #: A message read together with the last ones must itself carry at least this much.
 CONTEXT_FLOOR = 0.15
 
@@ -139,7 +127,6 @@ def decide(
         return min(candidates, key=lambda h: (order.get(h.category, len(order)), h.start))
 
     mentions = settings.mentions if settings is not None else frozenset()
-    hits = [_urgent_stays_certain(h) for h in hits]
     vetoed = (
         settings is not None
         and prediction.category is not None
@@ -205,14 +192,6 @@ def _let_go(
         # "I want to die lol": a joke word often carries a real wish; it is always asked.
         return False
     return prediction.crisis_probability < settings.let_go_negated_below
-
-
-def _urgent_stays_certain(hit: Hit) -> Hit:
-    """An overdose or suicide hit keeps its certainty whatever follows it (see
-    NOT_RESOLVED_BY_WORDS)."""
-    if hit.category in NOT_RESOLVED_BY_WORDS and kind_of(hit.uncertain or "") in AFTER_ONLY_KINDS:
-        return dataclasses.replace(hit, uncertain=None)
-    return hit
 
 
 def _long(words: int | None, dismiss_min_words: int) -> bool:

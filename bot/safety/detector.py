@@ -27,6 +27,7 @@ from bot.safety.asking import (
     AFTER_KINDS,
     AFTER_ONLY_KINDS,
     AFTER_WINDOW_WORDS,
+    NOT_RESOLVED_BY_WORDS,
     WINDOW_WORDS,
     kind_of,
 )
@@ -161,7 +162,11 @@ class CrisisDetector:
         before = self._uncertain_spans(key)
         return [
             Hit(
-                start, end, t.category, t.rule_id, _uncertain_before(start, end, before, f" {key} ")
+                start,
+                end,
+                t.category,
+                t.rule_id,
+                _uncertain_before(start, end, before, f" {key} ", t.category),
             )
             for start, end, t in sorted(found, key=lambda h: h[0])
         ]
@@ -201,7 +206,7 @@ class CrisisDetector:
 
 
 def _uncertain_before(
-    start: int, end: int, spans: list[tuple[int, int, str]], padded: str
+    start: int, end: int, spans: list[tuple[int, int, str]], padded: str, category: str
 ) -> str | None:
     """The uncertain phrase next to the hit at start..end, if any.
 
@@ -209,10 +214,12 @@ def _uncertain_before(
     (a past phrase only: "used to" in "used to mix kratom with alcohol"); or, for the
     kinds in AFTER_KINDS, when it starts shortly after it (their own window,
     AFTER_WINDOW_WORDS). A phrase inside the hit ("im not safe" holding "im not") never
-    counts. Positions index ``padded``.
+    counts, nor an ending after a hit of NOT_RESOLVED_BY_WORDS. Positions index ``padded``.
     """
     for u_start, u_end, rule_id in spans:
         kind = kind_of(rule_id)
+        if kind in AFTER_ONLY_KINDS and category in NOT_RESOLVED_BY_WORDS:
+            continue
         if u_start >= end:
             window = AFTER_WINDOW_WORDS.get(kind, UNCERTAIN_WINDOW_WORDS)
             if kind in AFTER_KINDS and padded[end:u_start].count(" ") <= window:

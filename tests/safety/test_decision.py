@@ -212,10 +212,7 @@ def test_a_long_message_the_model_is_all_but_sure_of_lets_a_hit_go_but_never_an_
     assert (d.action, d.category) == (Action.RESPOND, "overdose")
 
 
-def test_words_that_say_it_is_over_never_make_an_overdose_uncertain() -> None:
-    hits = [hit("overdose", "overdose.too_much", "uncertain.resolved.passed")]
-    d = decide(hits, predicted(0.1), SETTINGS, urgency=URGENCY)
-    assert (d.action, d.category) == (Action.RESPOND, "overdose")
-    # The past before it still does ("i used to mix kratom with alcohol").
+def test_the_past_before_an_overdose_still_lets_it_go() -> None:
+    # (An ending after an overdose or suicide hit is never found: tests/safety/test_screen.py.)
     past = [hit("overdose", "overdose.bad_mix", "uncertain.past.used_to")]
     assert decide(past, predicted(0.1), SETTINGS, urgency=URGENCY).action is Action.NONE

@@ -136,6 +136,8 @@ def test_a_long_ago_word_after_an_overdose_counts_only_right_after_it(screen: Cr
 def test_an_overdose_is_not_over_because_the_message_says_so(
     screen: CrisisScreen, text: str
 ) -> None:
+    # the ending is not even read as one: the hit stays certain
+    assert all(h.uncertain is None for h in screen.read(text).hits if h.category == "overdose")
     d = screen.screen(text)
     assert (d.action, d.category) == (Action.RESPOND, "overdose")
 
