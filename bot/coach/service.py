@@ -64,6 +64,7 @@ from bot.safety.oncall import OncallNotice
 from bot.shared import tokens
 from bot.shared.conversation import PatientView
 from bot.shared.messages import Inbound, OutboundMessage, SafetyEvent, Turn
+from bot.shared.worker_process import WorkerFailed
 
 __all__ = [
     "CONFLICT_RETRIES",
@@ -450,7 +451,7 @@ class CoachService:
 
         reply = await self.database.transaction(step, timeout=timeout)
         if reply.render_later is not None:
-            reply.messages.extend(await asyncio.to_thread(reply.render_later))
+            reply.messages.extend(await self._rendered(reply.render_later, engine))
         if erased:
             await self.database.checkpoint()
         if not reply.duplicate:
@@ -463,6 +464,17 @@ class CoachService:
                 len(reply.safety_events),
             )
         return reply
+
+    @staticmethod
+    async def _rendered(
+        render: Callable[[], list[OutboundMessage]], engine: Engine
+    ) -> list[OutboundMessage]:
+        """The files drawn after the step; if drawing failed, one kind sentence instead."""
+        try:
+            return await asyncio.to_thread(render)
+        except WorkerFailed as exc:
+            log.warning("drawing failed (%s); the patient was asked to try again", exc)
+            return [OutboundMessage(engine.library.content.get("progress.files_failed"))]
 
     def _unreceived(self, connection: Connection, external_id: str) -> bool:
         return self.durable_replies and outbox.has_unreceived(

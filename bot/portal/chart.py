@@ -4,17 +4,17 @@ Nothing is drawn here. The figures are ``progress_figures`` (the one place /prog
 numbers are made), the lines are ``summary_lines`` and the page is ``progress_pdf`` with
 its chart, all from ``bot.coach.progress``; the portal only supplies the rows a share
 allows (``bot.db.portal_reads.chart_data``), the practice's own label as the name, and
-the patient page's year as the period. Drawing takes a few hundred milliseconds, so the
-route runs it in a worker thread, after the read's transaction has ended.
+the patient page's year as the period. The page is drawn in the drawing process
+(``bot.coach.progress.drawer``, one page at a time), called from a worker thread after the
+read's transaction has ended.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 from bot.coach.progress.command import library_labels
-from bot.coach.progress.document import progress_pdf
+from bot.coach.progress.drawer import draw
 from bot.coach.progress.figures import progress_figures
 from bot.coach.progress.summary import summary_lines
 from bot.db.portal_reads import ChartData
@@ -22,10 +22,6 @@ from bot.flow.library import FlowLibrary
 from bot.shared.zones import zone_or_default
 
 __all__ = ["chart_file_name", "chart_pdf"]
-
-#: One page drawn at a time: ``progress_pdf`` sets matplotlib's process-wide font settings
-#: for the length of a page, and two drawings at once could each end with the other's.
-_DRAWING = threading.Lock()
 
 
 def chart_pdf(
@@ -48,8 +44,10 @@ def chart_pdf(
     )
     weeks = round(days / 7)
     lines = summary_lines(figures, library.content, library_labels(library), weeks)
-    with _DRAWING:
-        return progress_pdf(figures, lines, library.content, data.share.label or None, weeks)
+    pdf: bytes = draw(
+        "progress_pdf", figures, lines, library.content, data.share.label or None, weeks
+    )
+    return pdf
 
 
 def chart_file_name(share_id: int, now: datetime) -> str:

@@ -1,29 +1,28 @@
 """/progress: the last 4 weeks (a button for 12) as words, a chart and a one-page PDF.
 
 The rows are read inside the event's transaction and the figures computed there (cheap);
-the chart and the PDF are drawn after it, in a worker thread (``Reply.render_later``), so
-drawing never holds a database connection or the event loop.
+the chart and the PDF are drawn after it (``Reply.render_later``), from a worker thread, in
+the drawing process (``bot.coach.progress.drawer``), so drawing never holds a database
+connection or the event loop, and the bot never imports matplotlib.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy.engine import Connection
 
 from bot.coach.measures import questionnaires_of
-from bot.coach.progress.chart import chart_pixels, png_of
-from bot.coach.progress.document import progress_pdf
-from bot.coach.progress.figures import ProgressFigures, progress_figures
+from bot.coach.progress.drawer import draw
+from bot.coach.progress.figures import progress_figures
 from bot.coach.progress.summary import summary_lines
 from bot.coach.reply import Reply
 from bot.db import measures, store
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary
 from bot.shared import tokens
-from bot.shared.content import Content, render
-from bot.shared.messages import Attachment, Button, Inbound, OutboundMessage
+from bot.shared.messages import Button, Inbound, OutboundMessage
 from bot.shared.zones import zone_or_default
 
 __all__ = [
@@ -32,7 +31,6 @@ __all__ = [
     "SHORT_WEEKS",
     "answer_labels",
     "library_labels",
-    "progress_files",
     "progress_reply",
     "progress_weeks",
 ]
@@ -117,39 +115,5 @@ def progress_reply(
         messages=[OutboundMessage(text)],
         patient_id=patient.id if patient else None,
         pressed="answered",
-        render_later=_later(figures, lines, content, name, weeks, buttons),
+        render_later=partial(draw, "progress_files", figures, lines, content, name, weeks, buttons),
     )
-
-
-def _later(
-    figures: ProgressFigures,
-    lines: list[str],
-    content: Content,
-    name: str | None,
-    weeks: int,
-    buttons: tuple[tuple[Button, ...], ...],
-) -> Callable[[], list[OutboundMessage]]:
-    return lambda: progress_files(figures, lines, content, name, weeks, buttons)
-
-
-def progress_files(
-    figures: ProgressFigures,
-    lines: list[str],
-    content: Content,
-    name: str | None,
-    weeks: int,
-    buttons: tuple[tuple[Button, ...], ...] = (),
-) -> list[OutboundMessage]:
-    """The chart (a photo) and the one-page PDF (a document)."""
-    period = {"start": f"{figures.start:%b %d}", "end": f"{figures.end:%b %d}"}
-    pixels = chart_pixels(figures, content)
-    chart = Attachment("photo", "progress.png", png_of(pixels))
-    pdf = Attachment(
-        "document",
-        f"progress-{figures.start:%Y-%m-%d}-to-{figures.end:%Y-%m-%d}.pdf",
-        progress_pdf(figures, lines, content, name, weeks, chart=pixels),
-    )
-    return [
-        OutboundMessage(render(content.get("progress.chart_caption"), period), attachment=chart),
-        OutboundMessage(content.get("progress.pdf_caption"), attachment=pdf, buttons=buttons),
-    ]

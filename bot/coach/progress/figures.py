@@ -16,13 +16,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import fmean
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.db.journal import JournalItem
-from bot.db.measures import MeasureRow
-from bot.flow.questionnaire import Questionnaire
 from bot.shared.zones import local_date
+
+if TYPE_CHECKING:  # annotations only: the drawing process unpickles figures without a database
+    from bot.db.journal import JournalItem
+    from bot.db.measures import MeasureRow
+    from bot.flow.questionnaire import Questionnaire
 
 __all__ = [
     "CHECKIN_RATINGS",

@@ -30,6 +30,7 @@ from bot.portal import figures
 from bot.portal.chart import chart_file_name, chart_pdf
 from bot.portal.scores import Score
 from bot.portal.web import SignedIn, page, portal_state, signed_in_page
+from bot.shared.worker_process import WorkerFailed
 from bot.shared.zones import zone_or_default
 
 __all__ = ["patient_chart", "patient_list", "patient_page"]
@@ -151,7 +152,11 @@ async def _patient_chart(request: Request, who: SignedIn) -> Response:
             default_timezone=settings.default_timezone,
         )
 
-    pdf = await asyncio.to_thread(draw)
+    try:
+        pdf = await asyncio.to_thread(draw)
+    except WorkerFailed:
+        sentence = "The chart could not be drawn just now; please try again in a minute."
+        return page(request, "refused.html", {"sentence": sentence}, who=who, status=503)
     name = chart_file_name(share_id, now)
     headers = {"content-disposition": f'attachment; filename="{name}"'}
     return Response(pdf, media_type="application/pdf", headers=headers)
