@@ -14,12 +14,13 @@ import functools
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
 from bot import metrics
+from bot.coach.activity_followup import RATE_TOKEN, ratings_due
 from bot.coach.reply import Reply
 from bot.coach.service import CoachService, PatientBusy
 from bot.reminders import store
@@ -89,11 +90,11 @@ class Dispatcher:
         try:
             # The next batch is claimed and opened while the last one is being sent.
             while stop is None or not stop.is_set():
-                claims, handled = await self.database.transaction(self._claim)
+                claims, handled, rate = await self.database.transaction(self._claim)
                 if not handled and not claims:
                     break
                 outcomes["handled"] += handled
-                opened = await self._open(claims)
+                opened = await self._open(claims, rate)
                 outcomes["failed"] += len(claims) - len(opened)
                 if sending is not None:
                     outcomes.update(await sending)
@@ -128,7 +129,9 @@ class Dispatcher:
                 await asyncio.wait_for(stop.wait(), self.settings.interval)
         log.info("reminder dispatcher stopped channel=%s", self.service.channel)
 
-    def _claim(self, connection: Connection) -> tuple[list[Claim], int]:
+    def _claim(self, connection: Connection) -> tuple[list[Claim], int, set[int]]:
+        """The claimed reminders, how many due rows were handled, and the patients whose
+        reminder carries the button to rate a planned activity (bot.coach.activity_followup)."""
         now = datetime.now(UTC)
         channel, grace, lease = self.service.channel, self.settings.grace, self.settings.lease
         stale = store.claim_stale(
@@ -147,9 +150,19 @@ class Dispatcher:
             lease=lease,
             limit=max(self.settings.batch - len(stale), 0),
         )
-        return stale + fresh, handled + len(stale)
+        claims = stale + fresh
+        rate = ratings_due(
+            connection,
+            channel=channel,
+            claims=claims,
+            now=now,
+            default_timezone=self.service.default_timezone,
+        )
+        return claims, handled + len(stale), rate
 
-    async def _open(self, claims: list[Claim]) -> list[tuple[Claim, OutboundMessage]]:
+    async def _open(
+        self, claims: list[Claim], rate: set[int]
+    ) -> list[tuple[Claim, OutboundMessage]]:
         """Open every check-in of a batch before sending any, so that while sends are in
         flight the database mostly records what was sent and sends stay evenly spaced.
         One transaction for the batch; should it fail, each is opened on its own, so one
@@ -160,14 +173,16 @@ class Dispatcher:
             )
         except Exception as exc:  # noqa: BLE001 - opened one by one below
             log.warning("check-ins not opened together error=%s", type(exc).__name__)
-            return await self._open_each(claims)
+            return await self._open_each(claims, rate)
         return [
             opened
             for claim in claims
-            if (opened := self._opened(claim, replies.get(claim.external_id)))
+            if (opened := self._opened(claim, replies.get(claim.external_id), rate))
         ]
 
-    async def _open_each(self, claims: list[Claim]) -> list[tuple[Claim, OutboundMessage]]:
+    async def _open_each(
+        self, claims: list[Claim], rate: set[int]
+    ) -> list[tuple[Claim, OutboundMessage]]:
         opened = []
         for claim in claims:
             try:
@@ -181,16 +196,22 @@ class Dispatcher:
                     "check-in not opened patient=%d error=%s", claim.patient_id, type(exc).__name__
                 )
                 continue
-            if found := self._opened(claim, reply):
+            if found := self._opened(claim, reply, rate):
                 opened.append(found)
         return opened
 
-    def _opened(self, claim: Claim, reply: Reply | None) -> tuple[Claim, OutboundMessage] | None:
+    def _opened(
+        self, claim: Claim, reply: Reply | None, rate: set[int]
+    ) -> tuple[Claim, OutboundMessage] | None:
         """The reminder for an opened check-in; None (logged) when the patient was busy or gone."""
         if reply is None:
             log.info("check-in not opened patient=%d reason=busy_or_gone", claim.patient_id)
             return None
-        return claim, self.message(reply.messages, claim.gentle, claim.detailed)
+        message = self.message(reply.messages, claim.gentle, claim.detailed)
+        if claim.patient_id in rate:
+            button = Button(self.content.get("reminders.rate_plan_button"), token=RATE_TOKEN)
+            message = replace(message, buttons=(*message.buttons, (button,)))
+        return claim, message
 
     async def _send_all(self, opened: list[tuple[Claim, OutboundMessage]]) -> list[str]:
         if self.settings.max_rate > 0:

@@ -4,6 +4,7 @@ Like every function in bot.db: a connection in, plain values out, never a commit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -141,3 +142,22 @@ def journal_since(
         JournalItem(kind, flow_id, version, data, as_utc(created))
         for kind, flow_id, version, data, created in rows
     ]
+
+
+def latest_at_by_kind(
+    session: Connection, *, patient_ids: Sequence[int], kinds: tuple[str, ...], since: datetime
+) -> dict[tuple[int, str], datetime]:
+    """When each patient last wrote each of ``kinds`` at or after ``since``: one query for
+    a whole batch (the reminder dispatcher asks it for every batch it claims)."""
+    if not patient_ids:
+        return {}
+    rows = session.execute(
+        select(JournalEntry.patient_id, JournalEntry.kind, func.max(JournalEntry.created_at))
+        .where(
+            JournalEntry.patient_id.in_(patient_ids),
+            JournalEntry.kind.in_(kinds),
+            JournalEntry.created_at >= since,
+        )
+        .group_by(JournalEntry.patient_id, JournalEntry.kind)
+    )
+    return {(patient_id, kind): as_utc(at) for patient_id, kind, at in rows}

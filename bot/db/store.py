@@ -22,6 +22,7 @@ from bot.db.journal import (
     add_safety_events,
     journal,
     journal_since,
+    latest_at_by_kind,
     latest_journal,
     latest_safety_event_at,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "find_patient",
     "journal",
     "journal_since",
+    "latest_at_by_kind",
     "latest_journal",
     "latest_safety_event_at",
     "load_conversation",
