@@ -124,4 +124,3 @@ async def test_a_patient_without_a_plan_gets_the_reminder_as_before(
         )
         == {}
     )
-
