@@ -98,6 +98,10 @@ class FlowLibrary:
 
         return sorted(shown, key=written)
 
+    def beside_menu(self) -> list[CompiledFlow]:
+        """The flows whose button goes beside Menu (``start.beside_menu``), in menu order."""
+        return [c for c in self.menu() if c.flow.start.beside_menu]
+
     def answers_command(self, command: str) -> bool:
         """Whether /command is the coach's own or starts a flow that loaded."""
         return command in RESERVED_COMMANDS or self.by_command(command) is not None
@@ -180,6 +184,7 @@ def load_library(
             commands[command] = flow.id
         unique.append((flow, located))
 
+    beside: list[str] = []
     for flow, located in unique:
         problems, facts = check_flow(flow, located, library.content, ids)
         if flow.start.menu and flow.start.menu not in library.content:
@@ -191,6 +196,7 @@ def load_library(
                     + did_you_mean(flow.start.menu, library.content.keys()),
                 )
             )
+        problems.extend(_beside_menu_problems(flow, located, beside))
         if problems:
             library.problems.extend(problems)
             continue
@@ -201,6 +207,37 @@ def load_library(
     _drop_broken_callers(library, {f.id: loc for f, loc in unique})
     library.problems.sort()
     return library
+
+
+#: Menu and at most this many more on one row: what a phone shows without squeezing.
+MAX_BESIDE_MENU = 2
+
+
+def _beside_menu_problems(flow: Flow, located: LocatedYaml, beside: list[str]) -> list[Problem]:
+    """``start.beside_menu`` needs the button's words, and a row has room for two more."""
+    if not flow.start.beside_menu:
+        return []
+    line = located.line_of(("start", "beside_menu"))
+    if not flow.start.menu:
+        return [
+            Problem(
+                located.file,
+                line,
+                "beside_menu shows the flow's menu button, so the flow needs one: "
+                "add menu: with the button's words",
+            )
+        ]
+    if len(beside) >= MAX_BESIDE_MENU:
+        return [
+            Problem(
+                located.file,
+                line,
+                f"only {MAX_BESIDE_MENU} flows may have beside_menu ({', '.join(beside)} "
+                "already do); remove it from one of them",
+            )
+        ]
+    beside.append(flow.id)
+    return []
 
 
 def parse_flow_file(

@@ -209,6 +209,14 @@ class Start(_Strict):
     menu: ContentKey | None = Field(
         default=None, description="The menu button's words (content key); leave out to hide."
     )
+    beside_menu: bool = Field(
+        default=False,
+        description=(
+            "Also show this flow's menu button beside Menu wherever the coach offers the way"
+            " back (the end of an exercise, /cancel, /help), so what it lists is two taps"
+            " away. Needs menu; at most two flows."
+        ),
+    )
 
 
 class Flow(_Strict):

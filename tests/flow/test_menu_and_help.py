@@ -9,7 +9,7 @@ from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary
 from bot.shared.yamlio import read_yaml
 from bot.tg.runner import bot_commands
-from tests.flow.helpers import GOOD_FLOW, make_library
+from tests.flow.helpers import DEMO_CONTENT, GOOD_FLOW, make_library
 from tests.flow.test_engine import Chat, said
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,3 +62,28 @@ def test_a_listed_command_without_its_flow_is_left_out(tmp_path: Path) -> None:
     library = make_library(tmp_path, {"demo.yaml": GOOD_FLOW})
     names = [c.command for c in bot_commands(library)]
     assert "surf" not in names and "export" in names and "demo" not in names
+
+
+def _flow(flow_id: str, start: str) -> str:
+    return GOOD_FLOW.replace("id: demo", f"id: {flow_id}").replace(
+        "start:\n  command: demo", f"start:\n{start}"
+    )
+
+
+def test_beside_menu_needs_the_buttons_words_and_a_row_holds_two(tmp_path: Path) -> None:
+    content = {"demo.yaml": DEMO_CONTENT + 'skills: "All"\n'}
+    flows = {
+        "a.yaml": _flow("a", "  menu: demo.skills\n  beside_menu: true"),
+        "b.yaml": _flow("b", "  menu: demo.skills\n  beside_menu: true"),
+        "c.yaml": _flow("c", "  menu: demo.skills\n  beside_menu: true"),
+        "d.yaml": _flow("d", "  beside_menu: true"),
+    }
+    library = make_library(tmp_path, flows, content)
+    problems = {(Path(p.file).name, p.line): p.message for p in library.problems}
+    assert problems == {
+        ("c.yaml", 8): "only 2 flows may have beside_menu (a, b already do); remove it from "
+        "one of them",
+        ("d.yaml", 7): "beside_menu shows the flow's menu button, so the flow needs one: add "
+        "menu: with the button's words",
+    }
+    assert [c.id for c in library.beside_menu()] == ["a", "b"]

@@ -11,6 +11,7 @@ way in: open it, tap the skill's command.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import pytest
 
@@ -54,8 +55,13 @@ def _reached_in_two_taps(engine: Engine, opening: str) -> dict[str, list[str]]:
     state = ConversationState()
     menu = engine.handle(state, PATIENT, Inbound.message(opening))
     assert state.frames == [] and _tokens(menu), "the opening should show the menu, idle"
+    return _reached_from(engine, state, menu)
+
+
+def _reached_from(engine: Engine, state: ConversationState, shown: Turn) -> dict[str, list[str]]:
+    """Every flow running after one or two taps on what ``shown`` left on screen."""
     reached: dict[str, list[str]] = {}
-    for label, token in _tokens(menu):
+    for label, token in _tokens(shown):
         first = copy.deepcopy(state)
         turn = engine.handle(first, PATIENT, Inbound.press(token))
         flow = _running(first)
@@ -70,6 +76,28 @@ def _reached_in_two_taps(engine: Engine, opening: str) -> dict[str, list[str]]:
     return reached
 
 
+def _finished_breathing(engine: Engine) -> tuple[ConversationState, Turn]:
+    chat = Chat(engine)
+    chat.send("/breathe")
+    chat.press("Start")
+    turn = chat.press("That's enough for now")
+    assert chat.state.frames == []
+    return chat.state, turn
+
+
+def _cancelled_mid_exercise(engine: Engine) -> tuple[ConversationState, Turn]:
+    chat = Chat(engine)
+    chat.send("/pain")
+    turn = chat.send("/cancel")
+    assert chat.state.frames == []
+    return chat.state, turn
+
+
+def _after_help(engine: Engine) -> tuple[ConversationState, Turn]:
+    chat = Chat(engine)
+    return chat.state, chat.send("/help")
+
+
 def _skills(engine: Engine) -> set[str]:
     return set(engine.library.flows) - set(NOT_SKILLS)
 
@@ -80,6 +108,22 @@ def test_every_skill_is_two_taps_from_the_menu(engine: Engine, opening: str) -> 
     missing = sorted(_skills(engine) - set(reached))
     assert missing == [], f"more than two taps from the menu: {missing}"
     assert all(len(taps) <= 2 for taps in reached.values())
+
+
+@pytest.mark.parametrize("ending", [_finished_breathing, _cancelled_mid_exercise, _after_help])
+def test_every_skill_is_two_taps_from_where_an_exercise_leaves_the_chat(
+    engine: Engine, ending: Callable[[Engine], tuple[ConversationState, Turn]]
+) -> None:
+    """The end of an exercise, /cancel and /help leave Menu and All the skills on screen:
+    the second tap is the skill itself, not a third after the menu's list."""
+    state, shown = ending(engine)
+    assert [label for label, _ in _tokens(shown)] == ["Menu", "All the skills"]
+    reached = _reached_from(engine, state, shown)
+    # The questionnaires are not skills: they are the menu's "Questionnaires and my
+    # progress", then the measure (two taps from the menu, like every skill).
+    questionnaires = {f for f, c in engine.library.flows.items() if c.flow.questionnaire}
+    missing = sorted(_skills(engine) - questionnaires - set(reached))
+    assert missing == [], f"more than two taps from there: {missing}"
 
 
 def test_the_new_skills_are_reached_through_all_the_skills(engine: Engine) -> None:

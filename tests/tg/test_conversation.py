@@ -77,7 +77,7 @@ async def test_example_flow_by_buttons_records_the_journal_entry(
     assert "Nobody likes me" in summary.text
     assert "written in the flow itself" in written.text
     assert "saved in your journal" in goodbye.text
-    assert goodbye.buttons == [["Menu"]]
+    assert goodbye.buttons == [["Menu", "All the skills"]]  # any skill two taps away
 
     (entry,) = await patients.journal(user.chat_id)
     assert entry.kind == "example_entry"

@@ -28,13 +28,13 @@ class CommandsPart(EngineParts):
         elif command == "book":
             self._book(ctx)
         elif command == "help":
-            self._say_key(ctx, "system.help", buttons=((self._menu_button(),),))
+            self._say_key(ctx, "system.help", buttons=(self._way_back(),))
         elif command == "skip" and self._waits_on_optional(ctx):
             self._answer(ctx, button=None, text="skip")
         else:
             compiled = self.library.by_command(command)
             if compiled is None:
-                self._say_key(ctx, "system.unknown_command", buttons=((self._menu_button(),),))
+                self._say_key(ctx, "system.unknown_command", buttons=(self._way_back(),))
             else:
                 self._start_flow(ctx, compiled.id)
 
@@ -126,11 +126,11 @@ class CommandsPart(EngineParts):
 
     def _cancel(self, ctx: Context) -> None:
         if not ctx.state.frames:
-            self._say_key(ctx, "system.nothing_to_cancel", buttons=((self._menu_button(),),))
+            self._say_key(ctx, "system.nothing_to_cancel", buttons=(self._way_back(),))
             return
         ctx.state.frames = []
         ctx.state.hold = None
-        self._say_key(ctx, "system.cancelled", buttons=((self._menu_button(),),))
+        self._say_key(ctx, "system.cancelled", buttons=(self._way_back(),))
 
     def _continue(self, ctx: Context) -> None:
         if not ctx.state.frames and ctx.state.paused:
@@ -138,7 +138,7 @@ class CommandsPart(EngineParts):
             if self._reconcile(ctx):
                 return
         if not ctx.state.frames:
-            self._say_key(ctx, "system.nothing_to_continue", buttons=((self._menu_button(),),))
+            self._say_key(ctx, "system.nothing_to_continue", buttons=(self._way_back(),))
             return
         self._reask(ctx)
 

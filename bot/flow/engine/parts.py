@@ -110,6 +110,18 @@ class EngineParts:
             self._text_of("system.menu_button"), token=tokens.encode(tokens.SystemButton.MENU)
         )
 
+    def _way_back(self) -> tuple[Button, ...]:
+        """Menu, and beside it the flows marked ``beside_menu`` (All the skills): the row
+        offered when nothing runs (an exercise ended, /cancel, /help), so that any skill is
+        two taps away."""
+        beside = tuple(
+            Button(
+                self._text_of(c.flow.start.menu or ""), token=tokens.encode(tokens.OpenFlow(c.id))
+            )
+            for c in self.library.beside_menu()
+        )
+        return (self._menu_button(), *beside)
+
     def _say_key(self, ctx: Context, key: str, buttons: Rows = ()) -> None:
         text = render(self._text_of(key), ctx.patient.variables())
         ctx.turn.messages.append(OutboundMessage(text, buttons=buttons))

@@ -48,7 +48,7 @@ class RunnerPart(EngineParts):
         say it needs /start (nothing of it runs, so nothing of it could be stored)."""
         if ctx.patient.consented or not compiled.keeps_answers:
             return False
-        self._say_key(ctx, "system.needs_start", buttons=((self._menu_button(),),))
+        self._say_key(ctx, "system.needs_start", buttons=(self._way_back(),))
         return True
 
     def _answer(self, ctx: Context, button: str | None, text: str | None) -> None:
@@ -206,7 +206,7 @@ class RunnerPart(EngineParts):
     def _finish(self, ctx: Context) -> None:
         """A top-level flow ended: always offer the way back to the menu."""
         if not any(b.token == _MENU_TOKEN for row in self._last_buttons(ctx) for b in row):
-            self._add_buttons(ctx, ((self._menu_button(),),))
+            self._add_buttons(ctx, (self._way_back(),))
 
     def _retry(self, ctx: Context, step: Step, frame: Frame, problem: NotAnAnswer) -> None:
         key = step.retry or problem.key
@@ -255,7 +255,7 @@ class RunnerPart(EngineParts):
             ctx.state.hold = None
             changed = True
             if outcome == "gone" or root not in self.library.flows:
-                self._say_key(ctx, "system.flow_gone", buttons=((self._menu_button(),),))
+                self._say_key(ctx, "system.flow_gone", buttons=(self._way_back(),))
             else:
                 self._say_key(ctx, "system.flow_changed")
                 self._start_flow(ctx, root)
