@@ -8,8 +8,8 @@ How a message is checked:
 3. Near-misses of the key words listed under ``fuzzy:`` (one letter missing, extra, wrong or
    two letters swapped: ``sucide``, ``suicde``, ``overdoes``) are corrected to the key word.
 4. One regular expression, built as a character trie over every phrase of every category,
-   is run once over the message. Each phrase ends in an empty named group, so
-   ``match.lastgroup`` says which rule matched. Because the alternation is a trie, the cost
+   is run once over the message. Each phrase ends in an empty group, so
+   ``match.lastindex`` says which rule matched (bot.safety.trie). Because the alternation is a trie, the cost
    at each word depends on the length of the words, not on how many phrases there are.
 5. Only when something matched, a second trie of the ``unless:`` and ``not_crisis:``
    phrases runs; a hit that overlaps one of its matches is dropped.
@@ -33,7 +33,14 @@ from bot.safety.asking import (
 )
 from bot.safety.config import CrisisConfig
 from bot.safety.normalize import normalize
-from bot.safety.trie import DOUBLES, Target, Trie, add_phrase, fuzzy_variants, scan
+from bot.safety.trie import (
+    DOUBLES,
+    CompiledPhrases,
+    Target,
+    Trie,
+    add_phrase,
+    fuzzy_variants,
+)
 from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["CrisisDetector", "Detection", "Hit", "UNCERTAIN_WINDOW_WORDS"]
@@ -71,20 +78,14 @@ class CrisisDetector:
 
     def __init__(
         self,
-        positive: re.Pattern[str],
-        positive_targets: dict[str, Target],
-        exclusions: re.Pattern[str],
-        exclusion_targets: dict[str, Target],
+        positive: CompiledPhrases,
+        exclusions: CompiledPhrases,
         fuzzy_map: dict[str, str],
-        uncertain: re.Pattern[str] | None = None,
-        uncertain_targets: dict[str, Target] | None = None,
+        uncertain: CompiledPhrases | None = None,
     ) -> None:
         self._uncertain = uncertain
-        self._uncertain_targets = uncertain_targets or {}
         self._positive = positive
-        self._positive_targets = positive_targets
         self._exclusions = exclusions
-        self._exclusion_targets = exclusion_targets
         self._fuzzy_map = fuzzy_map
 
     @classmethod
@@ -122,22 +123,13 @@ class CrisisDetector:
         if problems:
             raise ProblemsFound(problems)
         try:
-            pos_rx = re.compile(" (?=" + positive.pattern() + ")")
-            exc_rx = re.compile(" (?=" + exclusions.pattern() + ")")
-            unc_rx = re.compile(" (?=" + uncertain.pattern() + ")") if uncertain.root else None
+            compiled = positive.compile(), exclusions.compile()
+            unsure = uncertain.compile() if uncertain.root else None
         except re.error as exc:  # pragma: no cover - phrases are escaped; a bug if reached
             raise ProblemsFound(
                 [Problem(cfg.file, 1, f"the phrases could not be compiled ({exc})")]
             ) from exc
-        return cls(
-            pos_rx,
-            positive.targets,
-            exc_rx,
-            exclusions.targets,
-            fuzzy_map,
-            unc_rx,
-            uncertain.targets,
-        )
+        return cls(*compiled, fuzzy_map, unsure)
 
     def matching_form(self, text: str, normalized: str | None = None) -> str:
         """The text the phrases are matched against (normalised, folded, corrected).
@@ -174,8 +166,7 @@ class CrisisDetector:
     def _uncertain_spans(self, key: str) -> list[tuple[int, int, str]]:
         if self._uncertain is None:
             return []
-        targets = self._uncertain_targets
-        return [(s, e, targets[name].rule_id) for s, e, name in scan(self._uncertain, f" {key} ")]
+        return [(s, e, t.rule_id) for s, e, t in self._uncertain.scan(f" {key} ")]
 
     def detect(self, text: str) -> Detection | None:
         """The most urgent crisis category in ``text``, or None."""
@@ -189,12 +180,10 @@ class CrisisDetector:
         if not key:
             return []
         padded = f" {key} "
-        targets = self._positive_targets
-        found = [(s, e, targets[name]) for s, e, name in scan(self._positive, padded)]
+        found = list(self._positive.scan(padded))
         if not found:
             return found
-        scopes = self._exclusion_targets
-        guards = [(s, e, scopes[name].scope) for s, e, name in scan(self._exclusions, padded)]
+        guards = [(s, e, t.scope) for s, e, t in self._exclusions.scan(padded)]
         return [
             (start, end, t)
             for start, end, t in found

@@ -6,12 +6,11 @@ written in the crisis lists' phrase language (``bot.safety.phrases``: ``[a|b]``,
 ``...``) and read with their reader, so a clinician writes both the same way and gets the
 same ``file:line`` problems; it lives beside them for that reason. The first intent in the
 file whose phrase is found (and not cancelled by one of its ``unless:`` phrases) wins. A
-text is scanned as the crisis lists scan it (``bot.safety.trie.scan``).
+text is scanned as the crisis lists scan it (``bot.safety.trie.CompiledPhrases.scan``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +20,7 @@ from typing import Any
 from bot.safety.normalize import normalize
 from bot.safety.phrases import Rule
 from bot.safety.reader import Reader, read_rule
-from bot.safety.trie import DOUBLES, Target, Trie, add_phrase, scan
+from bot.safety.trie import DOUBLES, CompiledPhrases, Target, Trie, add_phrase
 from bot.shared.content import check_template
 from bot.shared.intents import Intent, IntentOffer
 from bot.shared.problems import Problem, ProblemsFound, did_you_mean
@@ -41,10 +40,9 @@ class IntentMatcher:
     """Every intent's phrases compiled into one pattern; ``read`` finds the first that fits."""
 
     intents: tuple[Intent, ...]
-    _positive: re.Pattern[str]
-    _positive_targets: dict[str, Target]
+    _positive: CompiledPhrases
     #: Each intent's ``unless:`` phrases, by intent id (a phrase cancels only its own).
-    _exclusions: dict[str, re.Pattern[str]]
+    _exclusions: dict[str, CompiledPhrases]
 
     def read(self, text: str) -> Intent | None:
         """The intent ``text`` asks for, or None when none of the phrases is in it."""
@@ -52,8 +50,7 @@ class IntentMatcher:
         if not key:
             return None
         padded = f" {key} "
-        targets = self._positive_targets
-        found = [(s, e, targets[name]) for s, e, name in scan(self._positive, padded)]
+        found = list(self._positive.scan(padded))
         kept = [
             target
             for start, end, target in found
@@ -68,7 +65,7 @@ class IntentMatcher:
         guard = self._exclusions.get(target.rule_id)
         if guard is None:
             return False
-        return any(g_start < end and start < g_end for g_start, g_end, _ in scan(guard, padded))
+        return any(g_start < end and start < g_end for g_start, g_end, _ in guard.scan(padded))
 
 
 def load_intents(path: Path | str, flow_ids: Collection[str] | None) -> IntentMatcher:
@@ -163,13 +160,13 @@ def _compile(file: str, intents: list[Intent], rules: list[Rule]) -> IntentMatch
 @lru_cache(maxsize=1)
 def _patterns(
     file: str, rules: tuple[Rule, ...]
-) -> tuple[re.Pattern[str], dict[str, Target], dict[str, re.Pattern[str]]]:
+) -> tuple[CompiledPhrases, dict[str, CompiledPhrases]]:
     """The intents' phrases compiled, remembered for the same phrases: a reload checks the
     file (``validate_intents_file``) and then loads it, and compiles it once. What is kept
     is the clinicians' file, never a patient's words. Not to be changed by the caller."""
     problems: list[Problem] = []
     positive = Trie()
-    exclusions: dict[str, re.Pattern[str]] = {}
+    exclusions: dict[str, CompiledPhrases] = {}
     for rank, rule in enumerate(rules):
         target = Target(rank, "intent", rule.id)
         for phrase in rule.match:
@@ -178,8 +175,7 @@ def _patterns(
             guard = Trie()
             for phrase in rule.unless:
                 add_phrase(guard, phrase, target, _fold, file, problems)
-            exclusions[rule.id] = re.compile(" (?=" + guard.pattern() + ")")
+            exclusions[rule.id] = guard.compile()
     if problems:
         raise ProblemsFound(problems)
-    pattern = re.compile(" (?=" + positive.pattern() + ")")
-    return pattern, positive.targets, exclusions
+    return positive.compile(), exclusions

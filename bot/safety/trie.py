@@ -2,8 +2,11 @@
 
 Every phrase of every category goes into one trie, spelled out character by character, so
 the alternation costs what the words cost, not what the number of phrases costs. Each
-phrase ends in an empty named group: ``match.lastgroup`` says which rule matched. Also
-here: the one-edit misspellings of the ``fuzzy:`` words.
+phrase ends in an empty group: ``match.lastindex`` says which one, and
+``CompiledPhrases.targets`` which rule that is. The groups are unnamed on purpose: the
+thousands of group names a named marker needs are kept by the compiled pattern, scattered
+among the parser's own short-lived objects, and pinned about 18 MB of freed memory in every
+process. Also here: the one-edit misspellings of the ``fuzzy:`` words.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ from bot.shared.problems import Problem
 
 __all__ = [
     "DOUBLES",
+    "CompiledPhrases",
     "Target",
     "Trie",
     "add_phrase",
     "fuzzy_variants",
-    "scan",
     "strip_markers",
 ]
 
@@ -62,9 +65,18 @@ class Trie:
             self.targets[name] = target
 
     def pattern(self) -> str:
+        """The regex text, each phrase ending in its named marker (``(?P<g12>)``)."""
         if not self.root:
             return r"(?!)"
         return self._emit(self.root)[1]
+
+    def compile(self) -> CompiledPhrases:
+        """The matcher: a lookahead at each space (overlapping phrases are all found) over
+        the trie, the markers unnamed and their targets listed by group number."""
+        named = self.pattern()
+        names = _MARKER_NAME.findall(named)
+        regex = re.compile(" (?=" + _MARKER_NAME.sub("()", named) + ")")
+        return CompiledPhrases(regex, tuple(self.targets[name] for name in names))
 
     def _emit(self, node: dict[str, object]) -> tuple[int, str]:
         options: list[tuple[int, int, str]] = []
@@ -86,14 +98,21 @@ def _char(ch: str) -> str:
     return " ?" if ch == " " else re.escape(ch)
 
 
-def scan(pattern: re.Pattern[str], padded: str) -> Iterator[tuple[int, int, str]]:
-    """Each phrase of a trie's ``pattern`` found in ``padded`` (the matching form with a
-    space either side): where it starts, where it ends, and its end marker's name (the
-    key of the trie's ``targets``). The crisis lists and the intents both read this way."""
-    for m in pattern.finditer(padded):
-        name = m.lastgroup
-        assert name is not None  # every phrase ends in its named group
-        yield m.start(), m.start(name) - 1, name
+@dataclass(frozen=True)
+class CompiledPhrases:
+    """A compiled trie: its regex, and the target of each end marker by group number - 1."""
+
+    regex: re.Pattern[str]
+    targets: tuple[Target, ...]
+
+    def scan(self, padded: str) -> Iterator[tuple[int, int, Target]]:
+        """Each phrase found in ``padded`` (the matching form with a space either side):
+        where it starts, where it ends, and its target. The crisis lists and the intents
+        both read this way."""
+        for m in self.regex.finditer(padded):
+            group = m.lastindex
+            assert group is not None  # every phrase ends in its marker group
+            yield m.start(), m.start(group) - 1, self.targets[group - 1]
 
 
 def add_phrase(
@@ -150,6 +169,7 @@ def strip_markers(pattern: str) -> str:
 
 
 _MARKER = re.compile(r"\\b\(\?P<g\d+>\)")
+_MARKER_NAME = re.compile(r"\(\?P<(g\d+)>\)")
 
 
 def fuzzy_variants(words: Iterable[str], never: Iterable[str]) -> dict[str, str]:
