@@ -38,6 +38,7 @@ from bot.db import outbox
 from bot.db.models import as_utc, utcnow
 from bot.db.session import Database
 from bot.shared.messages import OutboundMessage
+from bot.tg.log_refs import chat_ref
 from bot.tg.sender import RateLimited, Sender, SendFailed
 
 __all__ = ["BACKOFF", "DRAIN_INTERVAL", "Delivery"]
@@ -195,10 +196,10 @@ class Delivery:
         if self._is_blocked(chat_id) or (
             oldest is not None and utcnow() - as_utc(oldest) > outbox.MAX_AGE
         ):
-            log.error("outbox rows dropped chat=%d count=%d", chat_id, len(rows))
+            log.error("outbox rows dropped chat=%s count=%d", chat_ref(chat_id), len(rows))
             await self._sent([r.id for r in rows])
             return
-        log.info("outbox rows resent chat=%d count=%d", chat_id, len(rows))
+        log.info("outbox rows resent chat=%s count=%d", chat_ref(chat_id), len(rows))
         await self.interrupt(chat_id)  # a paced rest of an older turn must not interleave
         await self.deliver_stored(chat_id, rows)
 
@@ -209,8 +210,8 @@ class Delivery:
                     await asyncio.wait_for(stop.wait(), item.message.pause_before)
             if stop.is_set():
                 log.info(
-                    "paced sequence stopped chat=%d sent=%d left=%d",
-                    chat_id,
+                    "paced sequence stopped chat=%s sent=%d left=%d",
+                    chat_ref(chat_id),
                     sent,
                     len(items) - sent,
                 )
@@ -236,13 +237,15 @@ class Delivery:
                 await self.sender.send(chat_id, item.message)
                 return item.row
             except Forbidden:
-                log.info("patient blocked the bot chat=%d", chat_id)
+                log.info("patient blocked the bot chat=%s", chat_ref(chat_id))
                 await self._on_forbidden(chat_id)
                 await self._forget_chat(chat_id)
                 raise _Stop from None
             except BadRequest as exc:
                 log.error(
-                    "telegram refused a message chat=%d error=%s", chat_id, type(exc).__name__
+                    "telegram refused a message chat=%s error=%s",
+                    chat_ref(chat_id),
+                    type(exc).__name__,
                 )
                 return item.row  # never to be taken: not tried again
             except (SendFailed, TelegramError) as exc:  # another TelegramError: tried again
@@ -254,7 +257,7 @@ class Delivery:
                 if item.row is not None:
                     raise _Stop(wait, failed=not limited) from None
                 if attempt == MEMORY_TRIES:
-                    log.error("message not sent chat=%d tries=%d", chat_id, attempt)
+                    log.error("message not sent chat=%s tries=%d", chat_ref(chat_id), attempt)
                     raise _Stop from None
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -279,8 +282,8 @@ class Delivery:
         except _DB_ERRORS as exc:  # the lease runs out instead
             log.warning("outbox rows not handed back error=%s", type(exc).__name__)
         log.info(
-            "outbox rows wait chat=%d seconds=%g reason=%s",
-            chat_id,
+            "outbox rows wait chat=%s seconds=%g reason=%s",
+            chat_ref(chat_id),
             stop.wait,
             "failure" if stop.failed else "rate_limit",
         )
@@ -352,4 +355,4 @@ class Delivery:
 def _log_failure(task: asyncio.Task[None], chat_id: int) -> None:
     if not task.cancelled() and task.exception() is not None:
         exc = task.exception()
-        log.error("delivery failed chat=%d error=%s", chat_id, type(exc).__name__)
+        log.error("delivery failed chat=%s error=%s", chat_ref(chat_id), type(exc).__name__)

@@ -31,6 +31,7 @@ from bot.shared.messages import Inbound, OutboundMessage
 from bot.tg import texts
 from bot.tg.counting import count_update
 from bot.tg.delivery import Delivery
+from bot.tg.log_refs import chat_ref
 from bot.tg.oncall import OncallAlerts
 from bot.tg.sender import NOOP, Sender, keyboard, marker_keyboard
 
@@ -146,7 +147,7 @@ class TelegramChannel:
                 return
             await self._reactivate(chat.id)
             await self.delivery.interrupt(chat.id)
-            log.info("non-text message chat=%d", chat.id)
+            log.info("non-text message chat=%s", chat_ref(chat.id))
             reply = OutboundMessage(self.library.content.get("system.text_only"))
             await self.delivery.deliver(chat.id, [reply])
             return
@@ -175,7 +176,9 @@ class TelegramChannel:
         if not reply.stored and reactivate:
             self._known.discard(chat.id)  # not stored: read the active flag again next time
         if reply.duplicate:
-            log.info("duplicate update skipped update=%d chat=%d", update.update_id, chat.id)
+            log.info(
+                "duplicate update skipped update=%d chat=%s", update.update_id, chat_ref(chat.id)
+            )
             if query is not None:
                 await _answer(query)
             return
@@ -281,16 +284,20 @@ class TelegramChannel:
         if chat.id in self._left:
             return
         self._left.add(chat.id)
-        log.info("leaving a non-private chat chat=%d type=%s", chat.id, chat.type)
+        log.info("leaving a non-private chat chat=%s type=%s", chat_ref(chat.id), chat.type)
         line = self.library.content.get("system.private_only")
         try:
             await self.sender.send(chat.id, OutboundMessage(line))
         except Exception as exc:  # noqa: BLE001 - we leave whatever happened to the line
-            log.info("could not post before leaving chat=%d error=%s", chat.id, type(exc).__name__)
+            log.info(
+                "could not post before leaving chat=%s error=%s",
+                chat_ref(chat.id),
+                type(exc).__name__,
+            )
         try:
             await self.sender.bot.leave_chat(chat.id)
         except (BadRequest, Forbidden, NetworkError) as exc:
-            log.warning("could not leave chat=%d error=%s", chat.id, type(exc).__name__)
+            log.warning("could not leave chat=%s error=%s", chat_ref(chat.id), type(exc).__name__)
 
 
 async def _answer(query: CallbackQuery, text: str | None = None) -> None:

@@ -28,6 +28,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.shared import tokens
 from bot.shared.messages import Button, OutboundMessage
 from bot.tg.counting import count_telegram_error
+from bot.tg.log_refs import chat_ref
 
 __all__ = [
     "NOOP",
@@ -215,20 +216,22 @@ class Sender:
                     warnings.simplefilter("ignore", PTBDeprecationWarning)
                     wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                log.warning("telegram rate limit chat=%d retry_after=%g", chat_id, seconds)
+                log.warning(
+                    "telegram rate limit chat=%s retry_after=%g", chat_ref(chat_id), seconds
+                )
                 raise RateLimited(seconds) from exc
             except NetworkError as exc:  # TimedOut is a NetworkError
                 if delay is None:
                     log.error(
-                        "telegram send failed chat=%d error=%s attempts=%d",
-                        chat_id,
+                        "telegram send failed chat=%s error=%s attempts=%d",
+                        chat_ref(chat_id),
                         type(exc).__name__,
                         attempt,
                     )
                     raise SendFailed from exc
                 log.warning(
-                    "telegram send retry chat=%d error=%s attempt=%d",
-                    chat_id,
+                    "telegram send retry chat=%s error=%s attempt=%d",
+                    chat_ref(chat_id),
                     type(exc).__name__,
                     attempt,
                 )
@@ -242,6 +245,10 @@ class Sender:
         try:
             await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup)
         except BadRequest as exc:
-            log.debug("keyboard not changed chat=%d reason=%s", chat_id, type(exc).__name__)
+            log.debug(
+                "keyboard not changed chat=%s reason=%s", chat_ref(chat_id), type(exc).__name__
+            )
         except (NetworkError, RetryAfter) as exc:
-            log.warning("keyboard edit failed chat=%d error=%s", chat_id, type(exc).__name__)
+            log.warning(
+                "keyboard edit failed chat=%s error=%s", chat_ref(chat_id), type(exc).__name__
+            )
