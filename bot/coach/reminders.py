@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Connection
 
 from bot import metrics
-from bot.coach.activity_followup import RATE_TOKEN, ratings_due
+from bot.coach.reminder_extras import Rows, extra_rows
 from bot.coach.reply import Reply
 from bot.coach.service import CoachService, PatientBusy
 from bot.reminders import store
@@ -90,11 +90,11 @@ class Dispatcher:
         try:
             # The next batch is claimed and opened while the last one is being sent.
             while stop is None or not stop.is_set():
-                claims, handled, rate = await self.database.transaction(self._claim)
+                claims, handled, extras = await self.database.transaction(self._claim)
                 if not handled and not claims:
                     break
                 outcomes["handled"] += handled
-                opened = await self._open(claims, rate)
+                opened = await self._open(claims, extras)
                 outcomes["failed"] += len(claims) - len(opened)
                 if sending is not None:
                     outcomes.update(await sending)
@@ -129,9 +129,9 @@ class Dispatcher:
                 await asyncio.wait_for(stop.wait(), self.settings.interval)
         log.info("reminder dispatcher stopped channel=%s", self.service.channel)
 
-    def _claim(self, connection: Connection) -> tuple[list[Claim], int, set[int]]:
-        """The claimed reminders, how many due rows were handled, and the patients whose
-        reminder carries the button to rate a planned activity (bot.coach.activity_followup)."""
+    def _claim(self, connection: Connection) -> tuple[list[Claim], int, dict[int, Rows]]:
+        """The claimed reminders, how many due rows were handled, and the extra buttons of
+        each patient's reminder (bot.coach.reminder_extras)."""
         now = datetime.now(UTC)
         channel, grace, lease = self.service.channel, self.settings.grace, self.settings.lease
         stale = store.claim_stale(
@@ -151,17 +151,18 @@ class Dispatcher:
             limit=max(self.settings.batch - len(stale), 0),
         )
         claims = stale + fresh
-        rate = ratings_due(
+        extras = extra_rows(
             connection,
             channel=channel,
             claims=claims,
+            engine=self.service.engine,
             now=now,
             default_timezone=self.service.default_timezone,
         )
-        return claims, handled + len(stale), rate
+        return claims, handled + len(stale), extras
 
     async def _open(
-        self, claims: list[Claim], rate: set[int]
+        self, claims: list[Claim], extras: dict[int, Rows]
     ) -> list[tuple[Claim, OutboundMessage]]:
         """Open every check-in of a batch before sending any, so that while sends are in
         flight the database mostly records what was sent and sends stay evenly spaced.
@@ -173,15 +174,15 @@ class Dispatcher:
             )
         except Exception as exc:  # noqa: BLE001 - opened one by one below
             log.warning("check-ins not opened together error=%s", type(exc).__name__)
-            return await self._open_each(claims, rate)
+            return await self._open_each(claims, extras)
         return [
             opened
             for claim in claims
-            if (opened := self._opened(claim, replies.get(claim.external_id), rate))
+            if (opened := self._opened(claim, replies.get(claim.external_id), extras))
         ]
 
     async def _open_each(
-        self, claims: list[Claim], rate: set[int]
+        self, claims: list[Claim], extras: dict[int, Rows]
     ) -> list[tuple[Claim, OutboundMessage]]:
         opened = []
         for claim in claims:
@@ -196,21 +197,20 @@ class Dispatcher:
                     "check-in not opened patient=%d error=%s", claim.patient_id, type(exc).__name__
                 )
                 continue
-            if found := self._opened(claim, reply, rate):
+            if found := self._opened(claim, reply, extras):
                 opened.append(found)
         return opened
 
     def _opened(
-        self, claim: Claim, reply: Reply | None, rate: set[int]
+        self, claim: Claim, reply: Reply | None, extras: dict[int, Rows]
     ) -> tuple[Claim, OutboundMessage] | None:
         """The reminder for an opened check-in; None (logged) when the patient was busy or gone."""
         if reply is None:
             log.info("check-in not opened patient=%d reason=busy_or_gone", claim.patient_id)
             return None
         message = self.message(reply.messages, claim.gentle, claim.detailed)
-        if claim.patient_id in rate:
-            button = Button(self.content.get("reminders.rate_plan_button"), token=RATE_TOKEN)
-            message = replace(message, buttons=(*message.buttons, (button,)))
+        if rows := extras.get(claim.patient_id):
+            message = replace(message, buttons=(*message.buttons, *rows))
         return claim, message
 
     async def _send_all(self, opened: list[tuple[Claim, OutboundMessage]]) -> list[str]:

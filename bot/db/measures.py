@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from bot.db.models import MeasureAdministration, SafetyEventRow, as_utc, utcnow
@@ -127,6 +127,42 @@ def safety_event_since(connection: Connection, *, patient_id: int, since: dateti
         .limit(1)
     )
     return connection.execute(query).first() is not None
+
+
+def latest_taken_by_measure(
+    connection: Connection, *, patient_ids: Sequence[int], measures: Sequence[str]
+) -> dict[tuple[int, str], datetime]:
+    """When each patient was last given or offered each measure (skips count): one query
+    for a whole batch of reminders."""
+    if not patient_ids or not measures:
+        return {}
+    rows = connection.execute(
+        select(
+            MeasureAdministration.patient_id,
+            MeasureAdministration.measure,
+            func.max(MeasureAdministration.taken_at),
+        )
+        .where(
+            MeasureAdministration.patient_id.in_(patient_ids),
+            MeasureAdministration.measure.in_(measures),
+        )
+        .group_by(MeasureAdministration.patient_id, MeasureAdministration.measure)
+    )
+    return {(patient_id, measure): as_utc(at) for patient_id, measure, at in rows}
+
+
+def with_safety_events_since(
+    connection: Connection, *, patient_ids: Sequence[int], since: datetime
+) -> set[int]:
+    """Which of ``patient_ids`` had a crisis detection or direct question since then."""
+    if not patient_ids:
+        return set()
+    rows = connection.execute(
+        select(SafetyEventRow.patient_id)
+        .where(SafetyEventRow.patient_id.in_(patient_ids), SafetyEventRow.created_at >= since)
+        .distinct()
+    )
+    return {patient_id for (patient_id,) in rows if patient_id is not None}
 
 
 def _row(r: Any) -> MeasureRow:

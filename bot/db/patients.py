@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -137,3 +138,13 @@ def delete_patient(session: Connection, *, patient_id: int) -> None:
         session.execute(delete(table).where(table.patient_id == patient_id))
     session.execute(delete(Conversation).where(Conversation.patient_id == patient_id))
     session.execute(delete(Patient).where(Patient.id == patient_id))
+
+
+def created_since(session: Connection, *, patient_ids: Sequence[int], since: datetime) -> set[int]:
+    """Which of ``patient_ids`` started with the coach at or after ``since``."""
+    if not patient_ids:
+        return set()
+    rows = session.execute(
+        select(Patient.id).where(Patient.id.in_(patient_ids), Patient.created_at >= since)
+    )
+    return {int(patient_id) for (patient_id,) in rows}

@@ -28,6 +28,7 @@ from bot.db.journal import (
 )
 from bot.db.patients import (
     PatientRecord,
+    created_since,
     delete_patient,
     find_patient,
     set_active,
@@ -45,6 +46,7 @@ __all__ = [
     "add_safety_events",
     "claim_update",
     "conversation_updated_at",
+    "created_since",
     "delete_patient",
     "find_patient",
     "journal",
