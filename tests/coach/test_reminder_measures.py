@@ -11,7 +11,7 @@ import time_machine
 
 from bot.coach.service import CoachService
 from bot.db import measures, store
-from bot.shared.messages import Inbound, OutboundMessage
+from bot.shared.messages import Inbound, OutboundMessage, SafetyEvent
 from tests.coach.helpers import button
 from tests.coach.test_reminders import Outbox, add_patient, dispatcher
 
@@ -94,3 +94,20 @@ async def test_no_questionnaire_on_the_reminder_after_a_recent_checkin(
     assert checked is not None
     reminder = await _reminder_on(service, outbox, clock, "ben", 5)
     assert not any(label.startswith("A short questionnaire") for label in labels(reminder))
+
+
+async def test_no_questionnaire_on_the_reminder_within_12_hours_of_a_crisis_answer(
+    service: CoachService, clock: time_machine.Traveller
+) -> None:
+    outbox = Outbox()
+    pid = await add_patient(service, "cy")
+    for day in (1, 2, 3):
+        await _reminder_on(service, outbox, clock, "cy", day)
+    clock.move_to(utc(2026, 6, 4, 5))  # a crisis answer eight hours before the reminder
+    await service.database.transaction(
+        lambda c: store.add_safety_events(
+            c, patient_id=pid, events=[SafetyEvent("suicide", "suicide.wish")]
+        )
+    )
+    assert GAD7 not in labels(await _reminder_on(service, outbox, clock, "cy", 4))
+    assert GAD7 in labels(await _reminder_on(service, outbox, clock, "cy", 5))  # 32 hours on
