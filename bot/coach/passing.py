@@ -9,7 +9,8 @@ second process behind a load balancer may get the next message). It is kept in t
 
 * the row's key is an HMAC of the channel and chat id, so the chat id is not in it;
 * the conversation is sealed (AES-256-GCM, bot.db.crypto) with a key that is not in the
-  database either.
+  database either, and bound to its row's key (AES-GCM's associated data): a sealed
+  conversation copied into another chat's row does not open there.
 
 Both keys are derived from a secret every process shares (the bot's token). A row idle for
 ``IDLE_SECONDS`` counts as gone and is deleted by the hourly prune. A "yes" at /start
@@ -78,10 +79,12 @@ class PassingConversations:
         """The chat's conversation, or a fresh one when none is kept (or it cannot be
         opened: the token changed since)."""
         since = (now or utcnow()) - self.idle
-        sealed = passing.read(connection, self.key_of(channel, external_id), since=since)
+        key = self.key_of(channel, external_id)
+        sealed = passing.read(connection, key, since=since)
         if sealed is not None:
             try:
-                return ConversationState.from_json(json.loads(self._ring.unseal(sealed)))
+                plain = self._ring.unseal(sealed, associated=key.encode("ascii"))
+                return ConversationState.from_json(json.loads(plain))
             except (EncryptionError, ValueError, TypeError, KeyError):  # another version's
                 pass
         return self.fresh()
@@ -101,12 +104,12 @@ class PassingConversations:
         process holds a write lock on) still answers a chat that stores nothing, as it did
         when this place lived in memory; the chat's next button may then find its question
         gone, and is asked again. Its own savepoint, so the event's transaction goes on."""
-        sealed = self._ring.seal(json.dumps(state.to_json(), separators=(",", ":")))
+        key = self.key_of(channel, external_id)
+        plain = json.dumps(state.to_json(), separators=(",", ":"))
+        sealed = self._ring.seal(plain, associated=key.encode("ascii"))
         try:
             with connection.begin_nested():
-                passing.keep(
-                    connection, self.key_of(channel, external_id), sealed, now=now or utcnow()
-                )
+                passing.keep(connection, key, sealed, now=now or utcnow())
         except DBAPIError as exc:
             log.warning("unconsented chat's place not kept error=%s", type(exc).__name__)
 

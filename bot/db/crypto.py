@@ -111,17 +111,22 @@ class KeyRing:
     def key_ids(self) -> frozenset[str]:
         return frozenset(self._keys)
 
-    def seal(self, plain: str) -> str:
-        """``plain`` sealed with the current key; unchanged when there is none."""
+    def seal(self, plain: str, associated: bytes | None = None) -> str:
+        """``plain`` sealed with the current key; unchanged when there is none.
+
+        ``associated``: bytes the value is bound to (AES-GCM's associated data, not stored):
+        it opens only with the same bytes, e.g. the key of the row it belongs to.
+        """
         if self.current_id is None:
             return plain
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._keys[self.current_id].encrypt(nonce, plain.encode("utf-8"), None)
+        sealed = self._keys[self.current_id].encrypt(nonce, plain.encode("utf-8"), associated)
         body = base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
         return f"{PREFIX}{self.current_id}:{body}"
 
-    def unseal(self, stored: str) -> str:
-        """The plain text of a stored value (a value stored in the clear comes back as is)."""
+    def unseal(self, stored: str, associated: bytes | None = None) -> str:
+        """The plain text of a stored value (a value stored in the clear comes back as is);
+        ``associated`` as it was given to ``seal``."""
         key_id = key_id_of(stored)
         if key_id is None:
             return stored
@@ -130,7 +135,8 @@ class KeyRing:
             raise EncryptionError(f"a value is sealed with key id {key_id}, which is not given")
         try:
             raw = base64.urlsafe_b64decode(stored[len(PREFIX) + KEY_ID_LENGTH + 1 :])
-            return aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None).decode("utf-8")
+            plain = aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], associated)
+            return plain.decode("utf-8")
         except (InvalidTag, binascii.Error, ValueError) as exc:
             raise EncryptionError(f"a value sealed with key id {key_id} is damaged") from exc
 

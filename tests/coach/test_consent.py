@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, make_url
 
 from bot.coach.passing import PassingConversations
 from bot.coach.service import CoachService
-from bot.db.models import JournalEntry, Patient, SafetyEventRow
+from bot.db.models import JournalEntry, PassingConversation, Patient, SafetyEventRow
 from bot.flow.library import FlowLibrary
 from bot.shared.conversation import Frame
 from bot.shared.messages import Inbound
@@ -216,6 +216,34 @@ async def test_a_place_is_sealed_unnamed_and_read_by_every_process_of_the_bot(
     assert again.question_number == 41
     await service.database.transaction(lambda c: here.forget(c, "telegram", CHAT))
     assert not await service.database.transaction(lambda c: there.holds(c, "telegram", CHAT))
+
+
+async def test_a_sealed_place_copied_into_another_chats_row_does_not_open(
+    service: CoachService,
+) -> None:
+    """Each sealed conversation is bound to its own row's key (AES-GCM associated data)."""
+    held = PassingConversations(b"123456:bot-token")
+    state = PassingConversations.fresh()
+    state.frames = [Frame("urge_surfing", 1, "locate", {"body_spot": "my chest"})]
+    await service.database.transaction(lambda c: held.keep(c, "telegram", CHAT, state))
+    other = "731904563"
+    await service.database.transaction(
+        lambda c: held.keep(c, "telegram", other, PassingConversations.fresh())
+    )
+    table = PassingConversation.__table__
+    mine, theirs = held.key_of("telegram", CHAT), held.key_of("telegram", other)
+
+    def copy(connection: Connection) -> None:
+        sealed = connection.execute(
+            select(table.c.sealed).where(table.c.chat_key == mine)
+        ).scalar_one()
+        connection.execute(table.update().where(table.c.chat_key == theirs).values(sealed=sealed))
+
+    await service.database.transaction(copy)
+    moved = await service.database.transaction(lambda c: held.get(c, "telegram", other))
+    assert moved.frames == []  # a fresh conversation, not the other chat's
+    kept = await service.database.transaction(lambda c: held.get(c, "telegram", CHAT))
+    assert kept.frames[0].variables == {"body_spot": "my chest"}
 
 
 async def test_a_place_idle_two_hours_is_gone_and_pruned(service: CoachService) -> None:
