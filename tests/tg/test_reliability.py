@@ -12,6 +12,7 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.flow.library import FlowLibrary
 from bot.shared.messages import Button, OutboundMessage
+from bot.tg.log_refs import chat_ref
 from bot.tg.runner import channel_of, running_bot
 from bot.tg.sender import Sender
 from tests.tg.conftest import FAST_RETRIES, Patients, agree, eventually, say, settle, tap
@@ -92,7 +93,8 @@ async def test_a_network_failure_is_retried_then_logged(
     await emu.wait_for(lambda: any("send failed" in r.getMessage() for r in caplog.records))
     failure = next(r for r in caplog.records if "send failed" in r.getMessage())
     assert failure.levelno == logging.ERROR
-    assert f"chat={user.chat_id}" in failure.getMessage()
+    assert f"chat={chat_ref(user.chat_id)}" in failure.getMessage()
+    assert str(user.chat_id) not in failure.getMessage()
 
 
 async def test_an_error_is_logged_without_text_and_the_patient_gets_an_apology(
