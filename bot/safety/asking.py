@@ -93,9 +93,11 @@ class LearnedSettings:
     urge sits in the body or a thought for a thought record is meant to sound heavy.
     ``veto_below``: a phrase hit in a message of ``min_words`` or more gets the question,
     not the answer, when the learned layer is this sure it is no crisis (a figure of speech
-    the lists did not know); in one of ``dismiss_min_words`` or more (0: never) it is let
-    go, since a long message gives the model enough to read ("had a seizure years ago from
-    benzo withdrawal, that's why i'm tapering slowly"). Overdose is never turned down.
+    the lists did not know). ``dismiss_below`` (``veto_below`` when not set): in a message
+    of ``dismiss_min_words`` or more (0: never) a hit the model scores under it is let go,
+    since a long message gives the model enough to read ("had a seizure years ago from
+    benzo withdrawal, that's why i'm tapering slowly"); a short one is never let go this
+    way ("I was raped" scores low). Overdose is never turned down.
     ``mentions``: ids of rules that only name a subject ("suicide", "self harm") and say
     nothing of who or when; their hit is read with the learned layer: the crisis answer at
     ``ask_at``, the question from ``keep_uncertain_at``, nothing below (a question about
@@ -114,6 +116,7 @@ class LearnedSettings:
     exercise_ask_at: float = 0.9
     veto_below: float = 0.0
     dismiss_min_words: int = 0
+    dismiss_below: float = 0.0
     mentions: frozenset[str] = frozenset()
     let_go_negated_below: float = 0.0
 

@@ -245,6 +245,8 @@ def _learned(learned: schema.Learned | None) -> LearnedSettings | None:
     fields = learned.model_dump()
     fields["mentions"] = frozenset(learned.mentions)
     fields["context_minutes"] = float(learned.context_minutes)
+    if learned.dismiss_below is None:
+        fields["dismiss_below"] = learned.veto_below
     return LearnedSettings(**fields)
 
 

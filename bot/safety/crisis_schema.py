@@ -196,7 +196,11 @@ class Learned(Strict):
     veto_below: Share = Field(description="A phrase hit is asked about under this, not answered.")
     dismiss_min_words: Annotated[int, BeforeValidator(whole_number), Field(ge=0, le=100)] = Field(
         default=0,
-        description="In a message this long, a hit under veto_below is let go (0: never).",
+        description="In a message this long, a hit under dismiss_below is let go (0: never).",
+    )
+    dismiss_below: Share | None = Field(
+        default=None,
+        description="A hit in a long message is let go under this (left out: veto_below).",
     )
     mentions: list[Annotated[str, Field(strict=True)]] = Field(
         default_factory=list, description="Ids of rules that only name a subject."

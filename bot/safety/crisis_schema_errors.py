@@ -29,6 +29,7 @@ _LEARNED_SHARES = (
     "context_at",
     "exercise_ask_at",
     "veto_below",
+    "dismiss_below",
     "let_go_negated_below",
 )
 #: Places whose every mistake gets one sentence: what the section must be.

@@ -7,7 +7,8 @@ together, most certain first:
    (A category that asks first, ``concern``, gets its question instead.) When the learned
    layer is all but sure there is no crisis (under ``veto_below``, in a message long enough
    to read) the hit gets the question instead; in a long message (``dismiss_min_words``)
-   nothing, since the model then has enough to read. Overdose never: a medical emergency is
+   one it scores under ``dismiss_below`` gets nothing, since the model then has enough to
+   read. Overdose never: a medical emergency is
    answered on its phrase alone.
    A hit of a rule that only names the subject (``mentions:``, "suicide", "self harm")
    is read with the learned layer: the answer at ``ask_at``, the question from
@@ -133,7 +134,12 @@ def decide(
         and (words is None or words >= settings.min_words)
         and prediction.crisis_probability < settings.veto_below
     )
-    if vetoed and settings is not None and _long(words, settings.dismiss_min_words):
+    if (
+        settings is not None
+        and prediction.category is not None
+        and _long(words, settings.dismiss_min_words)
+        and prediction.crisis_probability < settings.dismiss_below
+    ):
         # A long message the model reads as no crisis: only an overdose phrase still counts.
         hits = [h for h in hits if h.category in NEVER_VETOED]
     certain = [h for h in hits if h.uncertain is None and h.rule_id not in mentions]
@@ -145,7 +151,7 @@ def decide(
         return Decision(action, hit.category, layer, hit.rule_id, prediction=prediction)
     named = [h for h in hits if h.uncertain is None]
     if named and settings is not None:
-        decision = _mention(first(named), prediction, settings, asks_first)
+        decision = _mention(first(named), prediction, settings, asks_first, words)
         if decision is not None:
             return decision
     uncertain = [h for h in hits if h.uncertain is not None]
@@ -168,14 +174,22 @@ def decide(
 
 
 def _mention(
-    hit: Hit, prediction: Prediction, settings: LearnedSettings, asks_first: Collection[str]
+    hit: Hit,
+    prediction: Prediction,
+    settings: LearnedSettings,
+    asks_first: Collection[str],
+    words: int | None,
 ) -> Decision | None:
-    """A rule that only names the subject, read with the learned layer (None: let go)."""
+    """A rule that only names the subject, read with the learned layer (None: let go).
+
+    A message too short for the model to read (under ``min_words``: "domestic violence")
+    gets the question whatever it scores: the name alone may be all a patient can type."""
     score = prediction.crisis_probability
     if prediction.category is None or score >= settings.ask_at:
         action = Action.ASK if hit.category in asks_first else Action.RESPOND
         return Decision(action, hit.category, "both", hit.rule_id, prediction=prediction)
-    if score >= settings.keep_uncertain_at:
+    short = words is not None and words < settings.min_words
+    if short or score >= settings.keep_uncertain_at:
         return Decision(Action.ASK, hit.category, "rules", hit.rule_id, prediction=prediction)
     return None
 

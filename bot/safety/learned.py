@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bot.safety.features import bigrams, matching_words, pieces_of
+from bot.safety.features import bigrams, matching_words, negated, pieces_of
 from bot.shared.problems import Problem, ProblemsFound
 
 __all__ = ["MODEL_FILE", "NO_CRISIS", "LearnedLayer", "ModelArrays", "Prediction"]
@@ -142,6 +142,7 @@ class LearnedLayer:
             ids.extend(found if found is not None else self._learn_word(word, this_message))
         index = self._index
         ids.extend(i for i in map(index.get, bigrams(words)) if i is not None)
+        ids.extend(i for i in map(index.get, negated(words)) if i is not None)
         if not ids:
             return NOTHING
         rows, counts = np.unique(np.array(ids), return_counts=True)

@@ -235,3 +235,13 @@ def test_a_mention_of_no_rule_is_named_with_its_line(tmp_path: Path) -> None:
         in "\n".join(found)
     )
     assert any("learned.let_go_negated_below must be a number between 0 and 1" in p for p in found)
+
+
+def test_the_long_message_bar_is_the_veto_unless_set(tmp_path: Path) -> None:
+    plain = load_crisis_config(write(tmp_path, MINIMAL + LEARNED)).learned
+    assert plain is not None and plain.dismiss_below == 0.05
+    text = MINIMAL + LEARNED + "  dismiss_below: 0.15\n"
+    learned = load_crisis_config(write(tmp_path, text)).learned
+    assert learned is not None and (learned.veto_below, learned.dismiss_below) == (0.05, 0.15)
+    found = problems_of(write(tmp_path, MINIMAL + LEARNED + "  dismiss_below: high\n"))
+    assert any("learned.dismiss_below must be a number between 0 and 1" in p for p in found)

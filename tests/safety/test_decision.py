@@ -141,6 +141,16 @@ def test_a_hit_that_only_names_the_subject_is_read_with_the_learned_layer() -> N
     assert decide(clear, predicted(0.1), MENTIONING, urgency=URGENCY).action is Action.RESPOND
 
 
+def test_a_mention_too_short_for_the_model_to_read_is_asked_about_however_low_it_scores() -> None:
+    mention = [hit("abuse", "abuse.topic")]
+    settings = dataclasses.replace(MENTIONING, mentions=frozenset({"abuse.topic"}))
+    d = decide(mention, predicted(0.01, "abuse"), settings, urgency=URGENCY, words=2)
+    assert (d.action, d.category, d.rule_id) == (Action.ASK, "abuse", "abuse.topic")
+    # Long enough to read: the model's low score lets it go ("the hotline number, just in case").
+    long = decide(mention, predicted(0.01, "abuse"), settings, urgency=URGENCY, words=8)
+    assert long.action is Action.NONE
+
+
 def test_a_clear_hit_beside_a_mention_still_answers_at_once() -> None:
     hits = [hit("suicide", "suicide.word"), hit("suicide", "suicide.kms", start=9)]
     d = decide(hits, predicted(0.1), MENTIONING, urgency=URGENCY)
@@ -181,7 +191,7 @@ def test_words_after_a_hit_that_say_it_is_over_are_let_go_like_the_past() -> Non
         assert decide(hits, predicted(0.3), SETTINGS, urgency=URGENCY).action is Action.ASK
 
 
-LONG_READ = dataclasses.replace(SETTINGS, veto_below=0.05, dismiss_min_words=10)
+LONG_READ = dataclasses.replace(SETTINGS, veto_below=0.05, dismiss_min_words=10, dismiss_below=0.05)
 
 
 def test_a_long_message_the_model_is_all_but_sure_of_lets_a_hit_go_but_never_an_overdose() -> None:
@@ -210,6 +220,15 @@ def test_a_long_message_the_model_is_all_but_sure_of_lets_a_hit_go_but_never_an_
     overdose = [hit("overdose", "overdose.seizure")]
     d = decide(overdose, sure_not, LONG_READ, urgency=URGENCY, words=30)
     assert (d.action, d.category) == (Action.RESPOND, "overdose")
+
+
+def test_a_long_message_may_be_let_go_at_a_higher_score_than_a_short_one_is_asked() -> None:
+    settings = dataclasses.replace(LONG_READ, dismiss_below=0.15)
+    clear, low = [hit("abuse", "abuse.hurts_me")], predicted(0.1, "abuse")
+    assert decide(clear, low, settings, urgency=URGENCY, words=12).action is Action.NONE
+    # A short message the model scores as low is still answered: 0.1 is over veto_below.
+    d = decide(clear, low, settings, urgency=URGENCY, words=4)
+    assert (d.action, d.category) == (Action.RESPOND, "abuse")
 
 
 def test_the_past_before_an_overdose_still_lets_it_go() -> None:

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.safety.features import features
 from bot.safety.learned import MODEL_FILE, LearnedLayer, ModelArrays
 from bot.safety.train_command import weights_match
 from bot.safety.training import CORPUS_DIR, read_corpus, train
@@ -49,3 +50,16 @@ def test_a_damaged_model_file_says_how_to_rebuild_it(tmp_path: Path) -> None:
     with pytest.raises(Exception) as info:
         LearnedLayer.load(bad)
     assert "coach safety train" in str(info.value)
+
+
+def test_the_words_after_a_negation_are_read_as_negated() -> None:
+    said = features("no im not suicidal, just tired tonight")
+    assert {"n:suicidal", "n:just", "n:tired"} <= said.keys() and "n:tonight" not in said
+    assert not any(name.startswith("n:") for name in features("im suicidal tonight"))
+    assert "n:morir" in features("no quiero morir")
+
+
+def test_a_denial_scores_lower_than_the_same_words_said_plainly(layer: LearnedLayer) -> None:
+    plain = layer.predict("i want to die").crisis_probability
+    denied = layer.predict("i dont want to die, i want a nap").crisis_probability
+    assert denied < plain
