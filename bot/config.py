@@ -147,6 +147,10 @@ class Settings(BaseSettings):
     # Retention (bot.coach.retention): journal entries older than this many months, and
     # patients not seen for as long, are removed at start and daily. None keeps everything.
     retention_months: int | None = Field(default=None, ge=1, le=1200)
+    # A crisis answered while the database was away: its safety event waits here, on disk,
+    # until the database answers (bot.coach.safety_spool). Every process on one machine
+    # may share it.
+    safety_spool_dir: Path = Path("data/spool")
 
     @field_validator("retention_months", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.coach.current import CurrentEngine
 from bot.coach.encryption import prepare_encryption
+from bot.coach.safety_spool import SafetySpool
 from bot.coach.service import CoachService
 from bot.config import ExitCode, Settings, StartupError
 from bot.db.migrate import check_writable, upgrade_to_head
@@ -112,6 +113,7 @@ async def build_coach(
         default_timezone=settings.default_timezone,
         assume_consent=assume_consent,
         passing_secret=_passing_secret(settings),
+        spool=SafetySpool(settings.safety_spool_dir, _passing_secret(settings)),
     )
     return Coach(current, database, service)
 

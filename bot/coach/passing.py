@@ -141,6 +141,8 @@ def agrees(turn: Turn) -> bool:
     return turn.profile_updates.get("consent") in ("yes", True)
 
 
-def store_anonymously(connection: Connection, events: list[SafetyEvent]) -> None:
+def store_anonymously(
+    connection: Connection, events: list[SafetyEvent], at: datetime | None = None
+) -> None:
     """Crisis detections of a chat that has not agreed to storage: counted, with no patient."""
-    store.add_safety_events(connection, patient_id=None, events=events)
+    store.add_safety_events(connection, patient_id=None, events=events, at=at)

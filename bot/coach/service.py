@@ -27,7 +27,7 @@ import os
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -52,6 +52,7 @@ from bot.coach.privacy import (
 from bot.coach.profile import update_profile
 from bot.coach.progress.command import progress_reply, progress_weeks
 from bot.coach.reply import Reply, reply_of
+from bot.coach.safety_spool import SafetySpool
 from bot.coach.sharing import note_invitation, sharing_event
 from bot.db import outbox, retention, store
 from bot.db.locks import lock_chat
@@ -107,13 +108,16 @@ class CoachService:
         reload_flows: Callable[[], Awaitable[str]] | None = None,
         assume_consent: bool = False,
         passing_secret: bytes | None = None,
+        spool: SafetySpool | None = None,
     ) -> None:
         """``oncall_quiet``: the quiet window of on-call notices; None when no on-call chat is set.
         ``reload_flows``: reloads flows and texts and says how it went (/reload, for admins).
         ``assume_consent``: store every chat as if it had agreed at /start (the terminal,
         where the clinician tries flows on their own machine); otherwise a chat that has
         not agreed is kept sealed and unnamed (bot.coach.passing).
-        ``passing_secret``: what every process of this bot shares to seal those (its token)."""
+        ``passing_secret``: what every process of this bot shares to seal those (its token).
+        ``spool``: where a crisis's safety event answered without the database waits for
+        it, on disk (bot.coach.safety_spool); None: in this process's memory only."""
         self.current = engine if isinstance(engine, CurrentEngine) else CurrentEngine(engine)
         self.database = database
         self.channel = channel
@@ -129,6 +133,7 @@ class CoachService:
         self.outbox_owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self.assume_consent = assume_consent
         self.passing = PassingConversations(passing_secret)
+        self.spool = spool
 
     @property
     def engine(self) -> Engine:
@@ -513,7 +518,8 @@ class CoachService:
         """Log a detection that advances no step (an edited message); the notice it earns.
 
         A chat that has not agreed to storage gets it stored with no patient (anonymous).
-        A database failure is logged and swallowed: the crisis answer was already sent.
+        On a database failure the crisis answer was already sent: the event is spooled and
+        stored later, like one of a crisis answered without the database.
         """
 
         try:
@@ -521,22 +527,37 @@ class CoachService:
                 lambda c: self._record(c, external_id, event), timeout=EVENT_DEADLINE
             )
         except _DATABASE_ERRORS as exc:
-            log.error(
-                "safety event not stored category=%s error=%s", event.category, type(exc).__name__
+            log.warning(
+                "safety event not stored yet category=%s error=%s",
+                event.category,
+                type(exc).__name__,
             )
+            self._store_safety_event_later(external_id, event)
             return None
 
     def _store_safety_event_later(self, external_id: str, event: SafetyEvent) -> None:
-        """A crisis answered without the database: store its safety event once it is back
-        (tried now and after each of ``SAFETY_EVENT_RETRIES``), and send its notice."""
+        """A crisis answered without the database: keep its safety event on disk first (the
+        spool, so neither a long outage nor a restart loses it), then store it once the
+        database is back (tried now and after each of ``SAFETY_EVENT_RETRIES``; after that
+        the channel's periodic ``drain_spool``), and send its notice."""
+        at = utcnow()
+        spooled = False
+        if self.spool is not None:
+            try:
+                self.spool.add(external_id, event, at)
+                spooled = True
+            except OSError as exc:
+                log.error("safety event not spooled error=%s", type(exc).__name__)
 
         async def keep_trying() -> None:
             for pause in (0.0, *SAFETY_EVENT_RETRIES):
                 await asyncio.sleep(pause)
+                if spooled:
+                    if await self.drain_spool() is not None:
+                        return
+                    continue
                 try:
-                    notice = await self.database.transaction(
-                        lambda c: self._record(c, external_id, event), timeout=EVENT_DEADLINE
-                    )
+                    await self._store_late(external_id, event, at)
                 except _DATABASE_ERRORS as exc:
                     log.warning(
                         "safety event not stored yet category=%s error=%s",
@@ -544,31 +565,59 @@ class CoachService:
                         type(exc).__name__,
                     )
                     continue
-                log.info("safety event stored after its answer category=%s", event.category)
-                if notice is not None and self.notify_oncall is not None:
-                    self.notify_oncall(notice)
                 return
-            log.error("safety event not stored category=%s", event.category)
+            log.error("safety event not stored category=%s spooled=%s", event.category, spooled)
 
         task = asyncio.get_running_loop().create_task(keep_trying())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def drain_spool(self) -> int | None:
+        """Store the safety events waiting in the spool; how many (None: the database
+        failed, and the rest wait for the next try). Cheap when nothing waits."""
+        if self.spool is None:
+            return 0
+        stored = 0
+        for claim in self.spool.claims(self.outbox_owner):
+            waiting = claim.spooled
+            try:
+                await self._store_late(waiting.external_id, waiting.event, waiting.at)
+            except _DATABASE_ERRORS as exc:
+                claim.give_back()
+                log.warning("spooled safety events not stored yet error=%s", type(exc).__name__)
+                return None
+            claim.done()
+            stored += 1
+        return stored
+
+    async def _store_late(self, external_id: str, event: SafetyEvent, at: datetime) -> None:
+        """Store one safety event answered earlier (at its own time), and send its notice."""
+        notice = await self.database.transaction(
+            lambda c: self._record(c, external_id, event, at), timeout=EVENT_DEADLINE
+        )
+        log.info("safety event stored after its answer category=%s", event.category)
+        if notice is not None and self.notify_oncall is not None:
+            self.notify_oncall(notice)
 
     def _stores(self, patient: store.PatientRecord) -> bool:
         """May this patient's events be stored? Only after a "yes" at /start."""
         return self.assume_consent or patient.consent is True
 
     def _record(
-        self, connection: Connection, external_id: str, event: SafetyEvent
+        self,
+        connection: Connection,
+        external_id: str,
+        event: SafetyEvent,
+        at: datetime | None = None,
     ) -> OncallNotice | None:
         patient = store.find_patient(connection, channel=self.channel, external_id=external_id)
         if patient is None or not self._stores(patient):
-            store_anonymously(connection, [event])
+            store_anonymously(connection, [event], at=at)
             return None
         notice = oncall_notice_for(
             connection, patient, [event], self.oncall_quiet, _asking(self.engine)
         )
-        store.add_safety_events(connection, patient_id=patient.id, events=[event])
+        store.add_safety_events(connection, patient_id=patient.id, events=[event], at=at)
         alerts_for_turn(connection, patient.id, Turn(safety_events=[event]), _asking(self.engine))
         return notice
 

@@ -43,10 +43,15 @@ def add_journal_records(
 
 
 def add_safety_events(
-    session: Connection, *, patient_id: int | None, events: list[SafetyEvent]
+    session: Connection,
+    *,
+    patient_id: int | None,
+    events: list[SafetyEvent],
+    at: datetime | None = None,
 ) -> None:
+    """``at``: when they happened, if earlier than now (stored after a database outage)."""
     if events:
-        now = utcnow()
+        now = at or utcnow()
         session.execute(
             insert(SafetyEventRow),
             [

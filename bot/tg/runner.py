@@ -66,6 +66,7 @@ ALLOWED_UPDATES = [
 TELEGRAM_MAX_RATE = 30
 _CHANNEL_KEY = "coach_channel"
 PRUNE_INTERVAL = 3600.0  # seconds between clean-ups (handled update ids, idle places)
+SPOOL_INTERVAL = 30.0  # seconds between looks for spooled safety events
 _REMINDERS_KEY = "coach_reminders"
 _REQUESTS_KEY = "coach_requests"
 _HEALTH_KEY = "coach_health"
@@ -191,6 +192,9 @@ def build_application(
         _freeze_startup_heap()
         if app.job_queue is not None:
             app.job_queue.run_repeating(_prune, interval=PRUNE_INTERVAL, first=60, name="prune")
+            app.job_queue.run_repeating(
+                _drain_spool, interval=SPOOL_INTERVAL, first=5, name="safety spool"
+            )
         schedule_retention(app, coach.service, settings.retention_months)
         # Reminders leave one send a second of the limit to patients' conversations.
         reminders = ReminderTask(channel, settings, max(max_rate - 1, 0))
@@ -272,6 +276,16 @@ def _freeze_startup_heap(again: bool = False) -> None:
         gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+async def _drain_spool(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Safety events a crisis answered without the database left (this process's, or one
+    killed before the database came back): stored with their own time, notices sent."""
+    channel = context.application.bot_data.get(_CHANNEL_KEY)
+    if channel is not None:
+        stored = await channel.coach.service.drain_spool()
+        if stored:
+            log.info("stored spooled safety events count=%d", stored)
 
 
 async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:

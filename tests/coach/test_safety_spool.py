@@ -1,0 +1,141 @@
+"""A crisis's safety event answered without the database waits on disk, and survives a restart.
+
+The spool is read for real: files in a folder, sealed, claimed by renaming; and a SQLite
+file locked by another connection for the whole of a crisis and of the process that
+answered it, then a new process (a new service) that stores what the first one left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import stat
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.coach import service as service_module
+from bot.coach.safety_spool import STALE_CLAIM_SECONDS, SafetySpool
+from bot.coach.service import CoachService
+from bot.db.migrate import upgrade_to_head
+from bot.db.models import SafetyEventRow, as_utc
+from bot.db.session import Database
+from bot.flow.engine import Engine
+from bot.shared.messages import Inbound, SafetyEvent
+from tests.coach.helpers import agree
+
+SECRET = b"123456:the-bot-token"
+EVENT = SafetyEvent("suicide", "suicide.kill_myself")
+
+
+def test_a_spooled_event_is_sealed_owner_only_and_comes_back_whole(tmp_path: Path) -> None:
+    folder = tmp_path / "spool"
+    spool = SafetySpool(folder, SECRET)
+    at = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
+    spool.add("4242424242", EVENT, at)
+    [file] = list(folder.iterdir())
+    assert b"4242424242" not in file.read_bytes() and b"suicide" not in file.read_bytes()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    assert spool.waiting() == 1
+    [claim] = list(spool.claims("me"))
+    assert (claim.spooled.external_id, claim.spooled.event, claim.spooled.at) == (
+        "4242424242",
+        EVENT,
+        at,
+    )
+    claim.done()
+    assert spool.waiting() == 0 and list(folder.iterdir()) == []
+
+
+def test_each_event_goes_to_one_claimer_and_a_failed_store_gives_it_back(
+    tmp_path: Path,
+) -> None:
+    first, second = SafetySpool(tmp_path, SECRET), SafetySpool(tmp_path, SECRET)
+    first.add("1", EVENT)
+    first.add("2", EVENT)
+    mine = list(first.claims("a"))
+    assert len(mine) == 2 and list(second.claims("b")) == []
+    mine[0].give_back()
+    [again] = list(second.claims("b"))
+    assert again.spooled.external_id == mine[0].spooled.external_id
+
+
+def test_a_claim_a_killed_process_left_is_given_back_after_a_while(tmp_path: Path) -> None:
+    spool = SafetySpool(tmp_path, SECRET)
+    spool.add("1", EVENT)
+    [left] = list(spool.claims("killed"))  # never done nor given back
+    assert list(spool.claims("alive")) == []
+    [claimed] = list(tmp_path.glob("*.claimed"))
+    old = time.time() - STALE_CLAIM_SECONDS - 1
+    os.utime(claimed, (old, old))
+    [taken] = list(spool.claims("alive"))
+    assert taken.spooled.external_id == left.spooled.external_id
+
+
+def test_an_event_sealed_under_another_token_is_set_aside_not_retried(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    SafetySpool(tmp_path, b"the old token").add("1", EVENT)
+    spool = SafetySpool(tmp_path, SECRET)
+    assert list(spool.claims("me")) == []
+    assert [p.suffix for p in tmp_path.iterdir()] == [".unreadable"]
+    assert "cannot be opened" in caplog.text and spool.waiting() == 0
+
+
+@pytest.fixture
+async def locked_sqlite(tmp_path: Path) -> AsyncIterator[tuple[str, sqlite3.Connection]]:
+    url = f"sqlite+aiosqlite:///{tmp_path}/data/coach.sqlite3"
+    database = Database(url)
+    await upgrade_to_head(database)
+    await database.dispose()
+    yield url, sqlite3.connect(tmp_path / "data" / "coach.sqlite3", isolation_level=None)
+
+
+@pytest.mark.sqlite_only
+async def test_a_crisis_answered_without_the_database_is_stored_by_the_next_process(
+    tmp_path: Path,
+    engine: Engine,
+    locked_sqlite: tuple[str, sqlite3.Connection],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(service_module, "SAFETY_EVENT_RETRIES", ())  # one try, then the spool
+    monkeypatch.setattr(service_module, "EVENT_DEADLINE", 1.0)
+    url, locker = locked_sqlite
+    folder = tmp_path / "spool"
+    database = Database(url)
+    first = CoachService(engine, database, "test", spool=SafetySpool(folder, SECRET))
+    await agree(first, "patient")
+    locker.execute("BEGIN EXCLUSIVE")  # another process's write lock, for the whole outage
+    answered = datetime.now(UTC)
+    reply = await first.handle("patient", Inbound.message("I want to kill myself"))
+    replied = datetime.now(UTC)
+    assert "988" in "\n".join(m.text for m in reply.messages) and not reply.stored
+    await asyncio.sleep(1.5)  # its one try in the background fails on the lock
+    await first.close()  # the process ends (or is killed) before the database is back
+    await database.dispose()
+    assert SafetySpool(folder, SECRET).waiting() == 1
+    locker.execute("ROLLBACK")
+    locker.close()
+
+    database = Database(url)
+    notices = []
+    after = CoachService(engine, database, "test", spool=SafetySpool(folder, SECRET))
+    after.notify_oncall = notices.append
+    try:
+        assert await after.drain_spool() == 1
+        rows = await database.transaction(
+            lambda c: c.execute(select(SafetyEventRow.category, SafetyEventRow.created_at)).all()
+        )
+    finally:
+        await after.close()
+        await database.dispose()
+    [(category, created)] = rows
+    assert category == "suicide"
+    assert answered <= as_utc(created) <= replied  # when it happened, not when it was stored
+    assert SafetySpool(folder, SECRET).waiting() == 0
