@@ -10,6 +10,7 @@ CI it is required, elsewhere its tests are skipped with the reason.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -57,6 +58,9 @@ DATABASE_FIXTURES = frozenset({"suite_database_url", "database_url"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # A bot the tests start keeps safety events it could not store in a folder of the
+    # run's own, never in the project's data/ (bot.coach.safety_spool).
+    os.environ.setdefault("SAFETY_SPOOL_DIR", tempfile.mkdtemp(prefix="coach-spool-"))
     config.addinivalue_line(
         "markers", "sqlite_only: about the SQLite file itself (left out of the PostgreSQL run)"
     )
