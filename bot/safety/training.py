@@ -35,7 +35,7 @@ TAUGHT_AS = {"concern": "suicide"}
 #: A feature seen in fewer messages than this is noise, not signal.
 MIN_MESSAGES = 2
 #: Inverse regularisation strength of the logistic regression.
-C = 16.0
+C = 32.0
 
 
 @dataclass(frozen=True)
