@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -121,8 +122,14 @@ async def ready_clinician(database: Database, email: str, *, admin: bool = False
 
 
 def codes(secret: str) -> list[str]:
-    """Three codes the portal accepts one after another (each code opens one log-in)."""
+    """Three codes the portal accepts one after another (each code opens one log-in).
+
+    Never taken in a window's last seconds: the earliest code would then expire before a
+    log-in that follows (an argon2 check takes a moment) reaches the portal."""
     totp = pyotp.TOTP(secret)
+    left = totp.interval - time.time() % totp.interval
+    if left < 5:
+        time.sleep(left + 0.05)
     now = datetime.now(UTC)
     return [totp.at(now + timedelta(seconds=30 * k)) for k in (-1, 0, 1)]
 
