@@ -305,7 +305,7 @@ class Dispatcher:
 
 
 def _begin_all(group: list[tuple[Claim, OutboundMessage]], connection: Connection) -> list[bool]:
-    return [store.begin_sending(connection, claim=claim) for claim, _ in group]
+    return store.begin_sending_all(connection, claims=[claim for claim, _ in group])
 
 
 def _counts(outcomes: Counter[str]) -> str:

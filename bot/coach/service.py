@@ -260,11 +260,16 @@ class CoachService:
         def open_all(connection: Connection) -> dict[str, Reply]:
             opened = {}
             # Chat locks are taken in one order (sorted), so two batches that share chats
-            # (two reminder processes) wait for each other instead of deadlocking.
-            for external_id in sorted(set(external_ids)):
+            # (two reminder processes) wait for each other instead of deadlocking; all of
+            # them before the batch's conversations are read, in one query.
+            chats = sorted(set(external_ids))
+            for external_id in chats:
+                lock_chat(connection, channel=self.channel, external_id=external_id)
+            loaded = store.load_conversations(connection, channel=self.channel, external_ids=chats)
+            for external_id in chats:
                 try:
-                    opened[external_id] = self._open_flow(
-                        connection, external_id, flow_id, None, None, unless_busy
+                    opened[external_id] = self._open_loaded(
+                        connection, loaded.get(external_id), flow_id, None, None, unless_busy
                     )
                 except PatientBusy:  # raised before anything of this patient was written
                     continue
@@ -288,6 +293,18 @@ class CoachService:
             external_id=external_id,
             create=unless_busy is None,
         )
+        return self._open_loaded(connection, loaded, flow_id, at_step, variables, unless_busy)
+
+    def _open_loaded(
+        self,
+        connection: Connection,
+        loaded: store.LoadedConversation | None,
+        flow_id: str,
+        at_step: str | None,
+        variables: dict[str, Any] | None,
+        unless_busy: timedelta | None,
+    ) -> Reply:
+        """Open ``flow_id`` in a conversation already read under its chat's lock."""
         if loaded is None or not self._stores(loaded.patient):
             raise PatientBusy
         if unless_busy is not None and loaded.state.hold:

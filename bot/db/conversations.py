@@ -39,6 +39,14 @@ _LOAD = (
     .outerjoin(Conversation, Conversation.patient_id == Patient.id)
     .where(Patient.channel == bindparam("channel"), Patient.external_id == bindparam("external_id"))
 )
+_LOAD_MANY = (
+    select(*PATIENT_COLUMNS, Conversation.state, Conversation.revision)
+    .outerjoin(Conversation, Conversation.patient_id == Patient.id)
+    .where(
+        Patient.channel == bindparam("channel"),
+        Patient.external_id.in_(bindparam("external_ids", expanding=True)),
+    )
+)
 _SAVE = (
     update(Conversation)
     .where(Conversation.patient_id == bindparam("pid"), Conversation.revision == bindparam("rev"))
@@ -75,6 +83,24 @@ def load_conversation(
     state = cast(dict[str, Any] | None, row[-2])
     revision = cast(int | None, row[-1])
     return LoadedConversation(patient, ConversationState.from_json(state), revision or 0)
+
+
+def load_conversations(
+    session: Connection, *, channel: str, external_ids: list[str]
+) -> dict[str, LoadedConversation]:
+    """``load_conversation`` for many patients in one query (a batch of reminders); a chat
+    with no patient is left out (none is created)."""
+    found: dict[str, LoadedConversation] = {}
+    if not external_ids:
+        return found
+    rows = session.execute(_LOAD_MANY, {"channel": channel, "external_ids": external_ids}).all()
+    for row in rows:
+        patient = record_of(row[: len(PATIENT_COLUMNS)])
+        state = cast(dict[str, Any] | None, row[-2])
+        found[patient.external_id] = LoadedConversation(
+            patient, ConversationState.from_json(state), cast(int | None, row[-1]) or 0
+        )
+    return found
 
 
 def save_conversation(

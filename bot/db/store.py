@@ -14,6 +14,7 @@ from bot.db.conversations import (
     LoadedConversation,
     conversation_updated_at,
     load_conversation,
+    load_conversations,
     save_conversation,
 )
 from bot.db.journal import (
@@ -55,6 +56,7 @@ __all__ = [
     "latest_journal",
     "latest_safety_event_at",
     "load_conversation",
+    "load_conversations",
     "prune_processed_updates",
     "save_conversation",
     "set_active",

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -406,6 +406,15 @@ _BEGIN = (
     )
     .values(status=SendStatus.SENDING.value)
 )
+_BEGIN_ALL = (
+    update(ReminderSend)
+    .where(
+        tuple_(ReminderSend.id, ReminderSend.attempts).in_(bindparam("pairs", expanding=True)),
+        ReminderSend.status == SendStatus.PENDING.value,
+    )
+    .values(status=SendStatus.SENDING.value)
+    .returning(ReminderSend.id)
+)
 _RELEASE = (
     update(ReminderSend)
     .where(ReminderSend.id == bindparam("sid"), ReminderSend.status == SendStatus.SENDING.value)
@@ -417,6 +426,15 @@ def begin_sending(session: Connection, *, claim: Claim) -> bool:
     """Mark the send as going out now; False if another process re-claimed it meanwhile."""
     result = session.execute(_BEGIN, {"sid": claim.send_id, "attempt": claim.attempt})
     return bool(result.rowcount)
+
+
+def begin_sending_all(session: Connection, *, claims: list[Claim]) -> list[bool]:
+    """``begin_sending`` for a group in one statement: for each claim, whether it is ours."""
+    if not claims:
+        return []
+    pairs = [(c.send_id, c.attempt) for c in claims]
+    ours = set(session.execute(_BEGIN_ALL, {"pairs": pairs}).scalars())
+    return [c.send_id in ours for c in claims]
 
 
 def release(session: Connection, *, claim: Claim) -> None:

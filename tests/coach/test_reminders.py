@@ -8,6 +8,7 @@ after three unanswered ones, and two dispatchers claiming each reminder exactly 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -448,6 +449,34 @@ async def test_a_slow_process_whose_lease_ran_out_does_not_send_as_well(
     assert (await dispatcher(service, outbox).tick())["sent"] == 1
     assert not await service.database.transaction(lambda c: reminders.begin_sending(c, claim=slow))
     assert len(outbox.to("pat")) == 1
+
+
+async def test_a_group_marked_at_once_marks_only_the_sends_still_ours(
+    service: CoachService, clock: time_machine.Traveller
+) -> None:
+    outbox = Outbox()
+    for who in ("quin", "rae"):
+        await add_patient(service, who)
+    clock.move_to(utc(2026, 6, 1, 13, 0, 5))
+    slow, mine = await _claim_now(service)
+    clock.move_to(utc(2026, 6, 1, 13, 5))  # the leases ran out: another dispatcher sends both
+    assert (await dispatcher(service, outbox).tick())["sent"] == 2
+    assert not any(
+        await service.database.transaction(
+            lambda c: reminders.begin_sending_all(c, claims=[slow, mine])
+        )
+    )
+    clock.move_to(utc(2026, 6, 2, 13, 0, 5))  # the next day's: one still ours, one re-claimed
+    fresh, taken = await _claim_now(service)
+    stale = dataclasses.replace(taken, attempt=taken.attempt + 1)
+    marked = await service.database.transaction(
+        lambda c: reminders.begin_sending_all(c, claims=[fresh, stale])
+    )
+    assert marked == [True, False]
+    assert (
+        await service.database.transaction(lambda c: reminders.begin_sending_all(c, claims=[]))
+        == []
+    )
 
 
 async def test_a_time_moved_later_the_same_day_does_not_remind_twice(
