@@ -223,11 +223,14 @@ def claim_due(
     sends: list[dict[str, object]] = []
     external: dict[int, str] = {}
     detail: dict[int, bool] = {}
+    advances: list[dict[str, object]] = []
+    due_rows: list[tuple[Any, datetime, bool] | None] = []
     for row in rows:
         due = as_utc(row.next_due)
         schedule = plan(row.timezone, row.checkin_time, row.skip_on, row.resume_on)
         if schedule is None or not row.checkins or not row.active:
-            _advance(session, row.patient_id, row.next_due, None, row.unanswered)
+            advances.append(_advance_params(row.patient_id, row.next_due, None, row.unanswered))
+            due_rows.append(None)
             continue
         unanswered = row.unanswered
         if answered(_utc(row.last_sent_at), _utc(row.updated_at)):
@@ -235,8 +238,12 @@ def claim_due(
         gentle = unanswered >= GENTLE_AFTER
         later = local_date(due, schedule.zone) + timedelta(days=GENTLE_EVERY_DAYS)
         following = schedule.next_after(max(now, due), later if gentle else None)
-        if not _advance(session, row.patient_id, row.next_due, following, unanswered):
-            continue  # another dispatcher claimed it first
+        advances.append(_advance_params(row.patient_id, row.next_due, following, unanswered))
+        due_rows.append((row, due, gentle))
+    for moved, due_row in zip(_advance_all(session, advances), due_rows, strict=True):
+        if due_row is None or not moved:
+            continue  # unscheduled, or another dispatcher claimed it first
+        row, due, gentle = due_row
         status = _status(row, now, due, grace)
         sends.append(
             {
@@ -312,18 +319,28 @@ _REMINDER_SENT = (
 )
 
 
-def _advance(
-    session: Connection,
-    patient_id: int,
-    seen: datetime,
-    following: datetime | None,
-    unanswered: int,
-) -> bool:
-    """Move the schedule on only if nobody moved it since we read ``seen``."""
-    result = session.execute(
-        _ADVANCE, {"pid": patient_id, "seen": seen, "following": following, "count": unanswered}
-    )
-    return bool(result.rowcount)
+def _advance_params(
+    patient_id: int, seen: datetime, following: datetime | None, unanswered: int
+) -> dict[str, object]:
+    return {"pid": patient_id, "seen": seen, "following": following, "count": unanswered}
+
+
+def _advance_all(session: Connection, advances: list[dict[str, object]]) -> list[bool]:
+    """Move each schedule on only if nobody moved it since we read it (``seen``); for
+    each, whether we did. One statement for the batch: on PostgreSQL the rows are ours
+    (locked FOR UPDATE by the claim), on SQLite the rows' total says whether another
+    dispatcher moved one; only then, one at a time, each with its own answer."""
+    if not advances:
+        return []
+    if session.dialect.name == "postgresql":
+        session.execute(_ADVANCE, advances)
+        return [True] * len(advances)
+    batch = session.begin_nested()
+    if session.execute(_ADVANCE, advances).rowcount == len(advances):
+        batch.commit()
+        return [True] * len(advances)
+    batch.rollback()
+    return [bool(session.execute(_ADVANCE, params).rowcount) for params in advances]
 
 
 def claim_stale(

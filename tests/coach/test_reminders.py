@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.coach import profile as coach_profile
 from bot.coach.reminders import Blocked, Dispatcher, DispatchSettings
@@ -477,6 +477,28 @@ async def test_a_group_marked_at_once_marks_only_the_sends_still_ours(
         await service.database.transaction(lambda c: reminders.begin_sending_all(c, claims=[]))
         == []
     )
+
+
+@pytest.mark.sqlite_only
+async def test_a_batch_whose_schedule_another_dispatcher_moved_moves_only_the_others(
+    service: CoachService,
+) -> None:
+    # SQLite reads the due rows before its write lock: another dispatcher may move one in
+    # between. The batch's one statement then falls back to one at a time.
+    first, second = [await add_patient(service, who) for who in ("sol", "tam")]
+    seen = {pid: await next_due(service, pid) for pid in (first, second)}
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    await service.database.transaction(  # the other dispatcher moved the second one
+        lambda c: c.execute(
+            update(Reminder).where(Reminder.patient_id == second).values(next_due=later)
+        )
+    )
+    advances = [
+        {"pid": pid, "seen": seen[pid], "following": later, "count": 0} for pid in (first, second)
+    ]
+    moved = await service.database.transaction(lambda c: reminders._advance_all(c, advances))
+    assert moved == [True, False]
+    assert await next_due(service, first) == later
 
 
 async def test_a_time_moved_later_the_same_day_does_not_remind_twice(
