@@ -154,3 +154,31 @@ def test_an_overdose_is_not_over_because_the_message_says_so(
 def test_a_suicide_phrase_is_answered_whatever_follows_it(screen: CrisisScreen, text: str) -> None:
     d = screen.screen(text)
     assert (d.action, d.category) == (Action.RESPOND, "suicide")
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("i'm gonna overdose on purpose this time", "suicide"),  # a plan: the suicide answer
+        ("im going to od on purpose tonight", "suicide"),
+        ("i overdosed on purpose an hour ago", "overdose"),  # taken: 911 first
+        ("i think im overdosing", "overdose"),
+    ],
+)
+def test_a_plan_to_overdose_is_answered_as_suicide_and_one_taken_as_an_emergency(
+    screen: CrisisScreen, text: str, category: str
+) -> None:
+    d = screen.screen(text)
+    assert (d.action, d.category) == (Action.RESPOND, category)
+
+
+def test_a_hotline_or_a_shelter_is_no_crisis_but_the_words_alone_are_asked_about(
+    screen: CrisisScreen,
+) -> None:
+    assert screen.screen("i volunteer at a domestic violence shelter on weekends").action is (
+        Action.NONE
+    )
+    d = screen.screen("domestic violence")
+    assert d.action is not Action.NONE and d.category == "abuse"
+    d = screen.screen("my husband is home and im a victim of domestic violence, hes drunk")
+    assert (d.action, d.category) == (Action.RESPOND, "abuse")
