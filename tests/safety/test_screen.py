@@ -182,3 +182,29 @@ def test_a_hotline_or_a_shelter_is_no_crisis_but_the_words_alone_are_asked_about
     assert d.action is not Action.NONE and d.category == "abuse"
     d = screen.screen("my husband is home and im a victim of domestic violence, hes drunk")
     assert (d.action, d.category) == (Action.RESPOND, "abuse")
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("gonna swallow every pill in this house after my wife falls asleep", "suicide"),
+        ("my family is better off collecting the insurance than dealing with me", "suicide"),
+        ("im going to walk into the lake tonight", "suicide"),
+        ("my brother keeps pointing his gun at me", "abuse"),
+        ("he held my head underwater", "abuse"),
+        ("severe chest pressure, sweating, this started 20 min ago", "overdose"),
+        ("i blacked out and woke up on the floor", "overdose"),
+    ],
+)
+def test_plans_means_and_symptoms_without_a_crisis_word_are_answered(
+    screen: CrisisScreen, text: str, category: str
+) -> None:
+    d = screen.screen(text)
+    assert (d.action, d.category) == (Action.RESPOND, category)
+
+
+def test_a_plan_in_other_words_is_asked_about_and_chest_pain_from_a_cough_is_not_a_crisis(
+    screen: CrisisScreen,
+) -> None:
+    assert screen.screen("i know how im gonna do it").action is Action.ASK
+    assert screen.screen("bad chest pain from coughing all week").action is Action.NONE
