@@ -23,7 +23,6 @@ the rule and the time), so the practice can count crises without knowing whose t
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -64,8 +63,7 @@ class PassingConversations:
     ) -> None:
         secret = secret if secret is not None else os.urandom(32)
         self._name_key = hmac.digest(secret, b"coach passing conversations: chat key", "sha256")
-        seal_key = hmac.digest(secret, b"coach passing conversations: seal", "sha256")
-        self._ring = KeyRing.from_keys(base64.urlsafe_b64encode(seal_key).decode("ascii"))
+        self._ring = KeyRing.derived(secret, b"coach passing conversations: seal")
         self.idle = idle
 
     def key_of(self, channel: str, external_id: str) -> str:

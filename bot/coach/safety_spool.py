@@ -19,9 +19,7 @@ suffix ``.unreadable`` and logged, never retried for ever.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hmac
 import json
 import logging
 import os
@@ -77,11 +75,11 @@ class SafetySpool:
 
     def __init__(self, folder: Path, secret: bytes | None) -> None:
         self.folder = folder
-        if secret is None:
-            self._ring = KeyRing.from_keys(None)
-        else:
-            key = hmac.digest(secret, b"coach safety spool: seal", "sha256")
-            self._ring = KeyRing.from_keys(base64.urlsafe_b64encode(key).decode("ascii"))
+        self._ring = (
+            KeyRing.from_keys(None)
+            if secret is None
+            else KeyRing.derived(secret, b"coach safety spool: seal")
+        )
 
     def add(self, external_id: str, event: SafetyEvent, at: datetime | None = None) -> None:
         """Keep one event on disk, durably, before this returns. Raises OSError (a full

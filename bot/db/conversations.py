@@ -79,10 +79,7 @@ def load_conversation(
         create_patient(session, channel=channel, external_id=external_id)
         row = session.execute(_LOAD, params).first()
         assert row is not None
-    patient = record_of(row[: len(PATIENT_COLUMNS)])
-    state = cast(dict[str, Any] | None, row[-2])
-    revision = cast(int | None, row[-1])
-    return LoadedConversation(patient, ConversationState.from_json(state), revision or 0)
+    return _loaded(row)
 
 
 def load_conversations(
@@ -90,17 +87,19 @@ def load_conversations(
 ) -> dict[str, LoadedConversation]:
     """``load_conversation`` for many patients in one query (a batch of reminders); a chat
     with no patient is left out (none is created)."""
-    found: dict[str, LoadedConversation] = {}
     if not external_ids:
-        return found
-    rows = session.execute(_LOAD_MANY, {"channel": channel, "external_ids": external_ids}).all()
-    for row in rows:
-        patient = record_of(row[: len(PATIENT_COLUMNS)])
-        state = cast(dict[str, Any] | None, row[-2])
-        found[patient.external_id] = LoadedConversation(
-            patient, ConversationState.from_json(state), cast(int | None, row[-1]) or 0
-        )
-    return found
+        return {}
+    rows = session.execute(_LOAD_MANY, {"channel": channel, "external_ids": external_ids})
+    loaded = (_loaded(row) for row in rows)
+    return {conversation.patient.external_id: conversation for conversation in loaded}
+
+
+def _loaded(row: Any) -> LoadedConversation:
+    """A row of ``_LOAD`` or ``_LOAD_MANY``: the patient's columns, then state and revision."""
+    patient = record_of(row[: len(PATIENT_COLUMNS)])
+    state = cast(dict[str, Any] | None, row[-2])
+    revision = cast(int | None, row[-1])
+    return LoadedConversation(patient, ConversationState.from_json(state), revision or 0)
 
 
 def save_conversation(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import os
 from collections.abc import Iterable
@@ -90,6 +91,14 @@ class KeyRing:
 
     current_id: str | None = None
     _keys: dict[str, AESGCM] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def derived(cls, secret: bytes, purpose: bytes) -> KeyRing:
+        """A ring whose one key is derived from ``secret`` for ``purpose`` (HMAC-SHA256):
+        what every process sharing the secret (the bot's token) can seal and open with,
+        and a different key for each purpose."""
+        key = hmac.digest(secret, purpose, "sha256")
+        return cls.from_keys(base64.urlsafe_b64encode(key).decode("ascii"))
 
     @classmethod
     def from_keys(cls, current: str | None, old: Iterable[str] = ()) -> KeyRing:

@@ -8,8 +8,7 @@ together, most certain first:
    layer is all but sure there is no crisis (under ``veto_below``, in a message long enough
    to read) the hit gets the question instead; in a long message (``dismiss_min_words``)
    one it scores under ``dismiss_below`` gets nothing, since the model then has enough to
-   read. Overdose never: a medical emergency is
-   answered on its phrase alone.
+   read. Overdose never: a medical emergency is answered on its phrase alone.
    A hit of a rule that only names the subject (``mentions:``, "suicide", "self harm")
    is read with the learned layer: the answer at ``ask_at``, the question from
    ``keep_uncertain_at``, nothing below (a question about risk, a training).

@@ -159,13 +159,22 @@ def test_a_suicide_phrase_is_answered_whatever_follows_it(screen: CrisisScreen, 
 @pytest.mark.parametrize(
     ("text", "category"),
     [
-        ("i'm gonna overdose on purpose this time", "suicide"),  # a plan: the suicide answer
+        # A plan to overdose gets the suicide answer; one already taken, 911 first.
+        ("i'm gonna overdose on purpose this time", "suicide"),
         ("im going to od on purpose tonight", "suicide"),
-        ("i overdosed on purpose an hour ago", "overdose"),  # taken: 911 first
+        ("i overdosed on purpose an hour ago", "overdose"),
         ("i think im overdosing", "overdose"),
+        # Plans, means and symptoms without a crisis word.
+        ("gonna swallow every pill in this house after my wife falls asleep", "suicide"),
+        ("my family is better off collecting the insurance than dealing with me", "suicide"),
+        ("im going to walk into the lake tonight", "suicide"),
+        ("my brother keeps pointing his gun at me", "abuse"),
+        ("he held my head underwater", "abuse"),
+        ("severe chest pressure, sweating, this started 20 min ago", "overdose"),
+        ("i blacked out and woke up on the floor", "overdose"),
     ],
 )
-def test_a_plan_to_overdose_is_answered_as_suicide_and_one_taken_as_an_emergency(
+def test_plans_means_and_symptoms_get_their_own_categorys_answer(
     screen: CrisisScreen, text: str, category: str
 ) -> None:
     d = screen.screen(text)
@@ -182,25 +191,6 @@ def test_a_hotline_or_a_shelter_is_no_crisis_but_the_words_alone_are_asked_about
     assert d.action is not Action.NONE and d.category == "abuse"
     d = screen.screen("my husband is home and im a victim of domestic violence, hes drunk")
     assert (d.action, d.category) == (Action.RESPOND, "abuse")
-
-
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("gonna swallow every pill in this house after my wife falls asleep", "suicide"),
-        ("my family is better off collecting the insurance than dealing with me", "suicide"),
-        ("im going to walk into the lake tonight", "suicide"),
-        ("my brother keeps pointing his gun at me", "abuse"),
-        ("he held my head underwater", "abuse"),
-        ("severe chest pressure, sweating, this started 20 min ago", "overdose"),
-        ("i blacked out and woke up on the floor", "overdose"),
-    ],
-)
-def test_plans_means_and_symptoms_without_a_crisis_word_are_answered(
-    screen: CrisisScreen, text: str, category: str
-) -> None:
-    d = screen.screen(text)
-    assert (d.action, d.category) == (Action.RESPOND, category)
 
 
 def test_a_plan_in_other_words_is_asked_about_and_chest_pain_from_a_cough_is_not_a_crisis(
