@@ -6,8 +6,9 @@ lines teach "no crisis", ``amb`` lines are left out. ``concern`` (worrying words
 meaning is unclear) is taught as ``suicide``: the question it earns is the suicide question.
 
 The same corpus always gives the same weights: files are read in name order, the
-vocabulary is sorted, and the solver (scikit-learn's L-BFGS logistic regression) has no
-randomness. A test retrains and compares with the shipped file. scikit-learn is only
+vocabulary is sorted, and the solver (scikit-learn's Newton-CG logistic regression) has no
+randomness and is run to full convergence (``GRADIENT_TOLERANCE``). A test retrains and compares
+with the shipped file. scikit-learn is only
 needed here (``pip install -e '.[dev]'``); the bot itself reads the plain arrays.
 """
 
@@ -36,6 +37,13 @@ TAUGHT_AS = {"concern": "suicide"}
 MIN_MESSAGES = 2
 #: Inverse regularisation strength of the logistic regression.
 C = 32.0
+#: The solver stops when the gradient is this small: the unique optimum, not a point on
+#: the way to it. L-BFGS stopped at 1e-4 moved some scores by up to 0.09 (0.657 against
+#: 0.571 converged for "gracias, voy a descansar un rato"), so adding unrelated corpus
+#: lines swung texts across the asking bar; Newton-CG gets to 1e-8 in about 10 steps.
+GRADIENT_TOLERANCE = 1e-8
+#: Newton steps allowed; the corpus needs about 10.
+MAX_STEPS = 100
 
 
 @dataclass(frozen=True)
@@ -111,9 +119,13 @@ def train(data: TrainingSet, c: float = C) -> ModelArrays:
     matrix = csr_matrix((values, indices, indptr), shape=(total, len(names)))
 
     classes = sorted(set(data.labels))
-    model = LogisticRegression(C=c, max_iter=1000, class_weight="balanced")
+    model = LogisticRegression(
+        C=c, solver="newton-cg", tol=GRADIENT_TOLERANCE, max_iter=MAX_STEPS, class_weight="balanced"
+    )
     model.fit(matrix, np.array(data.labels))
     assert list(model.classes_) == classes
+    if int(np.max(model.n_iter_)) >= MAX_STEPS:
+        raise RuntimeError(f"the crisis model did not converge in {MAX_STEPS} Newton steps")
     return ModelArrays(
         feature_names=names,
         idf=idf,
