@@ -30,11 +30,12 @@ HELDOUT = ROOT / "tests" / "safety" / "heldout.tsv"
 #: reads as "kill myself": 95.9% caught, 92.1% right category, 14.2% (23/162) flagged. The
 #: bound sat at 15%, under the 18% it was before. With a model that reads negations, 1,700
 #: more corpus lines and long messages the model reads as no crisis let go under
-#: learned.dismiss_below: 95.2% caught, 91.4% right category, 10.5% (17/162) flagged; the
-#: bound follows it down to 12%.
+#: learned.dismiss_below: 95.2% caught, 91.4% right category, 10.5% (17/162) flagged; with
+#: the model trained to its optimum and 1,100 more corpus lines: 96.5%, 92.7%, 8.6% (14/162).
+#: The bound follows it down to 10%.
 MIN_CAUGHT = 0.95
 MIN_RIGHT_CATEGORY = 0.91
-MAX_FLAGGED_NEGATIVES = 0.12
+MAX_FLAGGED_NEGATIVES = 0.10
 MAX_ABUSE_AS_SUICIDE = 0
 
 FIGURES: list[str] = []
