@@ -36,7 +36,7 @@ TAUGHT_AS = {"concern": "suicide"}
 #: A feature seen in fewer messages than this is noise, not signal.
 MIN_MESSAGES = 2
 #: Inverse regularisation strength of the logistic regression.
-C = 32.0
+C = 128.0
 #: The solver stops when the gradient is this small: the unique optimum, not a point on
 #: the way to it. L-BFGS stopped at 1e-4 moved some scores by up to 0.09 (0.657 against
 #: 0.571 converged for "gracias, voy a descansar un rato"), so adding unrelated corpus

@@ -46,7 +46,7 @@ def test_a_spanish_question_keeps_its_language_for_the_answer(chat: Chat) -> Non
     assert "marca 2" in said(chat.send("si"))
 
 
-WORN_DOWN = "everything feels heavy today"  # a little heavy on its own (about 0.4)
+WORN_DOWN = "everything feels heavy today"  # a little heavy on its own (about 0.3)
 
 
 def test_a_message_read_alone_is_kept_as_numbers_for_the_next(engine: Engine) -> None:
@@ -54,7 +54,7 @@ def test_a_message_read_alone_is_kept_as_numbers_for_the_next(engine: Engine) ->
     turn = engine.handle(state, PatientView(), Inbound("text", text=WORN_DOWN, at=1000.0))
     assert not turn.safety_events
     (kept,) = state.recent_risk
-    assert kept.at == 1000.0 and 0.15 <= kept.probability < 0.65 and kept.category
+    assert kept.at == 1000.0 and 0.15 <= kept.probability < 0.6 and kept.category
     assert "heavy" not in str(state.to_json())
 
 

@@ -31,11 +31,12 @@ HELDOUT = ROOT / "tests" / "safety" / "heldout.tsv"
 #: bound sat at 15%, under the 18% it was before. With a model that reads negations, 1,700
 #: more corpus lines and long messages the model reads as no crisis let go under
 #: learned.dismiss_below: 95.2% caught, 91.4% right category, 10.5% (17/162) flagged; with
-#: the model trained to its optimum and 1,100 more corpus lines: 96.5%, 92.7%, 8.6% (14/162).
-#: The bound follows it down to 10%.
+#: the model trained to its optimum and 1,100 more corpus lines: 96.5%, 92.7%, 8.6% (14/162);
+#: with less regularisation (C 128), ask_at 0.6 and lethality questions played down ("just
+#: curious") taught as crises: 97.5%, 94.0%, 5.6% (9/162). The bound follows it down to 7%.
 MIN_CAUGHT = 0.95
 MIN_RIGHT_CATEGORY = 0.91
-MAX_FLAGGED_NEGATIVES = 0.10
+MAX_FLAGGED_NEGATIVES = 0.07
 MAX_ABUSE_AS_SUICIDE = 0
 
 FIGURES: list[str] = []
