@@ -24,6 +24,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy.engine import Connection  # noqa: E402
 
 from bot.coach.passing import PassingConversations  # noqa: E402
+from bot.db.crypto import SharedSecret  # noqa: E402
 from bot.db.migrate import upgrade_to_head  # noqa: E402
 from bot.db.models import utcnow  # noqa: E402
 from bot.db.session import Database  # noqa: E402
@@ -47,7 +48,7 @@ async def main() -> None:
     path = folder / "bench.sqlite3"
     database = Database(f"sqlite+aiosqlite:///{path}")
     await upgrade_to_head(database)
-    held = PassingConversations(b"123456:benchmark-token")
+    held = PassingConversations(SharedSecret(b"123456:benchmark-token"))
     empty = path.stat().st_size
 
     def fill(connection: Connection) -> None:

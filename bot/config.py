@@ -151,6 +151,11 @@ class Settings(BaseSettings):
     # until the database answers (bot.coach.safety_spool). Every process on one machine
     # may share it.
     safety_spool_dir: Path = Path("data/spool")
+    # What every process of one bot shares to seal an unconsented chat's place and a spooled
+    # safety event (bot.coach.passing, bot.coach.safety_spool); the bot's token without it.
+    # coach_secret_old: earlier secrets (comma-separated) that still open what they sealed.
+    coach_secret: SecretStr | None = None
+    coach_secret_old: SecretStr | None = None
 
     @field_validator("retention_months", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from pydantic import SecretStr
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.coach.current import CurrentEngine
@@ -13,6 +14,7 @@ from bot.coach.encryption import prepare_encryption
 from bot.coach.safety_spool import SafetySpool
 from bot.coach.service import CoachService
 from bot.config import ExitCode, Settings, StartupError
+from bot.db.crypto import SharedSecret
 from bot.db.migrate import check_writable, upgrade_to_head
 from bot.db.session import Database, describe
 from bot.flow.engine import Engine
@@ -112,15 +114,31 @@ async def build_coach(
         oncall_quiet=quiet,
         default_timezone=settings.default_timezone,
         assume_consent=assume_consent,
-        passing_secret=_passing_secret(settings),
-        spool=SafetySpool(settings.safety_spool_dir, _passing_secret(settings)),
+        passing_secret=shared_secret(settings),
+        spool=SafetySpool(settings.safety_spool_dir, shared_secret(settings)),
     )
     return Coach(current, database, service)
 
 
-def _passing_secret(settings: Settings) -> bytes | None:
+def shared_secret(settings: Settings) -> SharedSecret | None:
     """What every process of one bot shares to name and seal unconsented chats' places
-    (bot.coach.passing): its token, which never reaches the database. None without one
+    and spooled safety events: ``COACH_SECRET``, else its token, neither ever stored.
+    Earlier secrets still open what they sealed: ``COACH_SECRET_OLD``, and the token once
+    a dedicated secret is set, so setting one loses nothing. None without either
     (`coach chat`, which stores every chat as agreed)."""
-    token = settings.telegram_bot_token
-    return token.get_secret_value().encode("utf-8") if token is not None else None
+    token = _plain(settings.telegram_bot_token)
+    dedicated = _plain(settings.coach_secret)
+    current = dedicated or token
+    if current is None:
+        return None
+    old_text = _plain(settings.coach_secret_old) or ""
+    old = [part.strip().encode("utf-8") for part in old_text.split(",") if part.strip()]
+    if dedicated is not None and token is not None:
+        old.append(token.encode("utf-8"))
+    current_bytes = current.encode("utf-8")
+    return SharedSecret(current_bytes, tuple(dict.fromkeys(o for o in old if o != current_bytes)))
+
+
+def _plain(secret: SecretStr | None) -> str | None:
+    value = secret.get_secret_value() if secret is not None else ""
+    return value if value.strip() else None

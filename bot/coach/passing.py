@@ -12,7 +12,10 @@ second process behind a load balancer may get the next message). It is kept in t
   database either, and bound to its row's key (AES-GCM's associated data): a sealed
   conversation copied into another chat's row does not open there.
 
-Both keys are derived from a secret every process shares (the bot's token). A row idle for
+Both keys are derived from a secret every process shares (``COACH_SECRET``, else the bot's
+token); after a change of secret the old one (``COACH_SECRET_OLD``, or the token once
+``COACH_SECRET`` is set) still finds and opens a chat's place, which then moves to the new
+secret's name at the chat's next step. A row idle for
 ``IDLE_SECONDS`` counts as gone and is deleted by the hourly prune. A "yes" at /start
 moves the conversation into the patient's own row from that step on, and deletes this one.
 
@@ -35,7 +38,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from bot.db import passing, store
-from bot.db.crypto import EncryptionError, KeyRing
+from bot.db.crypto import EncryptionError, KeyRing, SharedSecret
 from bot.db.models import utcnow
 from bot.shared.conversation import ConversationState
 from bot.shared.messages import SafetyEvent, Turn
@@ -54,22 +57,29 @@ _QUESTION_NUMBERS = 1_000_000
 class PassingConversations:
     """Unconsented chats' conversations, sealed, by a keyed hash of the chat.
 
-    ``secret``: the same in every process of one bot (its token), never stored; without
-    one (a test, a terminal) a random secret of this process is used.
+    ``secret``: the same in every process of one bot, never stored; without one (a test,
+    a terminal) a random secret of this process is used.
     """
 
     def __init__(
-        self, secret: bytes | None = None, *, idle: timedelta = timedelta(seconds=IDLE_SECONDS)
+        self,
+        secret: SharedSecret | None = None,
+        *,
+        idle: timedelta = timedelta(seconds=IDLE_SECONDS),
     ) -> None:
-        secret = secret if secret is not None else os.urandom(32)
-        self._name_key = hmac.digest(secret, b"coach passing conversations: chat key", "sha256")
+        secret = secret if secret is not None else SharedSecret(os.urandom(32))
+        self._name_keys = secret.derived(b"coach passing conversations: chat key")
         self._ring = KeyRing.derived(secret, b"coach passing conversations: seal")
         self.idle = idle
 
     def key_of(self, channel: str, external_id: str) -> str:
         """The row's key: names the chat to this bot only."""
+        return self._names_of(channel, external_id)[0]
+
+    def _names_of(self, channel: str, external_id: str) -> list[str]:
+        """The row's key under each secret, the current one first."""
         name = f"{channel}:{external_id}".encode()
-        return hmac.new(self._name_key, name, hashlib.sha256).hexdigest()
+        return [hmac.new(key, name, hashlib.sha256).hexdigest() for key in self._name_keys]
 
     def get(
         self, connection: Connection, channel: str, external_id: str, *, now: datetime | None = None
@@ -77,9 +87,10 @@ class PassingConversations:
         """The chat's conversation, or a fresh one when none is kept (or it cannot be
         opened: the token changed since)."""
         since = (now or utcnow()) - self.idle
-        key = self.key_of(channel, external_id)
-        sealed = passing.read(connection, key, since=since)
-        if sealed is not None:
+        for key in self._names_of(channel, external_id):
+            sealed = passing.read(connection, key, since=since)
+            if sealed is None:
+                continue
             try:
                 plain = self._ring.unseal(sealed, associated=key.encode("ascii"))
                 return ConversationState.from_json(json.loads(plain))
@@ -102,26 +113,32 @@ class PassingConversations:
         process holds a write lock on) still answers a chat that stores nothing, as it did
         when this place lived in memory; the chat's next button may then find its question
         gone, and is asked again. Its own savepoint, so the event's transaction goes on."""
-        key = self.key_of(channel, external_id)
+        key, *old_names = self._names_of(channel, external_id)
         plain = json.dumps(state.to_json(), separators=(",", ":"))
         sealed = self._ring.seal(plain, associated=key.encode("ascii"))
         try:
             with connection.begin_nested():
                 passing.keep(connection, key, sealed, now=now or utcnow())
+                for name in old_names:  # moved to the current secret's name
+                    passing.forget(connection, name)
         except DBAPIError as exc:
             log.warning("unconsented chat's place not kept error=%s", type(exc).__name__)
 
     def forget(self, connection: Connection, channel: str, external_id: str) -> None:
         """The chat agreed to storage (its conversation is its own row now), or asked for
         everything to be deleted."""
-        passing.forget(connection, self.key_of(channel, external_id))
+        for key in self._names_of(channel, external_id):
+            passing.forget(connection, key)
 
     def holds(
         self, connection: Connection, channel: str, external_id: str, *, now: datetime | None = None
     ) -> bool:
         """A conversation of this chat is kept (and not idle)."""
         since = (now or utcnow()) - self.idle
-        return passing.read(connection, self.key_of(channel, external_id), since=since) is not None
+        return any(
+            passing.read(connection, key, since=since) is not None
+            for key in self._names_of(channel, external_id)
+        )
 
     def prune(self, connection: Connection, *, now: datetime | None = None) -> int:
         """Delete the idle ones; returns how many."""

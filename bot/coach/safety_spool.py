@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.db.crypto import EncryptionError, KeyRing
+from bot.db.crypto import EncryptionError, KeyRing, SharedSecret
 from bot.shared.messages import SafetyEvent
 
 __all__ = ["STALE_CLAIM_SECONDS", "SafetySpool", "SpooledEvent"]
@@ -70,10 +70,11 @@ class Claim:
 
 
 class SafetySpool:
-    """The spool folder. ``secret``: shared by every process of the bot (its token); without
-    one (the terminal) the files are kept unsealed, on the clinician's own machine."""
+    """The spool folder. ``secret``: shared by every process of the bot (``COACH_SECRET`` or
+    its token; an old one still opens the files it sealed); without one (the terminal) the
+    files are kept unsealed, on the clinician's own machine."""
 
-    def __init__(self, folder: Path, secret: bytes | None) -> None:
+    def __init__(self, folder: Path, secret: SharedSecret | None) -> None:
         self.folder = folder
         self._ring = (
             KeyRing.from_keys(None)

@@ -55,6 +55,7 @@ from bot.coach.reply import Reply, reply_of
 from bot.coach.safety_spool import SafetySpool
 from bot.coach.sharing import note_invitation, sharing_event
 from bot.db import outbox, retention, store
+from bot.db.crypto import SharedSecret
 from bot.db.locks import lock_chat
 from bot.db.models import utcnow
 from bot.db.session import Database, DeadlineExceeded
@@ -107,7 +108,7 @@ class CoachService:
         default_timezone: str = "America/New_York",
         reload_flows: Callable[[], Awaitable[str]] | None = None,
         assume_consent: bool = False,
-        passing_secret: bytes | None = None,
+        passing_secret: SharedSecret | None = None,
         spool: SafetySpool | None = None,
     ) -> None:
         """``oncall_quiet``: the quiet window of on-call notices; None when no on-call chat is set.
@@ -115,7 +116,8 @@ class CoachService:
         ``assume_consent``: store every chat as if it had agreed at /start (the terminal,
         where the clinician tries flows on their own machine); otherwise a chat that has
         not agreed is kept sealed and unnamed (bot.coach.passing).
-        ``passing_secret``: what every process of this bot shares to seal those (its token).
+        ``passing_secret``: what every process of this bot shares to seal those
+        (``COACH_SECRET`` or its token).
         ``spool``: where a crisis's safety event answered without the database waits for
         it, on disk (bot.coach.safety_spool); None: in this process's memory only."""
         self.current = engine if isinstance(engine, CurrentEngine) else CurrentEngine(engine)

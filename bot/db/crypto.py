@@ -44,6 +44,7 @@ __all__ = [
     "EncryptedText",
     "EncryptionError",
     "KeyRing",
+    "SharedSecret",
     "current_keys",
     "key_id_of",
     "use_keys",
@@ -86,6 +87,21 @@ def _fingerprint(key: bytes) -> str:
 
 
 @dataclass(frozen=True)
+class SharedSecret:
+    """What every process of one bot shares to seal what is not in a patient's own row (an
+    unconsented chat's place, a spooled safety event): ``COACH_SECRET``, else the bot's
+    token. ``old``: earlier secrets that only open and find what they sealed, so changing
+    the secret (or the token) loses nothing that is waiting."""
+
+    current: bytes
+    old: tuple[bytes, ...] = ()
+
+    def derived(self, purpose: bytes) -> list[bytes]:
+        """One key per secret for ``purpose``, the current secret's first."""
+        return [hmac.digest(secret, purpose, "sha256") for secret in (self.current, *self.old)]
+
+
+@dataclass(frozen=True)
 class KeyRing:
     """The key that seals new values (``current``) and every key that may open old ones."""
 
@@ -93,12 +109,15 @@ class KeyRing:
     _keys: dict[str, AESGCM] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def derived(cls, secret: bytes, purpose: bytes) -> KeyRing:
-        """A ring whose one key is derived from ``secret`` for ``purpose`` (HMAC-SHA256):
-        what every process sharing the secret (the bot's token) can seal and open with,
-        and a different key for each purpose."""
-        key = hmac.digest(secret, purpose, "sha256")
-        return cls.from_keys(base64.urlsafe_b64encode(key).decode("ascii"))
+    def derived(cls, secret: SharedSecret, purpose: bytes) -> KeyRing:
+        """A ring whose keys are derived from ``secret`` for ``purpose`` (HMAC-SHA256):
+        what every process sharing the secret can seal and open with, and a different key
+        for each purpose. New values are sealed with the current secret's key; the old
+        secrets' keys only open."""
+        current, *old = (
+            base64.urlsafe_b64encode(key).decode("ascii") for key in secret.derived(purpose)
+        )
+        return cls.from_keys(current, old)
 
     @classmethod
     def from_keys(cls, current: str | None, old: Iterable[str] = ()) -> KeyRing:

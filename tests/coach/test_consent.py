@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, make_url
 
 from bot.coach.passing import PassingConversations
 from bot.coach.service import CoachService
+from bot.db.crypto import SharedSecret
 from bot.db.models import JournalEntry, PassingConversation, Patient, SafetyEventRow
 from bot.flow.library import FlowLibrary
 from bot.shared.conversation import Frame
@@ -195,9 +196,11 @@ async def _held(service: CoachService, chat: str) -> bool:
 async def test_a_place_is_sealed_unnamed_and_read_by_every_process_of_the_bot(
     service: CoachService,
 ) -> None:
-    here = PassingConversations(b"123456:bot-token")
-    there = PassingConversations(b"123456:bot-token")  # another process of the same bot
-    stranger = PassingConversations(b"654321:other-bot")
+    here = PassingConversations(SharedSecret(b"123456:bot-token"))
+    there = PassingConversations(
+        SharedSecret(b"123456:bot-token")
+    )  # another process of the same bot
+    stranger = PassingConversations(SharedSecret(b"654321:other-bot"))
     state = PassingConversations.fresh()
     state.question_number = 41
     state.frames = [Frame("urge_surfing", 1, "locate", {"body_spot": "a knot in my stomach"})]
@@ -218,11 +221,31 @@ async def test_a_place_is_sealed_unnamed_and_read_by_every_process_of_the_bot(
     assert not await service.database.transaction(lambda c: there.holds(c, "telegram", CHAT))
 
 
+async def test_a_place_kept_under_the_old_secret_moves_to_the_new_one(
+    service: CoachService,
+) -> None:
+    """A change of secret (COACH_SECRET set, the token changed) keeps every chat's place."""
+    before = PassingConversations(SharedSecret(b"123456:bot-token"))
+    after = PassingConversations(SharedSecret(b"a dedicated secret", old=(b"123456:bot-token",)))
+    state = PassingConversations.fresh()
+    state.question_number = 7
+    await service.database.transaction(lambda c: before.keep(c, "telegram", CHAT, state))
+
+    read = await service.database.transaction(lambda c: after.get(c, "telegram", CHAT))
+    assert read.question_number == 7
+    assert await service.database.transaction(lambda c: after.holds(c, "telegram", CHAT))
+    await service.database.transaction(lambda c: after.keep(c, "telegram", CHAT, read))
+    assert not await service.database.transaction(lambda c: before.holds(c, "telegram", CHAT))
+    newer = PassingConversations(SharedSecret(b"a dedicated secret"))
+    moved = await service.database.transaction(lambda c: newer.get(c, "telegram", CHAT))
+    assert moved.question_number == 7
+
+
 async def test_a_sealed_place_copied_into_another_chats_row_does_not_open(
     service: CoachService,
 ) -> None:
     """Each sealed conversation is bound to its own row's key (AES-GCM associated data)."""
-    held = PassingConversations(b"123456:bot-token")
+    held = PassingConversations(SharedSecret(b"123456:bot-token"))
     state = PassingConversations.fresh()
     state.frames = [Frame("urge_surfing", 1, "locate", {"body_spot": "my chest"})]
     await service.database.transaction(lambda c: held.keep(c, "telegram", CHAT, state))
@@ -247,7 +270,7 @@ async def test_a_sealed_place_copied_into_another_chats_row_does_not_open(
 
 
 async def test_a_place_idle_two_hours_is_gone_and_pruned(service: CoachService) -> None:
-    held = PassingConversations(b"123456:bot-token")
+    held = PassingConversations(SharedSecret(b"123456:bot-token"))
     then = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
     state = PassingConversations.fresh()
     state.frames = [Frame("urge_surfing", 1, "locate", {})]

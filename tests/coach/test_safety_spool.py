@@ -20,8 +20,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.coach import service as service_module
+from bot.coach.build import shared_secret
 from bot.coach.safety_spool import STALE_CLAIM_SECONDS, SafetySpool
 from bot.coach.service import CoachService
+from bot.config import Settings
+from bot.db.crypto import SharedSecret
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import SafetyEventRow, as_utc
 from bot.db.session import Database
@@ -29,7 +32,7 @@ from bot.flow.engine import Engine
 from bot.shared.messages import Inbound, SafetyEvent
 from tests.coach.helpers import agree
 
-SECRET = b"123456:the-bot-token"
+SECRET = SharedSecret(b"123456:the-bot-token")
 EVENT = SafetyEvent("suicide", "suicide.kill_myself")
 
 
@@ -81,11 +84,21 @@ def test_a_claim_a_killed_process_left_is_given_back_after_a_while(tmp_path: Pat
 def test_an_event_sealed_under_another_token_is_set_aside_not_retried(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    SafetySpool(tmp_path, b"the old token").add("1", EVENT)
+    SafetySpool(tmp_path, SharedSecret(b"the old token")).add("1", EVENT)
     spool = SafetySpool(tmp_path, SECRET)
     assert list(spool.claims("me")) == []
     assert [p.suffix for p in tmp_path.iterdir()] == [".unreadable"]
     assert "cannot be opened" in caplog.text and spool.waiting() == 0
+
+
+def test_an_event_sealed_under_the_old_secret_is_still_read_after_a_change(
+    tmp_path: Path,
+) -> None:
+    """COACH_SECRET set (or changed) while an event waits: the old secret still opens it."""
+    SafetySpool(tmp_path, SharedSecret(b"the old token")).add("1", EVENT)
+    spool = SafetySpool(tmp_path, SharedSecret(b"a new secret", old=(b"the old token",)))
+    (claim,) = spool.claims("me")
+    assert claim.spooled.external_id == "1" and claim.spooled.event == EVENT
 
 
 @pytest.fixture
@@ -139,3 +152,16 @@ async def test_a_crisis_answered_without_the_database_is_stored_by_the_next_proc
     assert category == "suicide"
     assert answered <= as_utc(created) <= replied  # when it happened, not when it was stored
     assert SafetySpool(folder, SECRET).waiting() == 0
+
+
+def test_the_shared_secret_is_coach_secret_with_the_token_and_old_ones_still_opening() -> None:
+    def secret(**values: str) -> SharedSecret | None:
+        return shared_secret(Settings(_env_file=None, **values))  # type: ignore[arg-type]
+
+    token = "123456:the-bot-token"
+    assert secret(telegram_bot_token=token) == SharedSecret(token.encode())
+    assert secret(telegram_bot_token=token, coach_secret="own", coach_secret_old="a, b") == (
+        SharedSecret(b"own", old=(b"a", b"b", token.encode()))
+    )
+    assert secret(coach_secret=" ", telegram_bot_token=token) == SharedSecret(token.encode())
+    assert secret() is None
