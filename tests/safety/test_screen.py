@@ -198,3 +198,35 @@ def test_a_plan_in_other_words_is_asked_about_and_chest_pain_from_a_cough_is_not
 ) -> None:
     assert screen.screen("i know how im gonna do it").action is Action.ASK
     assert screen.screen("bad chest pain from coughing all week").action is Action.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i keep thinking about how much money i wasted on kratom. makes me sick",
+        "called poison control and they said its fine, just skip tomorrows dose",
+        "i was laughing so hard i couldnt breathe",
+        "my son takes a seizure med for epilepsy, no seizures in a year",
+        "me corté con el cuchillo de cocina picando cebolla",
+    ],
+)
+def test_everyday_words_beside_an_emergency_phrase_are_no_crisis(
+    screen: CrisisScreen, text: str
+) -> None:
+    assert screen.screen(text).action is Action.NONE
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("got wasted on kratom and beer, cant stay awake", "overdose"),
+        ("called poison control and they said its not ok, go to the er", "overdose"),
+        ("he had a seizure after taking kratom", "overdose"),
+        ("me corté con el cuchillo de cocina a propósito", "self_harm"),
+    ],
+)
+def test_the_same_phrases_in_an_emergency_are_still_answered(
+    screen: CrisisScreen, text: str, category: str
+) -> None:
+    d = screen.screen(text)
+    assert (d.action, d.category) == (Action.RESPOND, category)
