@@ -2,6 +2,9 @@
 
 A conversation is one JSON document per patient (bot.shared.conversation), versioned by a
 revision number so two processes cannot overwrite each other's step.
+
+Over 300 lines: every table in one file, so whoever writes a migration or asks what is
+stored sees the whole schema at once.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ patient) and reads only what it shows: each patient's last two check-ins (opened
 Python, as they are sealed when a data key is in use) and each measure's last two scores
 (numbered by the database), never every row, so 2,000 patients with a year of data
 render within the portal's 200 ms (benchmarks/portal.py).
+
+Over 300 lines: what the portal's pages read, side by side, so the rule that only what
+was shared is read sits in one place.
 """
 
 from __future__ import annotations

@@ -12,94 +12,9 @@ import unicodedata
 from functools import lru_cache
 from zoneinfo import available_timezones
 
+from bot.flow.answer_words import NO_PHRASES, NO_WORDS, WORD_NUMBERS, YES_PHRASES, YES_WORDS
+
 DEFAULT_TEXT_LIMIT = 1000
-_WORD_NUMBERS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "cero": 0,
-    "uno": 1,
-    "dos": 2,
-    "tres": 3,
-    "cuatro": 4,
-    "cinco": 5,
-    "seis": 6,
-    "siete": 7,
-    "ocho": 8,
-    "nueve": 9,
-    "diez": 10,
-}
-_YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "si", "sí", "true", "of course"}
-_NO = {"no", "n", "nope", "nah", "not really", "false"}
-#: Whole replies to a flow's yes/no question that mean yes or no although they are not
-#: one word ("I am", "I'm not"). Only for ``ask: yes_no``: the direct question about
-#: suicide reads its answers on its own terms (answer_to_direct_question), where an
-#: unclear reply gets help. Anything in neither list is asked again, never guessed.
-_YES_PHRASES = {
-    "i am",
-    "im",
-    "yes i am",
-    "yeah i am",
-    "yes im",
-    "yes please",
-    "yes thanks",
-    "yes thank you",
-    "i do",
-    "yes i do",
-    "i will",
-    "yes i will",
-    "definitely",
-    "absolutely",
-    "sure thing",
-    "yeah sure",
-    "ok sure",
-    "sounds good",
-    "si gracias",
-    "sí gracias",
-    "claro",
-    "claro que si",
-    "claro que sí",
-}
-_NO_PHRASES = {
-    "i am not",
-    "im not",
-    "no im not",
-    "no i am not",
-    "no not really",
-    "nope not really",
-    "nah not really",
-    "no thanks",
-    "no thank you",
-    "not now",
-    "not today",
-    "not at all",
-    "not yet",
-    "no way",
-    "i dont",
-    "i do not",
-    "no i dont",
-    "no i do not",
-    "i wont",
-    "i will not",
-    "no i wont",
-    "rather not",
-    "id rather not",
-    "i would rather not",
-    "please dont",
-    "no please dont",
-    "no gracias",
-    "ahora no",
-    "todavía no",
-    "todavia no",
-}
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
 )
@@ -222,8 +137,8 @@ def _read_number(cleaned: str, low: float | None, high: float | None, whole: boo
     cleaned = _ROUGHLY.sub("", cleaned)
     out_of = _OUT_OF.search(cleaned)
     cleaned = _PERCENT.sub("", _OUT_OF.sub("", cleaned)).strip()
-    if cleaned in _WORD_NUMBERS:
-        value: float = _WORD_NUMBERS[cleaned]
+    if cleaned in WORD_NUMBERS:
+        value: float = WORD_NUMBERS[cleaned]
     else:
         # Plain digits with at most one decimal point: not "1,5" (1.5, 15, or 1 and 5?),
         # nor what float() also takes ("1_0", "1e3", "nan", other scripts' digits).
@@ -255,9 +170,9 @@ def parse_yes_no(text: str) -> str:
     """``yes`` or ``no`` from a whole typed reply ("Yes!", "nope", "I'm not"); anything
     else ("not sure", "yes but...") is asked again: a guess could be the wrong way round."""
     cleaned = " ".join(re.sub(r"[^\w\s]", "", clean_text(text).lower()).split())
-    if cleaned in _YES or cleaned in _YES_PHRASES:
+    if cleaned in YES_WORDS or cleaned in YES_PHRASES:
         return "yes"
-    if cleaned in _NO or cleaned in _NO_PHRASES:
+    if cleaned in NO_WORDS or cleaned in NO_PHRASES:
         return "no"
     raise NotAnAnswer("system.retry_yes_no")
 
@@ -303,7 +218,7 @@ def answer_to_direct_question(text: str) -> str:
     if cleaned in _CLEAR_NO:
         return "no"
     words = cleaned.split()
-    if words and words[0] in _YES:
+    if words and words[0] in YES_WORDS:
         return "yes"
     return "unclear"
 

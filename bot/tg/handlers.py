@@ -10,6 +10,9 @@ coach reads text only; an edited message is only screened for crisis language (a
 is logged as a safety event); groups and channels are left.
 
 Logs carry ids, kinds and counts only: never a message's text, nor a name or username.
+
+Over 300 lines: every kind of Telegram update is mapped here, so what a patient can send
+and what they get back is read in one place.
 """
 
 from __future__ import annotations

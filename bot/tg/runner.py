@@ -3,6 +3,9 @@
 ``run_bot`` is what ``coach run`` calls. ``running_bot`` starts the same application
 inside an existing event loop and stops it cleanly, so end-to-end tests and benchmarks
 drive the real bot against the Bot API emulator.
+
+Over 300 lines: the application's whole life (built, started, stopped, for polling, a
+webhook and the tests) in one place, so the order of start-up and shutdown is visible.
 """
 
 from __future__ import annotations
@@ -10,20 +13,17 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import re
-import signal
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
 from urllib.parse import urlparse
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
-    ContextTypes,
     TypeHandler,
 )
 from telegram.request import BaseRequest
@@ -31,13 +31,13 @@ from telegram.request import BaseRequest
 from bot.coach.build import build_coach
 from bot.coach.health import check_health, read_outbox_depth
 from bot.coach.reload import Reloader
-from bot.config import ExitCode, Settings, SettingsError, StartupError
+from bot.config import ExitCode, Settings, StartupError
 from bot.db.session import describe
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary
 from bot.safety.oncall import NoticeLimiter
-from bot.tg import texts
 from bot.tg.aiohttp_request import AiohttpRequest
+from bot.tg.command_menu import bot_commands
 from bot.tg.companion import Companion
 from bot.tg.handlers import CHANNEL, TelegramChannel
 from bot.tg.health import start_health_server
@@ -46,33 +46,24 @@ from bot.tg.payloads import keep_payloads_out_of_logs
 from bot.tg.polling import POLL_READ_MARGIN, POLL_TIMEOUT, PollingWatch, quiet_polling_abort
 from bot.tg.processor import PerChatUpdateProcessor
 from bot.tg.reminders import ReminderTask
-from bot.tg.retention import schedule_retention
 from bot.tg.sender import RETRY_DELAYS, Sender, quiet_rate_limiter
+from bot.tg.sighup import reload_on_sighup
 from bot.tg.single_poller import hold_polling_lock, raise_if_conflicted, stop_on_conflict
-from bot.tg.webhook_server import harden_webhook_server
+from bot.tg.upkeep import schedule_upkeep
+from bot.tg.webhook_options import ALLOWED_UPDATES, webhook_options
 
 __all__ = ["ALLOWED_UPDATES", "bot_commands", "build_application", "run_bot", "running_bot"]
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [
-    Update.MESSAGE,
-    Update.EDITED_MESSAGE,
-    Update.CHANNEL_POST,
-    Update.CALLBACK_QUERY,
-    Update.MY_CHAT_MEMBER,
-]
 # Telegram's broadcast limit; the rate limiter queues sends above it.
 TELEGRAM_MAX_RATE = 30
 _CHANNEL_KEY = "coach_channel"
-PRUNE_INTERVAL = 3600.0  # seconds between clean-ups (handled update ids, idle places)
-SPOOL_INTERVAL = 30.0  # seconds between looks for spooled safety events
 _REMINDERS_KEY = "coach_reminders"
 _REQUESTS_KEY = "coach_requests"
 _HEALTH_KEY = "coach_health"
 _POLLING_LOCK_KEY = "coach_polling_lock"
 _WATCH_KEY = "coach_polling_watch"
-_COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 #: The PTB application as built here (its type parameters are PTB's defaults).
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
@@ -95,7 +86,7 @@ def run_bot(
             if watch.token_rejected:
                 raise InvalidToken("rejected while polling")
         else:
-            app.run_webhook(**_webhook_options(settings), close_loop=False)
+            app.run_webhook(**webhook_options(settings), close_loop=False)
     except InvalidToken:
         # Its message holds the token: replaced by one sentence, its context dropped.
         raise StartupError(
@@ -185,17 +176,12 @@ def build_application(
 
         reloader.listeners.append(new_commands)
         reloader.listeners.append(lambda _engine: _freeze_startup_heap(again=True))
-        _on_sighup(lambda: _in_background(reloader.reload_and_log()))
+        reload_on_sighup(reloader.reload_and_log)
         app.add_handler(TypeHandler(Update, channel.on_update))
         app.add_error_handler(channel.on_error)
         await app.bot.set_my_commands(bot_commands(library))
         _freeze_startup_heap()
-        if app.job_queue is not None:
-            app.job_queue.run_repeating(_prune, interval=PRUNE_INTERVAL, first=60, name="prune")
-            app.job_queue.run_repeating(
-                _drain_spool, interval=SPOOL_INTERVAL, first=5, name="safety spool"
-            )
-        schedule_retention(app, coach.service, settings.retention_months)
+        schedule_upkeep(app, coach.service, settings.retention_months)
         # Reminders leave one send a second of the limit to patients' conversations.
         reminders = ReminderTask(channel, settings, max(max_rate - 1, 0))
         reminders.start()
@@ -216,7 +202,7 @@ def build_application(
             await companion.start()
 
     async def post_stop(app: App) -> None:
-        _on_sighup(None)
+        reload_on_sighup(None)
         health = app.bot_data.pop(_HEALTH_KEY, None)
         if health is not None:
             await health.stop()
@@ -278,23 +264,6 @@ def _freeze_startup_heap(again: bool = False) -> None:
     gc.freeze()
 
 
-async def _drain_spool(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Safety events a crisis answered without the database left (this process's, or one
-    killed before the database came back): stored with their own time, notices sent."""
-    channel = context.application.bot_data.get(_CHANNEL_KEY)
-    if channel is not None:
-        stored = await channel.coach.service.drain_spool()
-        if stored:
-            log.info("stored spooled safety events count=%d", stored)
-
-
-async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
-    channel = context.application.bot_data.get(_CHANNEL_KEY)
-    if channel is not None:
-        removed = await channel.coach.service.prune()
-        log.info("pruned handled update ids and idle unconsented places count=%d", removed)
-
-
 def channel_of(app: App) -> TelegramChannel:
     """The running bot's channel (for tests)."""
     channel = app.bot_data[_CHANNEL_KEY]
@@ -329,7 +298,7 @@ async def running_bot(
         assert app.post_init is not None and app.updater is not None
         await app.post_init(app)
         if webhook:
-            await app.updater.start_webhook(**_webhook_options(settings))
+            await app.updater.start_webhook(**webhook_options(settings))
         else:
             await app.updater.start_polling(
                 poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
@@ -347,68 +316,3 @@ async def running_bot(
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
-
-
-_BACKGROUND: set[asyncio.Task[None]] = set()
-
-
-def _in_background(work: Any) -> None:
-    """Run ``work`` without awaiting it, keeping a reference until it is done."""
-    task = asyncio.ensure_future(work)
-    _BACKGROUND.add(task)
-    task.add_done_callback(_BACKGROUND.discard)
-
-
-def _on_sighup(callback: Any) -> None:
-    """`kill -HUP <pid>` reloads flows and content (Unix only); None removes the handler."""
-    if not hasattr(signal, "SIGHUP"):
-        return
-    loop = asyncio.get_running_loop()
-    try:
-        if callback is None:
-            loop.remove_signal_handler(signal.SIGHUP)
-        else:
-            loop.add_signal_handler(signal.SIGHUP, callback)
-    except (NotImplementedError, RuntimeError, ValueError):
-        log.info("SIGHUP reload is not available here; use /reload")
-
-
-def bot_commands(library: FlowLibrary) -> list[BotCommand]:
-    """The commands shown in Telegram's menu: the engine's, then the menu flows' own."""
-    engine_commands = texts.command_descriptions(library)
-    commands = [BotCommand(name, text) for name, text in engine_commands.items()]
-    seen = set(engine_commands)
-    for compiled in library.menu():
-        name = compiled.flow.start.command
-        if not name or name in seen:
-            continue
-        if not _COMMAND_NAME.match(name):
-            log.warning("flow command not shown in Telegram's menu flow=%s", compiled.id)
-            continue
-        seen.add(name)
-        description = (compiled.flow.title or name).strip()[:256] or name
-        commands.append(BotCommand(name, description))
-    return commands[:100]
-
-
-def _webhook_settings(settings: Settings) -> tuple[str, str]:
-    if not settings.webhook_url or settings.webhook_secret is None:
-        raise SettingsError(
-            "`coach run --webhook` needs WEBHOOK_URL (the public https URL Telegram posts to) "
-            "and WEBHOOK_SECRET (1-256 characters of A-Z, a-z, 0-9, _ and -) in .env"
-        )
-    return settings.webhook_url, settings.webhook_secret.get_secret_value()
-
-
-def _webhook_options(settings: Settings) -> dict[str, Any]:
-    """The webhook server's options, the same for `coach run --webhook` and the tests."""
-    url, secret = _webhook_settings(settings)
-    harden_webhook_server(secret)  # timeouts, a connection cap, the secret before the body
-    return {
-        "listen": settings.webhook_listen,
-        "port": settings.webhook_port,
-        "url_path": urlparse(url).path.lstrip("/"),
-        "webhook_url": url,
-        "secret_token": secret,
-        "allowed_updates": ALLOWED_UPDATES,
-    }

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary
 from bot.shared.yamlio import read_yaml
-from bot.tg.runner import bot_commands
+from bot.tg.command_menu import bot_commands
 from tests.flow.helpers import DEMO_CONTENT, GOOD_FLOW, make_library
 from tests.flow.test_engine import Chat, said
 

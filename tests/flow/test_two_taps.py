@@ -18,7 +18,7 @@ import pytest
 from bot.flow.engine import Engine
 from bot.shared.conversation import ConversationState, PatientView
 from bot.shared.messages import Inbound, Turn
-from bot.tg.runner import bot_commands
+from bot.tg.command_menu import bot_commands
 from tests.flow.test_engine import Chat, said
 
 #: Flows that are not skills a patient looks for, and why they need not be two taps away.
