@@ -8,7 +8,11 @@ the process is killed or restarted first. So it is written here before anything 
 * one small file per event in the spool folder, written whole (a temporary name, fsync,
   then a rename), readable by the bot's user only;
 * sealed (AES-256-GCM, bot.db.crypto) with a key derived from the secret every process of
-  the bot shares (its token, as for bot.coach.passing), since the file names the chat;
+  the bot shares (``COACH_SECRET`` or its token, as for bot.coach.passing);
+* naming the chat by a keyed hash only (``chat_key``), never by its id: the event must be
+  written before the database can say whether the chat agreed to be stored, and a chat
+  that never did is then stored with no patient. ``chat_keys`` gives a chat's hash under
+  every secret, so the service finds the patient among those who agreed;
 * claimed by renaming it before it is stored: of several processes sharing the folder only
   one gets each file. Stored, it is deleted; a failed store gives it back. A claim a killed
   process left is given back after ``STALE_CLAIM_SECONDS``.
@@ -20,6 +24,8 @@ suffix ``.unreadable`` and logged, never retried for ever.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -46,11 +52,13 @@ _UNREADABLE = ".unreadable"
 
 @dataclass(frozen=True)
 class SpooledEvent:
-    """One safety event waiting for the database: whose chat, what, and when it happened."""
+    """One safety event waiting for the database: whose chat (its keyed hash), what, and
+    when it happened. ``external_id``: only in a file an older version wrote."""
 
-    external_id: str
+    chat_key: str
     event: SafetyEvent
     at: datetime
+    external_id: str | None = None
 
 
 class Claim:
@@ -76,20 +84,31 @@ class SafetySpool:
 
     def __init__(self, folder: Path, secret: SharedSecret | None) -> None:
         self.folder = folder
+        # Without a secret the file is not sealed either: the hash only keeps one shape.
+        self._chat_keys = (secret or SharedSecret(b"coach unsealed spool")).derived(
+            b"coach safety spool: chat key"
+        )
         self._ring = (
             KeyRing.from_keys(None)
             if secret is None
             else KeyRing.derived(secret, b"coach safety spool: seal")
         )
 
-    def add(self, external_id: str, event: SafetyEvent, at: datetime | None = None) -> None:
+    def chat_keys(self, channel: str, external_id: str) -> list[str]:
+        """The chat's keyed hash under each secret, the current one first."""
+        name = f"{channel}:{external_id}".encode()
+        return [hmac.new(key, name, hashlib.sha256).hexdigest() for key in self._chat_keys]
+
+    def add(
+        self, channel: str, external_id: str, event: SafetyEvent, at: datetime | None = None
+    ) -> None:
         """Keep one event on disk, durably, before this returns. Raises OSError (a full
         disk, a read-only folder): the caller still tries the database from memory."""
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         name = uuid.uuid4().hex
         plain = json.dumps(
             {
-                "chat": external_id,
+                "chat_key": self.chat_keys(channel, external_id)[0],
                 "category": event.category,
                 "rule": event.rule_id,
                 "at": (at or datetime.now(UTC)).isoformat(),
@@ -137,11 +156,11 @@ class SafetySpool:
         try:
             plain = self._ring.unseal(stored.decode("ascii"), associated=name.encode("ascii"))
             data = json.loads(plain)
-            return SpooledEvent(
-                str(data["chat"]),
-                SafetyEvent(str(data["category"]), str(data["rule"])),
-                datetime.fromisoformat(data["at"]),
-            )
+            event = SafetyEvent(str(data["category"]), str(data["rule"]))
+            at = datetime.fromisoformat(data["at"])
+            if "chat_key" in data:
+                return SpooledEvent(str(data["chat_key"]), event, at)
+            return SpooledEvent("", event, at, external_id=str(data["chat"]))
         except (EncryptionError, ValueError, KeyError, TypeError) as exc:
             log.error(
                 "a spooled safety event cannot be opened and is set aside error=%s",

@@ -52,7 +52,7 @@ from bot.coach.privacy import (
 from bot.coach.profile import update_profile
 from bot.coach.progress.command import progress_reply, progress_weeks
 from bot.coach.reply import Reply, reply_of
-from bot.coach.safety_spool import SafetySpool
+from bot.coach.safety_spool import SafetySpool, SpooledEvent
 from bot.coach.sharing import note_invitation, sharing_event
 from bot.db import outbox, retention, store
 from bot.db.crypto import SharedSecret
@@ -563,7 +563,7 @@ class CoachService:
         spooled = False
         if self.spool is not None:
             try:
-                self.spool.add(external_id, event, at)
+                self.spool.add(self.channel, external_id, event, at)
                 spooled = True
             except OSError as exc:
                 log.error("safety event not spooled error=%s", type(exc).__name__)
@@ -576,7 +576,7 @@ class CoachService:
                         return
                     continue
                 try:
-                    await self._store_late(external_id, event, at)
+                    await self._store_late(SpooledEvent("", event, at, external_id))
                 except _DATABASE_ERRORS as exc:
                     log.warning(
                         "safety event not stored yet category=%s error=%s",
@@ -600,7 +600,7 @@ class CoachService:
         for claim in self.spool.claims(self.outbox_owner):
             waiting = claim.spooled
             try:
-                await self._store_late(waiting.external_id, waiting.event, waiting.at)
+                await self._store_late(waiting)
             except _DATABASE_ERRORS as exc:
                 claim.give_back()
                 log.warning("spooled safety events not stored yet error=%s", type(exc).__name__)
@@ -609,14 +609,34 @@ class CoachService:
             stored += 1
         return stored
 
-    async def _store_late(self, external_id: str, event: SafetyEvent, at: datetime) -> None:
+    async def _store_late(self, waiting: SpooledEvent) -> None:
         """Store one safety event answered earlier (at its own time), and send its notice."""
         notice = await self.database.transaction(
-            lambda c: self._record(c, external_id, event, at), timeout=EVENT_DEADLINE
+            lambda c: self._record_late(c, waiting), timeout=EVENT_DEADLINE
         )
-        log.info("safety event stored after its answer category=%s", event.category)
+        log.info("safety event stored after its answer category=%s", waiting.event.category)
         if notice is not None and self.notify_oncall is not None:
             self.notify_oncall(notice)
+
+    def _record_late(self, connection: Connection, waiting: SpooledEvent) -> OncallNotice | None:
+        external_id = waiting.external_id or self._chat_of(connection, waiting.chat_key)
+        if external_id is None:  # a chat that never agreed to be stored
+            store_anonymously(connection, [waiting.event], at=waiting.at)
+            return None
+        return self._record(connection, external_id, waiting.event, waiting.at)
+
+    def _chat_of(self, connection: Connection, chat_key: str) -> str | None:
+        """The chat a spooled event names by its keyed hash, among the patients whose events
+        may be stored; None for any other chat. One hash per such patient and secret: this
+        runs only for events an outage left, so no column of hashes is kept for it."""
+        if self.spool is None:
+            return None
+        for external_id in store.chats_of(
+            connection, channel=self.channel, agreed_only=not self.assume_consent
+        ):
+            if chat_key in self.spool.chat_keys(self.channel, external_id):
+                return external_id
+        return None
 
     def _stores(self, patient: store.PatientRecord) -> bool:
         """May this patient's events be stored? Only after a "yes" at /start."""

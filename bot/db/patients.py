@@ -120,6 +120,14 @@ def find_patient(session: Connection, *, channel: str, external_id: str) -> Pati
     return record_of(row) if row else None
 
 
+def chats_of(session: Connection, *, channel: str, agreed_only: bool) -> list[str]:
+    """The chat ids of a channel's patients; ``agreed_only``: those who said yes at /start."""
+    query = select(Patient.external_id).where(Patient.channel == channel)
+    if agreed_only:
+        query = query.where(Patient.consent.is_(True))
+    return list(session.execute(query).scalars())
+
+
 def record_of(values: Sequence[Any]) -> PatientRecord:
     return PatientRecord(*values)
 

@@ -29,6 +29,7 @@ from bot.db.journal import (
 )
 from bot.db.patients import (
     PatientRecord,
+    chats_of,
     created_since,
     delete_patient,
     find_patient,
@@ -45,6 +46,7 @@ __all__ = [
     "PatientRecord",
     "add_journal_records",
     "add_safety_events",
+    "chats_of",
     "claim_update",
     "conversation_updated_at",
     "created_since",
