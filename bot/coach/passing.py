@@ -26,8 +26,6 @@ the rule and the time), so the practice can count crises without knowing whose t
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -38,7 +36,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from bot.db import passing, store
-from bot.db.crypto import EncryptionError, KeyRing, SharedSecret
+from bot.db.crypto import ChatNames, EncryptionError, KeyRing, SharedSecret
 from bot.db.models import utcnow
 from bot.shared.conversation import ConversationState
 from bot.shared.messages import SafetyEvent, Turn
@@ -68,7 +66,7 @@ class PassingConversations:
         idle: timedelta = timedelta(seconds=IDLE_SECONDS),
     ) -> None:
         secret = secret if secret is not None else SharedSecret(os.urandom(32))
-        self._name_keys = secret.derived(b"coach passing conversations: chat key")
+        self._names = ChatNames(secret, b"coach passing conversations: chat key")
         self._ring = KeyRing.derived(secret, b"coach passing conversations: seal")
         self.idle = idle
 
@@ -78,8 +76,7 @@ class PassingConversations:
 
     def _names_of(self, channel: str, external_id: str) -> list[str]:
         """The row's key under each secret, the current one first."""
-        name = f"{channel}:{external_id}".encode()
-        return [hmac.new(key, name, hashlib.sha256).hexdigest() for key in self._name_keys]
+        return self._names.of(channel, external_id)
 
     def get(
         self, connection: Connection, channel: str, external_id: str, *, now: datetime | None = None

@@ -24,8 +24,6 @@ suffix ``.unreadable`` and logged, never retried for ever.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -36,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.db.crypto import EncryptionError, KeyRing, SharedSecret
+from bot.db.crypto import ChatNames, EncryptionError, KeyRing, SharedSecret
 from bot.shared.messages import SafetyEvent
 
 __all__ = ["STALE_CLAIM_SECONDS", "SafetySpool", "SpooledEvent"]
@@ -85,8 +83,8 @@ class SafetySpool:
     def __init__(self, folder: Path, secret: SharedSecret | None) -> None:
         self.folder = folder
         # Without a secret the file is not sealed either: the hash only keeps one shape.
-        self._chat_keys = (secret or SharedSecret(b"coach unsealed spool")).derived(
-            b"coach safety spool: chat key"
+        self._chat_names = ChatNames(
+            secret or SharedSecret(b"coach unsealed spool"), b"coach safety spool: chat key"
         )
         self._ring = (
             KeyRing.from_keys(None)
@@ -96,8 +94,7 @@ class SafetySpool:
 
     def chat_keys(self, channel: str, external_id: str) -> list[str]:
         """The chat's keyed hash under each secret, the current one first."""
-        name = f"{channel}:{external_id}".encode()
-        return [hmac.new(key, name, hashlib.sha256).hexdigest() for key in self._chat_keys]
+        return self._chat_names.of(channel, external_id)
 
     def add(
         self, channel: str, external_id: str, event: SafetyEvent, at: datetime | None = None

@@ -40,6 +40,7 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "PREFIX",
+    "ChatNames",
     "EncryptedJSON",
     "EncryptedText",
     "EncryptionError",
@@ -99,6 +100,19 @@ class SharedSecret:
     def derived(self, purpose: bytes) -> list[bytes]:
         """One key per secret for ``purpose``, the current secret's first."""
         return [hmac.digest(secret, purpose, "sha256") for secret in (self.current, *self.old)]
+
+
+class ChatNames:
+    """Names a chat to this bot only: its keyed hash (HMAC-SHA256 of ``channel:id``, hex)
+    under each secret's key for ``purpose``, the current secret's first, so what an old
+    secret named is still found."""
+
+    def __init__(self, secret: SharedSecret, purpose: bytes) -> None:
+        self._keys = secret.derived(purpose)
+
+    def of(self, channel: str, external_id: str) -> list[str]:
+        name = f"{channel}:{external_id}".encode()
+        return [hmac.new(key, name, hashlib.sha256).hexdigest() for key in self._keys]
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ from bot.tg.single_poller import hold_polling_lock, raise_if_conflicted, stop_on
 from bot.tg.upkeep import schedule_upkeep
 from bot.tg.webhook_options import ALLOWED_UPDATES, webhook_options
 
-__all__ = ["ALLOWED_UPDATES", "bot_commands", "build_application", "run_bot", "running_bot"]
+__all__ = ["build_application", "run_bot", "running_bot"]
 
 log = logging.getLogger(__name__)
 
