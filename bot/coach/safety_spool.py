@@ -50,12 +50,13 @@ _UNREADABLE = ".unreadable"
 
 @dataclass(frozen=True)
 class SpooledEvent:
-    """One safety event waiting for the database: whose chat (its keyed hash), what, and
-    when it happened. ``external_id``: only in a file an older version wrote."""
+    """One safety event waiting for the database: what, when it happened, and whose chat:
+    its keyed hash as the spool keeps it, or its id (held in memory, or in a file an older
+    version wrote)."""
 
-    chat_key: str
     event: SafetyEvent
     at: datetime
+    chat_key: str | None = None
     external_id: str | None = None
 
 
@@ -156,8 +157,8 @@ class SafetySpool:
             event = SafetyEvent(str(data["category"]), str(data["rule"]))
             at = datetime.fromisoformat(data["at"])
             if "chat_key" in data:
-                return SpooledEvent(str(data["chat_key"]), event, at)
-            return SpooledEvent("", event, at, external_id=str(data["chat"]))
+                return SpooledEvent(event, at, chat_key=str(data["chat_key"]))
+            return SpooledEvent(event, at, external_id=str(data["chat"]))
         except (EncryptionError, ValueError, KeyError, TypeError) as exc:
             log.error(
                 "a spooled safety event cannot be opened and is set aside error=%s",

@@ -576,7 +576,7 @@ class CoachService:
                         return
                     continue
                 try:
-                    await self._store_late(SpooledEvent("", event, at, external_id))
+                    await self._store_late(SpooledEvent(event, at, external_id=external_id))
                 except _DATABASE_ERRORS as exc:
                     log.warning(
                         "safety event not stored yet category=%s error=%s",
@@ -619,7 +619,9 @@ class CoachService:
             self.notify_oncall(notice)
 
     def _record_late(self, connection: Connection, waiting: SpooledEvent) -> OncallNotice | None:
-        external_id = waiting.external_id or self._chat_of(connection, waiting.chat_key)
+        external_id = waiting.external_id
+        if external_id is None and waiting.chat_key is not None:
+            external_id = self._chat_of(connection, waiting.chat_key)
         if external_id is None:  # a chat that never agreed to be stored
             store_anonymously(connection, [waiting.event], at=waiting.at)
             return None
