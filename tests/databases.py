@@ -25,14 +25,17 @@ from bot.db.session import create_engine
 
 #: The PostgreSQL server of the suite's PostgreSQL run (``DATABASE_URL``), else None.
 SUITE_POSTGRES: str | None = None
-_given = os.environ.pop("DATABASE_URL", None)
+#: Where the suite's server is handed on to the test workers (pytest-xdist starts them
+#: after this module has taken ``DATABASE_URL`` away); the bot itself never reads it.
+_HANDED_ON = "COACH_TEST_SUITE_POSTGRES"
+_given = os.environ.pop("DATABASE_URL", None) or os.environ.get(_HANDED_ON)
 if _given:
     if make_url(_given).get_backend_name() != "postgresql":
         raise SystemExit(
             f"DATABASE_URL for the tests must be a PostgreSQL server, not {make_url(_given)!r}; "
             "unset it to run the tests on SQLite files."
         )
-    SUITE_POSTGRES = _given
+    SUITE_POSTGRES = os.environ[_HANDED_ON] = _given
 
 
 def postgres_server() -> str | None:
