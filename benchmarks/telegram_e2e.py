@@ -32,10 +32,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from tests.tg_emulator import BotApiEmulator  # noqa: E402
 
 TOKEN = "123456:BENCH"
 STEPS = 10
@@ -47,12 +50,11 @@ GOODBYE = "Thank you, that is all."
 
 
 def write_flow(workdir: Path) -> tuple[Path, Path]:
-    """A 10-step text flow in a temporary FLOWS_DIR, its texts in a temporary CONTENT_DIR."""
+    """The shipped flows and texts (onboarding and consent come first) and a 10-step text
+    flow, in a temporary FLOWS_DIR and CONTENT_DIR."""
     flows, content = workdir / "flows", workdir / "content"
-    flows.mkdir(parents=True)
-    content.mkdir(parents=True)
-    for name in ("system.yaml", "crisis.yaml"):
-        shutil.copy(ROOT / "content" / name, content / name)
+    shutil.copytree(ROOT / "flows", flows)
+    shutil.copytree(ROOT / "content", content)
     lines = [f'q{i}: "{q}"' for i, q in enumerate(QUESTIONS, 1)] + [f'goodbye: "{GOODBYE}"']
     (content / "bench.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     steps = []
@@ -77,21 +79,32 @@ def write_flow(workdir: Path) -> tuple[Path, Path]:
 # -- the two bots (each runs in a child process: --serve coach|baseline) -----------------
 
 
-async def serve_coach(base_url: str, workdir: Path) -> None:
-    from bot.coach.build import build_library
+def coach_settings(base_url: str, workdir: Path, **more: Any) -> Any:
+    """The coach's settings for a benchmark bot: the workload's flows, a SQLite file in
+    ``workdir`` unless ``more`` names another database, and anything else ``more`` sets."""
     from bot.config import Settings
+
+    return Settings(
+        **{
+            "telegram_bot_token": TOKEN,
+            "telegram_api_base_url": base_url,
+            "database_url": f"sqlite+aiosqlite:///{workdir}/coach.sqlite3",
+            "flows_dir": workdir / "flows",
+            "content_dir": workdir / "content",
+            "safety_spool_dir": workdir / "spool",
+            **more,
+        }
+    )
+
+
+async def serve_coach(settings: Any, *, webhook: bool = False) -> None:
+    """The real bot (``bot.tg.running_bot``) until SIGTERM, polling or on its webhook."""
+    from bot.coach.build import build_library
     from bot.tg.runner import running_bot
 
-    settings = Settings(
-        telegram_bot_token=TOKEN,  # type: ignore[arg-type]
-        telegram_api_base_url=base_url,
-        database_url=f"sqlite+aiosqlite:///{workdir}/coach.sqlite3",
-        flows_dir=workdir / "flows",
-        content_dir=workdir / "content",
-    )
     library = build_library(settings)
     assert not library.problems, library.problems
-    async with running_bot(settings, library, max_rate=0):
+    async with running_bot(settings, library, webhook=webhook, max_rate=0):
         await _until_terminated()
 
 
@@ -193,29 +206,37 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def fast_emulator():  # type: ignore[no-untyped-def]
+class FastEmulator(BotApiEmulator):
     """The emulator, with one future per waiting patient.
 
     ``EmulatedUser.wait_for_reply`` waits on the emulator's single condition, which every
     API call wakes: with 200 waiting patients that costs O(patients) per call and the
-    emulator, not the bot, becomes what is measured. A subclass (the emulator itself is
+    emulator, not the bot, becomes what is measured. This subclass (the emulator itself is
     unchanged) resolves the waiting patient's future directly instead.
     """
-    from tests.tg_emulator import BotApiEmulator
 
-    class FastEmulator(BotApiEmulator):
-        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-            super().__init__(*args, **kwargs)
-            self.waiting: dict[int, asyncio.Future] = {}  # type: ignore[type-arg]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.waiting: dict[int, asyncio.Future[Any]] = {}
 
-        def _store_bot_message(self, chat, *args, **kwargs):  # type: ignore[no-untyped-def]
-            message = super()._store_bot_message(chat, *args, **kwargs)
-            future = self.waiting.pop(chat["id"], None)
-            if future is not None and not future.done():
-                future.set_result(message)
-            return message
+    def _store_bot_message(self, chat, *args, **kwargs):  # type: ignore[no-untyped-def]
+        message = super()._store_bot_message(chat, *args, **kwargs)
+        future = self.waiting.pop(chat["id"], None)
+        if future is not None and not future.done():
+            future.set_result(message)
+        return message
 
-    return FastEmulator(token=TOKEN)
+
+async def agree_all(emu: Any, first_id: int, count: int, at_once: int = 100) -> None:
+    """/start and "Yes" to storing answers for each patient, not measured: the coach runs
+    no flow for a chat that has not agreed. ``at_once`` patients at a time, since each
+    waits on the emulator's one condition (see ``FastEmulator``)."""
+    from tests.tg.conftest import agree
+
+    last = first_id + count
+    for start in range(first_id, last, at_once):
+        group = range(start, min(last, start + at_once))
+        await asyncio.gather(*(agree(emu.user(i, f"P{i}")) for i in group))
 
 
 async def run_patients(
@@ -247,7 +268,7 @@ async def bench_bot(
     kind: str, patients: int, think: float, workdir: Path, profile: Path | None = None
 ) -> list[Result]:
     results = []
-    async with fast_emulator() as emu:
+    async with FastEmulator(token=TOKEN) as emu:
         profiler = ["-m", "cProfile", "-o", str(profile / f"{kind}.prof")] if profile else []
         child = subprocess.Popen(
             [
@@ -268,8 +289,12 @@ async def bench_bot(
             assert child.stdout is not None
             line = await asyncio.to_thread(child.stdout.readline)
             assert line.strip() == b"ready", line
+            rounds = (("saturated", 0.0, 10_000), ("paced", think, 20_000))
+            if kind == "coach":
+                for first, count in ((1, 10), *((first, patients) for _, _, first in rounds)):
+                    await agree_all(emu, first, count)
             await run_patients(emu, 1, 10, 0)  # warm up (connections, caches)
-            for mode, wait, first in (("saturated", 0.0, 10_000), ("paced", think, 20_000)):
+            for mode, wait, first in rounds:
                 cpu_before = _cpu_seconds(child.pid)
                 updates, seconds, latencies = await run_patients(emu, first, patients, wait)
                 cpu = _cpu_seconds(child.pid) - cpu_before
@@ -287,13 +312,14 @@ async def bench_bot(
     return results
 
 
-async def count_journal(workdir: Path) -> int:
+async def count_journal(database_url: str) -> int:
+    """Journal entries stored: one per patient who finished the flow."""
     from sqlalchemy import func, select
 
     from bot.db.models import JournalEntry
     from bot.db.session import Database
 
-    database = Database(f"sqlite+aiosqlite:///{workdir}/coach.sqlite3")
+    database = Database(database_url)
     try:
         return await database.transaction(
             lambda c: int(c.execute(select(func.count()).select_from(JournalEntry)).scalar_one())
@@ -312,7 +338,7 @@ async def main(args: argparse.Namespace) -> None:
             f"{os.cpu_count()} CPUs"
         )
         coach = await bench_bot("coach", args.patients, args.think, workdir, args.profile)
-        stored = await count_journal(workdir)
+        stored = await count_journal(f"sqlite+aiosqlite:///{workdir}/coach.sqlite3")
         expected = 10 + 2 * args.patients
         print(f"coach: {stored} journal entries stored (expected {expected}); every step committed")
         baseline = await bench_bot("baseline", args.patients, args.think, workdir, args.profile)
@@ -344,8 +370,10 @@ def _cli() -> None:
         import logging
 
         logging.basicConfig(level=logging.WARNING)
-        serve = serve_coach if args.serve == "coach" else serve_baseline
-        asyncio.run(serve(args.base_url, args.workdir))
+        if args.serve == "coach":
+            asyncio.run(serve_coach(coach_settings(args.base_url, args.workdir)))
+        else:
+            asyncio.run(serve_baseline(args.base_url, args.workdir))
         return
     asyncio.run(main(args))
 
