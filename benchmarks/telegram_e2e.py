@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.config import Settings  # noqa: E402
 from tests.tg_emulator import BotApiEmulator  # noqa: E402
 
 TOKEN = "123456:BENCH"
@@ -79,11 +80,9 @@ def write_flow(workdir: Path) -> tuple[Path, Path]:
 # -- the two bots (each runs in a child process: --serve coach|baseline) -----------------
 
 
-def coach_settings(base_url: str, workdir: Path, **more: Any) -> Any:
+def coach_settings(base_url: str, workdir: Path, **more: Any) -> Settings:
     """The coach's settings for a benchmark bot: the workload's flows, a SQLite file in
     ``workdir`` unless ``more`` names another database, and anything else ``more`` sets."""
-    from bot.config import Settings
-
     return Settings(
         **{
             "telegram_bot_token": TOKEN,
@@ -97,7 +96,7 @@ def coach_settings(base_url: str, workdir: Path, **more: Any) -> Any:
     )
 
 
-async def serve_coach(settings: Any, *, webhook: bool = False) -> None:
+async def serve_coach(settings: Settings, *, webhook: bool = False) -> None:
     """The real bot (``bot.tg.running_bot``) until SIGTERM, polling or on its webhook."""
     from bot.coach.build import build_library
     from bot.tg.runner import running_bot
@@ -227,7 +226,7 @@ class FastEmulator(BotApiEmulator):
         return message
 
 
-async def agree_all(emu: Any, first_id: int, count: int, at_once: int = 100) -> None:
+async def agree_all(emu: BotApiEmulator, first_id: int, count: int, at_once: int = 100) -> None:
     """/start and "Yes" to storing answers for each patient, not measured: the coach runs
     no flow for a chat that has not agreed. ``at_once`` patients at a time, since each
     waits on the emulator's one condition (see ``FastEmulator``)."""
