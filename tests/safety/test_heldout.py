@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.safety.labelled import read_labelled
+from bot.safety.normalize import normalize
 from bot.safety.report import MODES, LayeredReport, measure
 from bot.safety.screen import CrisisScreen
 
@@ -56,12 +57,14 @@ def reports() -> dict[str, LayeredReport]:
 def test_the_heldout_set_is_big_enough_and_never_in_the_corpus() -> None:
     rows = read_labelled(HELDOUT)
     assert len(rows) >= 300
+    # Compared as the model reads them (normalised: case, spacing, punctuation, digits for
+    # letters): a corpus line that differs from a held-out line only in those is the same.
     corpus = {
-        r.text.strip().lower()
+        normalize(r.text)
         for path in sorted((ROOT / "data" / "safety" / "corpus").glob("*.tsv"))
         for r in read_labelled(path)
     }
-    assert not [r.line for r in rows if r.text.strip().lower() in corpus]
+    assert not [r.line for r in rows if normalize(r.text) in corpus]
 
 
 def test_both_layers_stay_above_the_floors(reports: dict[str, LayeredReport]) -> None:
