@@ -32,6 +32,7 @@ __all__ = [
     "alerts_for_turn",
     "raise_alert",
     "raise_quiet_alerts",
+    "urgent_alert_raised",
 ]
 
 log = logging.getLogger(__name__)
@@ -39,21 +40,25 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AlertKind:
-    """``needs``: the part of sharing the alert comes from (``crisis`` or ``scores``)."""
+    """``needs``: the part of sharing the alert comes from (``crisis`` or ``scores``).
+    ``urgent``: it wants someone today, so it earns an on-call notice (with the portal)."""
 
     name: str
     needs: Literal["crisis", "scores"]
+    urgent: bool = False
 
 
 ALERT_KINDS = {
     kind.name: kind
     for kind in (
-        AlertKind("crisis", "crisis"),  # the crisis answer (help lines) was given
-        AlertKind("direct_yes", "crisis"),  # "yes" (or no clear "no") to the direct question
+        AlertKind("crisis", "crisis", urgent=True),  # the crisis answer (help lines) was given
+        # "yes" (or no clear "no") to the direct question:
+        AlertKind("direct_yes", "crisis", urgent=True),
         AlertKind("building_risk", "scores"),  # hard days adding up (bot.safety.risk)
         AlertKind("no_checkin", "scores"),  # no check-in for N days (PORTAL_NO_CHECKIN_DAYS)
         # The measures' alerts (raised where an administration is stored):
-        AlertKind("phq9_item9", "scores"),  # PHQ-9 item 9 above 0: a same-day safety check
+        # PHQ-9 item 9 above 0: a same-day safety check
+        AlertKind("phq9_item9", "scores", urgent=True),
         AlertKind("measure_rise", "scores"),  # a measure rose by its meaningful change
     )
 }
@@ -82,7 +87,7 @@ def raise_alert(
     rows.add_audit(
         connection, actor="system", action="alert.raised", share_id=share.id, detail=kind
     )
-    log.info("alert raised kind=%s share=%d alert=%d", kind, share.id, alert_id)
+    log.info("alert raised alert=%d", alert_id)  # its kind beside its patient is health data
     return alert_id
 
 
@@ -105,6 +110,13 @@ def alerts_for_turn(
         if found is not None:
             raised.append(found)
     return raised
+
+
+def urgent_alert_raised(connection: Connection, patient_id: int, since: datetime) -> bool:
+    """Was an urgent alert raised for the patient at or after ``since`` (this event's
+    transaction)? With the portal, that and only that earns an on-call notice."""
+    kinds = [k.name for k in ALERT_KINDS.values() if k.urgent]
+    return rows.raised_since(connection, patient_id=patient_id, since=since, kinds=kinds)
 
 
 def raise_quiet_alerts(connection: Connection, *, now: datetime, days: int) -> int:

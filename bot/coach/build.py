@@ -33,7 +33,10 @@ def build_engine(settings: Settings, library: FlowLibrary) -> Engine:
     from bot.safety.intents import INTENTS_FILE, load_intents
 
     screener = CrisisScreener.from_content(Path(settings.content_dir), settings.booking_url)
-    facts = {"coach_oncall": "yes" if settings.oncall_chat_id is not None else "no"}
+    # With the portal, sharing crisis events is the consent to a notice (no name, no kind):
+    # onboarding does not ask the on-call question then.
+    asks_oncall = settings.oncall_chat_id is not None and settings.portal_url is None
+    facts = {"coach_oncall": "yes" if asks_oncall else "no"}
     intents_file = Path(settings.content_dir) / INTENTS_FILE
     # Offers are checked by `coach validate` and before start; here a flow that did not
     # load is simply not offered.
@@ -116,6 +119,7 @@ async def build_coach(
         assume_consent=assume_consent,
         passing_secret=shared_secret(settings),
         spool=SafetySpool(settings.safety_spool_dir, shared_secret(settings)),
+        portal_alerts=settings.portal_url is not None,
     )
     return Coach(current, database, service)
 

@@ -58,21 +58,39 @@ def _gate(data: dict[str, object]) -> dict[str, object]:
 
 
 def has_risen(questionnaire: Questionnaire, before: MeasureRow, after: MeasureRow) -> bool:
-    """Worse than last time: a higher band, or a rise the questionnaire calls meaningful."""
+    """Worse than last time: a higher band, or a rise the questionnaire calls meaningful
+    (what the patient is told about)."""
+    return _higher_band(questionnaire, before, after) or rose_meaningfully(
+        questionnaire, before, after
+    )
+
+
+def rose_meaningfully(questionnaire: Questionnaire, before: MeasureRow, after: MeasureRow) -> bool:
+    """A rise of at least the questionnaire's meaningful change (the practice's alert).
+
+    A band edge alone (a PHQ-9 going from 4 to 5) is told to the patient but raises no
+    alert: the queue is for changes a clinician would act on. A questionnaire that names
+    no meaningful change falls back to a higher band."""
+    if before.total is None or after.total is None or after.total <= before.total:
+        return False
+    rise = after.total - before.total
+    if questionnaire.meaningful_rise is not None:
+        return rise >= questionnaire.meaningful_rise
+    percent = questionnaire.meaningful_rise_percent
+    if percent is not None:
+        return before.total > 0 and rise / before.total * 100 >= percent
+    return _higher_band(questionnaire, before, after)
+
+
+def _higher_band(questionnaire: Questionnaire, before: MeasureRow, after: MeasureRow) -> bool:
     if before.total is None or after.total is None or after.total <= before.total:
         return False
     labels = [band.label for band in questionnaire.bands]
-    if (
+    return (
         before.band in labels
         and after.band in labels
         and labels.index(after.band) > labels.index(before.band)
-    ):
-        return True
-    rise = after.total - before.total
-    if questionnaire.meaningful_rise is not None and rise >= questionnaire.meaningful_rise:
-        return True
-    percent = questionnaire.meaningful_rise_percent
-    return percent is not None and before.total > 0 and rise / before.total * 100 >= percent
+    )
 
 
 def store_administrations(
@@ -97,7 +115,8 @@ def store_administrations(
         questionnaire = known.get(row.measure)
         if questionnaire is None or before is None or not has_risen(questionnaire, before, row):
             continue
-        raise_alert(connection, kind="measure_rise", patient_id=patient_id, detail=row.measure)
+        if rose_meaningfully(questionnaire, before, row):
+            raise_alert(connection, kind="measure_rise", patient_id=patient_id, detail=row.measure)
         assert before.total is not None and row.total is not None
         values = {
             "measure": questionnaire.name,

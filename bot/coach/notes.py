@@ -1,17 +1,19 @@
 """The safety checks the service runs inside an event's transaction, beside the engine.
 
 They read stored rows (so they live outside ``bot.safety``, which imports no sqlalchemy)
-and return plain values: whether the on-call chat is due a notice for this detection, and
+and return plain values: whether the on-call chat is due a notice for this detection (or,
+with the portal, for the urgent alert it raised), and
 whether the check-in just stored completes a run of hard days worth a gentle word.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
+from bot.coach.alerts import urgent_alert_raised
 from bot.db import store
 from bot.db.models import utcnow
 from bot.safety import risk
@@ -20,7 +22,7 @@ from bot.shared.content import Content, render
 from bot.shared.messages import Button, JournalRecord, OutboundMessage, SafetyEvent, Turn
 from bot.shared.zones import zone_or_default
 
-__all__ = ["add_building_risk_note", "oncall_notice_for"]
+__all__ = ["add_building_risk_note", "oncall_notice_for", "portal_notice_for"]
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +52,27 @@ def oncall_notice_for(
         now=utcnow(),
         quiet=quiet,
     )
-    category = events[0].category
     if not due:
         reason = "no_consent" if not patient.crisis_alerts else "quiet_window"
-        log.info(
-            "oncall notice not due patient=%d category=%s reason=%s", patient.id, category, reason
-        )
+        # No category beside the patient: who needed which help is health data.
+        log.info("oncall notice not due patient=%d reason=%s", patient.id, reason)
         return None
-    log.info("oncall notice due patient=%d category=%s", patient.id, category)
-    return OncallNotice(patient.id, patient.display_name, category)
+    log.info("oncall notice due patient=%d", patient.id)
+    return OncallNotice(patient.id, patient.display_name, events[0].category)
+
+
+def portal_notice_for(
+    connection: Connection, patient_id: int, since: datetime
+) -> OncallNotice | None:
+    """With the portal, the notice an event earns: one when it raised an urgent alert.
+
+    The queue is then the place of record, and the notice only says an alert is waiting
+    (no name, no kind). Sharing crisis events is the patient's consent to it; a patient
+    who does not share raises no alert and earns no notice (docs/portal.md)."""
+    if not urgent_alert_raised(connection, patient_id, since):
+        return None
+    log.info("oncall notice due for an urgent alert patient=%d", patient_id)
+    return OncallNotice(patient_id, None, "alert")
 
 
 def add_building_risk_note(

@@ -39,7 +39,7 @@ from bot.coach.current import CurrentEngine
 from bot.coach.delete_mark import delete_was_asked, mark_delete_asked
 from bot.coach.measure_offers import offer_turn
 from bot.coach.measures import questionnaires_of, store_administrations
-from bot.coach.notes import add_building_risk_note, oncall_notice_for
+from bot.coach.notes import add_building_risk_note, oncall_notice_for, portal_notice_for
 from bot.coach.passing import PassingConversations, agrees, store_anonymously
 from bot.coach.privacy import (
     DELETE_TOKEN,
@@ -110,8 +110,11 @@ class CoachService:
         assume_consent: bool = False,
         passing_secret: SharedSecret | None = None,
         spool: SafetySpool | None = None,
+        portal_alerts: bool = False,
     ) -> None:
         """``oncall_quiet``: the quiet window of on-call notices; None when no on-call chat is set.
+        ``portal_alerts``: the clinician portal's queue is the place of record (PORTAL_URL
+        set); an on-call notice then follows an urgent alert, not the onboarding answer.
         ``reload_flows``: reloads flows and texts and says how it went (/reload, for admins).
         ``assume_consent``: store every chat as if it had agreed at /start (the terminal,
         where the clinician tries flows on their own machine); otherwise a chat that has
@@ -124,6 +127,7 @@ class CoachService:
         self.database = database
         self.channel = channel
         self.oncall_quiet = oncall_quiet
+        self.portal_alerts = portal_alerts
         self.default_timezone = default_timezone
         self.reload_flows = reload_flows
         #: Sends an on-call notice earned after the reply went out (set by the channel).
@@ -453,13 +457,9 @@ class CoachService:
                 store.delete_patient(connection, patient_id=loaded.patient.id)
                 erased.append(True)
                 return reply_of(turn, loaded.patient.id)
-            notice = oncall_notice_for(
-                connection, loaded.patient, turn.safety_events, self.oncall_quiet, _asking(engine)
-            )
-            if notice is not None:
-                # The patient agreed to this at onboarding; they are told it happened.
-                told = engine.library.content.get("system.oncall_told")
-                turn.messages.append(OutboundMessage(told, kind="crisis"))
+            started = utcnow()
+            notice = self._notice_before(connection, loaded.patient, turn.safety_events)
+            self._tell_of(notice, turn, engine)
             self._store_turn(connection, loaded, turn)
             add_building_risk_note(
                 connection,
@@ -470,6 +470,9 @@ class CoachService:
                 default_timezone=self.default_timezone,
             )
             alerts_for_turn(connection, loaded.patient.id, turn, _asking(engine))  # portal queue
+            if notice is None:
+                notice = self._notice_after(connection, loaded.patient.id, started)
+                self._tell_of(notice, turn, engine)
             queued = self._queue_replies(connection, external_id, turn.messages)
             return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice, outbox=queued)
 
@@ -655,12 +658,38 @@ class CoachService:
         if patient is None or not self._stores(patient):
             store_anonymously(connection, [event], at=at)
             return None
-        notice = oncall_notice_for(
-            connection, patient, [event], self.oncall_quiet, _asking(self.engine)
-        )
+        started = utcnow()
+        notice = self._notice_before(connection, patient, [event])
         store.add_safety_events(connection, patient_id=patient.id, events=[event], at=at)
         alerts_for_turn(connection, patient.id, Turn(safety_events=[event]), _asking(self.engine))
-        return notice
+        return notice or self._notice_after(connection, patient.id, started)
+
+    def _notice_before(
+        self, connection: Connection, patient: store.PatientRecord, events: list[SafetyEvent]
+    ) -> OncallNotice | None:
+        """Without the portal, the notice the onboarding answer allows (before the events
+        are stored: it reads the quiet window from the earlier ones)."""
+        if self.portal_alerts:
+            return None
+        return oncall_notice_for(
+            connection, patient, events, self.oncall_quiet, _asking(self.engine)
+        )
+
+    def _notice_after(
+        self, connection: Connection, patient_id: int, started: datetime
+    ) -> OncallNotice | None:
+        """With the portal, a notice for an urgent alert this event raised (after storing)."""
+        if not self.portal_alerts or self.oncall_quiet is None:
+            return None
+        return portal_notice_for(connection, patient_id, started)
+
+    @staticmethod
+    def _tell_of(notice: OncallNotice | None, turn: Turn, engine: Engine) -> None:
+        """The patient agreed to the notice (at onboarding, or by sharing crisis events
+        with the portal); they are told it happened."""
+        if notice is not None:
+            told = engine.library.content.get("system.oncall_told")
+            turn.messages.append(OutboundMessage(told, kind="crisis"))
 
     async def close(self) -> None:
         """Stop the background work (safety events still waiting for the database)."""

@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 BASIC, ALL, NOT_NOW = "basic", "all", "no"
 STOP, JOURNAL_ON, JOURNAL_OFF = "stop", "journal_on", "journal_off"
-WITHDRAWN_NOTE = "closed: the patient stopped sharing"
 #: Every text this module says (content/sharing.yaml); a test checks they all exist.
 TEXT_KEYS = tuple(
     f"sharing.{k}"
@@ -161,7 +160,7 @@ def _choice(
     if share is None:
         return _say(content, "sharing.none")
     if token.action == STOP:
-        rows.withdraw_share(connection, share.id, note=WITHDRAWN_NOTE)
+        rows.withdraw_share(connection, share.id)
         _audit(connection, "share.withdrawn", share.id)
         log.info("sharing withdrawn patient=%d share=%d", patient_id, share.id)
         return _say(content, "sharing.stopped_all")

@@ -1,7 +1,9 @@
 """The alert queue and the audit trail: the SQL, plain values out, never a commit.
 
 An alert belongs to a share (never to a bare patient), so an alert exists only for a
-patient who chose to share; the audit table takes inserts only (the migration's triggers
+patient who chose to share. One raised while they shared stays in the queue until a
+clinician closes it, even after they stop: stopping ends what is shared from then on, and
+a crisis nobody has answered must not vanish from the queue. The audit table takes inserts only (the migration's triggers
 refuse UPDATE and DELETE).
 """
 
@@ -28,6 +30,7 @@ __all__ = [
     "audit_entries",
     "close_alert",
     "has_unanswered_alert",
+    "raised_since",
 ]
 
 NEW, ACKNOWLEDGED, CLOSED = "new", "acknowledged", "closed"
@@ -47,6 +50,9 @@ class AlertRecord:
     closed_by: int | None
     closed_at: datetime | None
     close_note: str | None
+    #: When the patient stopped sharing (None: still sharing); the queue then shows the
+    #: alert without a link to their page, which is "not found".
+    withdrawn_at: datetime | None
 
 
 _ALERT = (
@@ -62,12 +68,13 @@ _ALERT = (
     Alert.closed_by,
     Alert.closed_at,
     Alert.close_note,
+    Share.withdrawn_at,
 )
 
 
 def _alert(row: Sequence[Any]) -> AlertRecord:
     values = list(row)
-    for index in (6, 8, 10):
+    for index in (6, 8, 10, 12):
         if values[index] is not None:
             values[index] = as_utc(values[index])
     return AlertRecord(*values)
@@ -106,13 +113,30 @@ def has_unanswered_alert(
     return bool(connection.execute(query).scalar_one())
 
 
+def raised_since(
+    connection: Connection, *, patient_id: int, since: datetime, kinds: Sequence[str]
+) -> bool:
+    """Was an alert of one of ``kinds`` raised for the patient at or after ``since``?"""
+    query = (
+        select(func.count())
+        .select_from(Alert)
+        .join(Share, Share.id == Alert.share_id)
+        .where(Share.patient_id == patient_id, Alert.kind.in_(kinds), Alert.created_at >= since)
+    )
+    return bool(connection.execute(query).scalar_one())
+
+
 def alerts(
     connection: Connection, *, open_only: bool = True, share_id: int | None = None
 ) -> list[AlertRecord]:
-    """Alerts of active shares, newest first (``open_only``: not closed)."""
-    query = _query().where(Share.withdrawn_at.is_(None))
+    """Alerts newest first. ``open_only``: the queue, every alert not yet closed, a
+    withdrawn patient's included (raised while they shared, still unanswered); else every
+    alert of an active share (a patient's page)."""
+    query = _query()
     if open_only:
         query = query.where(Alert.status != CLOSED)
+    else:
+        query = query.where(Share.withdrawn_at.is_(None))
     if share_id is not None:
         query = query.where(Alert.share_id == share_id)
     rows = connection.execute(query.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(500))
@@ -120,9 +144,12 @@ def alerts(
 
 
 def alert_by_id(connection: Connection, alert_id: int) -> AlertRecord | None:
-    """An alert of an active share (a withdrawn patient's alerts are nobody's to see)."""
+    """An alert of the queue: any of an active share, or an open one of a withdrawn share
+    (it can still be acknowledged and closed)."""
     row = connection.execute(
-        _query().where(Alert.id == alert_id, Share.withdrawn_at.is_(None))
+        _query().where(
+            Alert.id == alert_id, (Share.withdrawn_at.is_(None)) | (Alert.status != CLOSED)
+        )
     ).first()
     return _alert(row) if row else None
 

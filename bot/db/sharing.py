@@ -186,15 +186,10 @@ def update_share(connection: Connection, share_id: int, *, journal: bool) -> Non
     connection.execute(update(Share).where(Share.id == share_id).values(journal=journal))
 
 
-def withdraw_share(connection: Connection, share_id: int, *, note: str) -> None:
-    """End the share now; its open alerts are closed with ``note`` (nobody can act on them)."""
-    now = utcnow()
-    connection.execute(update(Share).where(Share.id == share_id).values(withdrawn_at=now))
-    connection.execute(
-        update(Alert)
-        .where(Alert.share_id == share_id, Alert.status != "closed")
-        .values(status="closed", closed_at=now, close_note=note)
-    )
+def withdraw_share(connection: Connection, share_id: int) -> None:
+    """End the share now: nothing new is shared from this moment. Its open alerts stay in
+    the queue until a clinician closes them (bot.db.alerts)."""
+    connection.execute(update(Share).where(Share.id == share_id).values(withdrawn_at=utcnow()))
 
 
 def delete_shares_of(connection: Connection, patient_id: int) -> None:

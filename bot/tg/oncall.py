@@ -2,7 +2,8 @@
 
 Each notice goes out from a background task after the patient's crisis response has been
 sent. Past the per-minute cap, notices are held and sent as one summary when the minute
-has passed. A failure is logged with the patient id and category only, never a name.
+has passed. A failure is logged with the category only: never a name, and never the
+patient beside the kind of help they needed (that pair is health data).
 """
 
 from __future__ import annotations
@@ -55,11 +56,10 @@ class OncallAlerts:
     def notify(self, notice: OncallNotice) -> None:
         """Send ``notice`` soon (or hold it for the summary); returns at once."""
         if self.limiter.admit():
-            self._spawn(self._send(self._text(notice), notice.patient_id, notice.category))
+            self._spawn(self._send(self._text(notice), notice.category))
             return
         log.warning(
-            "oncall notice held patient=%d category=%s held=%d",
-            notice.patient_id,
+            "oncall notice held category=%s held=%d",
             notice.category,
             self.limiter.held + 1,
         )
@@ -78,7 +78,7 @@ class OncallAlerts:
                 task.cancel()
         held = self.limiter.take_held()
         if held:
-            await self._send(self._summary_text(held), None, f"summary:{len(held)}")
+            await self._send(self._summary_text(held), f"summary:{len(held)}")
 
     def _text(self, notice: OncallNotice) -> str:
         if self.portal_link is not None:
@@ -99,17 +99,16 @@ class OncallAlerts:
         await asyncio.sleep(self.limiter.wait())
         held = self.limiter.take_held()
         if held:
-            await self._send(self._summary_text(held), None, f"summary:{len(held)}")
+            await self._send(self._summary_text(held), f"summary:{len(held)}")
 
-    async def _send(self, text: str, patient_id: int | None, category: str) -> None:
+    async def _send(self, text: str, category: str) -> None:
         try:
             await self.sender.send(self.chat_id, OutboundMessage(text))
         except Exception as exc:  # noqa: BLE001 - a notice must never break the bot
             log.error(
-                "oncall notice failed patient=%s category=%s error=%s",
-                patient_id,
+                "oncall notice failed category=%s error=%s",
                 category,
                 type(exc).__name__,
             )
             return
-        log.info("oncall notice sent patient=%s category=%s", patient_id, category)
+        log.info("oncall notice sent category=%s", category)

@@ -16,8 +16,8 @@ from bot.coach import alerts as coach_alerts
 from bot.coach.reply import Reply
 from bot.coach.service import CoachService
 from bot.coach.sharing import TEXT_KEYS
-from bot.db import alerts, sharing, store
-from bot.db.models import AuditEntry, Share
+from bot.db import alerts, clinicians, sharing, store
+from bot.db.models import AuditEntry, Share, utcnow
 from bot.portal.scores import StoredScores, questionnaire_names
 from bot.shared.messages import Inbound
 from tests.portal.helpers import invitation, onboard, press, sharing_patient
@@ -106,7 +106,7 @@ async def test_not_now_shares_nothing(service: CoachService) -> None:
     assert await service.database.transaction(lambda c: sharing.active_share(c, pid)) is None
 
 
-async def test_sharing_shows_the_choice_and_withdrawing_ends_it_and_its_alerts(
+async def test_sharing_shows_the_choice_and_withdrawing_ends_it_but_keeps_open_alerts(
     service: CoachService,
 ) -> None:
     share_id = await sharing_patient(service, "p5", "Record 1005")
@@ -124,10 +124,35 @@ async def test_sharing_shows_the_choice_and_withdrawing_ends_it_and_its_alerts(
     assert "no longer sees anything new" in _texts(stopped)
     pid = await _patient_id(service, "p5")
     assert await service.database.transaction(lambda c: sharing.active_share(c, pid)) is None
-    # Its alerts left the queue, and new crisis answers raise none.
-    assert await service.database.transaction(lambda c: alerts.alerts(c)) == []
+    # The unanswered alert stays in the queue, marked; its page's alerts are gone, and new
+    # crisis answers raise none.
+    queue = await service.database.transaction(lambda c: alerts.alerts(c))
+    assert [(a.id, a.status) for a in queue] == [(open_alerts[0].id, "new")]
+    assert queue[0].withdrawn_at is not None
+    assert (
+        await service.database.transaction(
+            lambda c: alerts.alerts(c, open_only=False, share_id=share_id)
+        )
+        == []
+    )
     await service.handle("p5", Inbound.message("I want to kill myself"))
+    assert len(await service.database.transaction(lambda c: alerts.alerts(c))) == 1
+    # It can still be closed, and then leaves the queue for good.
+    clinician = await service.database.transaction(
+        lambda c: clinicians.add_clinician(
+            c,
+            email="a@practice.test",
+            is_admin=False,
+            setup_token_hash="x",
+            setup_expires_at=utcnow(),
+        )
+    )
+    closed = await service.database.transaction(
+        lambda c: alerts.close_alert(c, alert_id=queue[0].id, clinician_id=clinician, note="called")
+    )
+    assert closed
     assert await service.database.transaction(lambda c: alerts.alerts(c)) == []
+    assert await service.database.transaction(lambda c: alerts.alert_by_id(c, queue[0].id)) is None
     nothing = await service.handle("p5", Inbound.message("/sharing"))
     assert _texts(nothing) == service.engine.library.content.get("sharing.none")
     actions = await service.database.transaction(
@@ -259,6 +284,19 @@ async def test_phq9_item_9_and_a_rising_score_raise_their_alerts(service: CoachS
     await _phq9(service, "p20", ["More than half the days"] * 6 + ["Not at all"] * 3)
     found = await service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id))
     assert sorted(a.kind for a in found) == ["measure_rise", "phq9_item9"]
+
+
+async def test_a_band_edge_alone_is_told_but_raises_no_alert(service: CoachService) -> None:
+    """PHQ-9 3 (minimal) then 5 (mild): a higher band, 2 points up, under the meaningful 5."""
+    share_id = await sharing_patient(service, "p22", "Record 1022")
+    await _phq9(service, "p22", ["Several days"] * 3 + ["Not at all"] * 6)
+    second = await _phq9(service, "p22", ["Several days"] * 5 + ["Not at all"] * 4)
+    assert "(3 → 5)" in _texts(second)
+    assert await service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id)) == []
+    third = await _phq9(service, "p22", ["More than half the days"] * 5 + ["Not at all"] * 4)
+    assert "(5 → 10)" in _texts(third)
+    found = await service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id))
+    assert [(a.kind, a.detail) for a in found] == [("measure_rise", "phq9")]
 
 
 async def test_the_portal_reads_the_stored_scores_with_their_direction(

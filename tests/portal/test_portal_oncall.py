@@ -1,0 +1,104 @@
+"""With the portal, the on-call notice follows the alert queue (docs/portal.md).
+
+The queue is the place of record: an urgent alert (a crisis answer, a "yes" to the direct
+question, PHQ-9 item 9 above 0) earns a notice that names no one and no kind, and the
+patient is told; a patient who does not share raises no alert and earns no notice, and
+onboarding no longer asks the on-call question (sharing crisis events is the consent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.coach.build import build_engine
+from bot.coach.reply import Reply
+from bot.coach.service import CoachService
+from bot.config import Settings
+from bot.db.migrate import upgrade_to_head
+from bot.db.session import Database
+from bot.flow.library import FlowLibrary
+from bot.shared.messages import Inbound
+from tests.portal.helpers import onboard, press, sharing_patient
+
+TOLD = "I've let the practice's on-call team know"
+
+
+@pytest.fixture
+async def portal_service(
+    database_url: str, library: FlowLibrary, settings: Settings
+) -> AsyncIterator[CoachService]:
+    """The coach as `coach run` builds it with an on-call chat and PORTAL_URL set."""
+    configured = settings.model_copy(
+        update={"oncall_chat_id": -100, "portal_url": "https://portal.practice.test"}
+    )
+    database = Database(database_url)
+    await upgrade_to_head(database)
+    yield CoachService(
+        build_engine(configured, library),
+        database,
+        "test",
+        oncall_quiet=timedelta(minutes=30),
+        portal_alerts=True,
+    )
+    await database.dispose()
+
+
+def _texts(reply: Reply) -> str:
+    return " ".join(m.text for m in reply.messages)
+
+
+async def test_a_sharing_patients_crisis_earns_one_nameless_notice(
+    portal_service: CoachService,
+) -> None:
+    await sharing_patient(portal_service, "s1", "Record 2001")
+    crisis = await portal_service.handle("s1", Inbound.message("I want to kill myself"))
+    assert crisis.oncall_notice is not None
+    assert crisis.oncall_notice.name is None and crisis.oncall_notice.category == "alert"
+    assert TOLD in _texts(crisis)
+    # While that alert is still new, a repeat adds no alert and no second notice.
+    again = await portal_service.handle("s1", Inbound.message("I want to kill myself"))
+    assert again.oncall_notice is None and TOLD not in _texts(again)
+
+
+async def test_a_patient_who_does_not_share_earns_no_notice(
+    portal_service: CoachService,
+) -> None:
+    await onboard(portal_service, "s2")
+    crisis = await portal_service.handle("s2", Inbound.message("I want to kill myself"))
+    assert crisis.safety_events  # the help lines, as ever
+    assert crisis.oncall_notice is None and TOLD not in _texts(crisis)
+
+
+async def test_onboarding_does_not_ask_the_oncall_question_with_the_portal(
+    portal_service: CoachService,
+) -> None:
+    reply = await portal_service.handle("s3", Inbound.message("/start"))
+    reply = await press(portal_service, "s3", reply, "Okay, go on")
+    reply = await press(portal_service, "s3", reply, "Yes")
+    reply = await portal_service.handle("s3", Inbound.message("Sam"))
+    reply = await press(portal_service, "s3", reply, "Central")
+    said = [_texts(reply)]
+    for _ in range(6):  # the rest of getting started, first choice each time
+        labels = [b.label for m in reply.messages for row in m.buttons for b in row]
+        if not labels:
+            break
+        reply = await press(portal_service, "s3", reply, labels[0])
+        said.append(_texts(reply))
+    assert not [t for t in said if "on-call" in t.lower()]
+    assert portal_service.engine.coach_facts["coach_oncall"] == "no"
+
+
+async def test_phq9_item_9_earns_a_notice(portal_service: CoachService) -> None:
+    await sharing_patient(portal_service, "s4", "Record 2004")
+    reply = await portal_service.handle("s4", Inbound.message("/phq9"))
+    for label in ["Not at all"] * 8 + ["Several days"]:
+        reply = await press(portal_service, "s4", reply, label)
+    # The direct question first; a "no" to it, then the result, which stores the PHQ-9.
+    reply = await press(portal_service, "s4", reply, "No")
+    assert reply.oncall_notice is None
+    reply = await press(portal_service, "s4", reply, "See my result")
+    assert reply.oncall_notice is not None and reply.oncall_notice.name is None
+    assert TOLD in _texts(reply)
