@@ -170,6 +170,10 @@ class Settings(BaseSettings):
     portal_no_checkin_days: int = Field(default=3, ge=1, le=60)
     portal_session_minutes: int = Field(default=30, ge=5, le=720)
     portal_invitation_days: int = Field(default=7, ge=1, le=30)
+    # Addresses of the proxies whose X-Forwarded-For is believed (comma-separated, or *):
+    # the log-in limit per address counts each clinician's own address, not the proxy's,
+    # only when the proxy is listed here.
+    portal_trusted_proxies: str = "127.0.0.1"
     telegram_bot_username: str | None = None
 
     # The practice's own numbers, shown in every patient's safety plan (part 5) and so in

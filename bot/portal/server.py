@@ -69,6 +69,7 @@ class PortalServer:
             access_log=False,
             log_level="warning",
             proxy_headers=True,
+            forwarded_allow_ips=self.settings.portal_trusted_proxies,
             lifespan="on",
         )
         server_class = _InsideServer if self.inside else uvicorn.Server

@@ -17,9 +17,10 @@ from bot.cli.main import main
 from bot.cli.portal import companions
 from bot.config import ExitCode, Settings
 from bot.flow.library import FlowLibrary
+from bot.portal.auth import IP_FAILURES
 from bot.portal.server import PortalServer
 from bot.tg.runner import running_bot
-from tests.portal.helpers import free_port
+from tests.portal.helpers import free_port, sign_in
 from tests.tg.conftest import FAST_RETRIES, _settings, emu, tg_library  # noqa: F401
 from tests.tg_emulator import BotApiEmulator
 
@@ -100,3 +101,41 @@ async def test_run_with_portal_serves_beside_the_bot(
     with pytest.raises(httpx.ConnectError):
         async with httpx.AsyncClient() as client:
             await client.get(f"http://127.0.0.1:{port}/login")
+
+
+@pytest.mark.parametrize(("trusted", "others_refused"), [("127.0.0.1", False), ("10.9.9.9", True)])
+async def test_the_log_in_limit_counts_the_address_a_trusted_proxy_names(
+    settings: Settings, tmp_path: Path, trusted: str, others_refused: bool
+) -> None:
+    """Behind a listed proxy each clinician's own address is counted; behind an unlisted
+    one every request seems to come from the proxy (PORTAL_TRUSTED_PROXIES)."""
+    port = free_port()
+    served = settings.model_copy(
+        update={
+            "database_url": f"sqlite+aiosqlite:///{tmp_path}/c.sqlite3",
+            "portal_port": port,
+            "portal_trusted_proxies": trusted,
+        }
+    )
+    server = PortalServer(served)
+    await server.start()
+    try:
+        for _ in range(100):  # uvicorn binds in the background
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            await asyncio.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        guessing = {"X-Forwarded-For": "203.0.113.5"}
+        async with httpx.AsyncClient(base_url=base, headers=guessing) as client:
+            for n in range(IP_FAILURES):
+                assert (
+                    await sign_in(client, f"guess{n}@practice.org", "123456")
+                ).status_code == 401
+            assert (await sign_in(client, "guess@practice.org", "123456")).status_code == 429
+        someone_else = {"X-Forwarded-For": "203.0.113.6"}
+        async with httpx.AsyncClient(base_url=base, headers=someone_else) as client:
+            answer = await sign_in(client, "dr.lee@practice.org", "123456")
+        assert answer.status_code == (429 if others_refused else 401)
+    finally:
+        await server.stop()

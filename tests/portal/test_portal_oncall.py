@@ -9,18 +9,21 @@ onboarding no longer asks the on-call question (sharing crisis events is the con
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from bot.coach.build import build_engine
 from bot.coach.reply import Reply
 from bot.coach.service import CoachService
 from bot.config import Settings
+from bot.db import alerts
 from bot.db.migrate import upgrade_to_head
 from bot.db.session import Database
 from bot.flow.library import FlowLibrary
 from bot.shared.messages import Inbound
+from tests.coach.test_notes import checkin, said_risk
 from tests.portal.helpers import onboard, press, sharing_patient
 
 TOLD = "I've let the practice's on-call team know"
@@ -102,3 +105,19 @@ async def test_phq9_item_9_earns_a_notice(portal_service: CoachService) -> None:
     reply = await press(portal_service, "s4", reply, "See my result")
     assert reply.oncall_notice is not None and reply.oncall_notice.name is None
     assert TOLD in _texts(reply)
+
+
+async def test_hard_days_adding_up_raise_an_alert_but_no_notice(
+    portal_service: CoachService,
+) -> None:
+    """The building-risk note (third hard check-in day of five) is queued, not paged."""
+    share_id = await sharing_patient(portal_service, "s5", "Record 2005")
+    with time_machine.travel(datetime(2026, 11, 20, 15, 0, tzinfo=UTC), tick=True) as clock:
+        for day, (mood, craving) in enumerate([(1, 3), (6, 9), (2, 2)]):
+            if day:
+                clock.shift(timedelta(days=1))
+            last = await checkin(portal_service, "s5", mood=mood, craving=craving)
+    assert said_risk(last)
+    found = await portal_service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id))
+    assert [a.kind for a in found] == ["building_risk"]
+    assert last.oncall_notice is None and TOLD not in _texts(last)

@@ -11,11 +11,13 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import time_machine
+from sqlalchemy import select
 
 from bot.coach.service import CoachService
 from bot.db import store
+from bot.db.models import AuditEntry
 from bot.portal.app import PUBLIC_ROUTES, routes
-from bot.portal.auth import LOCK_AFTER
+from bot.portal.auth import IP_FAILURES, LOCK_AFTER, AddressGuard
 from bot.portal.security import CSP
 from bot.portal.web import SESSION_COOKIE
 from bot.shared.messages import Inbound, JournalRecord
@@ -191,6 +193,29 @@ async def test_wrong_tries_lock_the_account_even_for_the_right_password(
     assert later.status_code == 303
 
 
+async def test_one_address_failing_many_accounts_is_refused_for_a_while(
+    client: httpx.AsyncClient, service: CoachService
+) -> None:
+    """Guessing across accounts (none locks) is stopped per address, right password too."""
+    secret = await ready_clinician(service.database, "dr.k@practice.org")
+    for n in range(IP_FAILURES):
+        failed = await sign_in(client, f"guess{n}@practice.org", "123456")
+        assert failed.status_code == 401
+    refused = await sign_in(client, "dr.k@practice.org", codes(secret)[0])
+    assert refused.status_code == 429 and SESSION_COOKIE not in refused.cookies
+    assert "did not work" not in refused.text  # says to wait, not that the password was wrong
+
+
+def test_the_address_guard_forgets_failures_after_its_window() -> None:
+    now = [0.0]
+    guard = AddressGuard(limit=3, window=600.0, clock=lambda: now[0])
+    for _ in range(3):
+        guard.failed("10.0.0.7")
+    assert guard.blocked("10.0.0.7") and not guard.blocked("10.0.0.8")
+    now[0] = 601.0
+    assert not guard.blocked("10.0.0.7")
+
+
 async def test_an_unknown_email_gets_the_same_answer(client: httpx.AsyncClient) -> None:
     failed = await sign_in(client, "nobody@practice.org", "123456")
     assert failed.status_code == 401 and "did not work" in failed.text
@@ -254,3 +279,19 @@ async def test_a_malformed_code_is_a_failed_try(
     await ready_clinician(service.database, f"dr.{len(wrong)}{wrong[:1]}@practice.org")
     failed = await sign_in(client, f"dr.{len(wrong)}{wrong[:1]}@practice.org", wrong)
     assert failed.status_code == 401
+
+
+async def test_opening_the_invitations_page_is_audited(
+    client: httpx.AsyncClient, service: CoachService
+) -> None:
+    """It shows the practice's labels for patients who have not answered yet."""
+    secret = await ready_clinician(service.database, "dr.m@practice.org")
+    await sign_in(client, "dr.m@practice.org", codes(secret)[0])
+    assert (await client.get("/invitations")).status_code == 200
+    actions = await service.database.transaction(
+        lambda c: [
+            (r.actor, r.action)
+            for r in c.execute(select(AuditEntry.actor, AuditEntry.action).order_by(AuditEntry.id))
+        ]
+    )
+    assert ("dr.m@practice.org", "view.invitations") in actions

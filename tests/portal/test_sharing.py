@@ -247,7 +247,10 @@ async def test_the_audit_table_refuses_changes(service: CoachService) -> None:
     await service.database.transaction(
         lambda c: alerts.add_audit(c, actor="system", action="test.line")
     )
-    for statement in ("UPDATE portal_audit SET action = 'changed'", "DELETE FROM portal_audit"):
+    statements = ["UPDATE portal_audit SET action = 'changed'", "DELETE FROM portal_audit"]
+    if not service.database.is_sqlite:
+        statements.append("TRUNCATE portal_audit")
+    for statement in statements:
         with pytest.raises(DBAPIError, match="append-only"):
             await service.database.transaction(lambda c, s=statement: c.execute(text(s)))
     rows = await service.database.transaction(lambda c: alerts.audit_entries(c))

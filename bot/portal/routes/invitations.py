@@ -66,7 +66,19 @@ async def _invitations(request: Request, who: SignedIn) -> Response:
             await state.database.transaction(create)
             context.update(link=invitation_link(username, code), label=label, expires=expires)
     now = utcnow()
-    context["open"] = await state.database.transaction(lambda c: sharing.open_invitations(c, now))
+
+    def read(connection: Connection) -> list[sharing.InvitationRecord]:
+        found = sharing.open_invitations(connection, now)
+        audit.add_audit(  # the open invitations show the practice's labels for patients
+            connection,
+            actor=who.clinician.email,
+            action="view.invitations",
+            clinician_id=who.clinician.id,
+            detail=f"{len(found)} open",
+        )
+        return found
+
+    context["open"] = await state.database.transaction(read)
     status = 400 if "error" in context else 200
     return page(request, "invitations.html", context, who=who, status=status)
 

@@ -44,7 +44,10 @@ async def _patient_list(request: Request, who: SignedIn) -> Response:
 
     def read(connection: Connection) -> tuple[list[ListedPatient], dict[int, list[Score]]]:
         listed = listed_patients(connection)
-        scores = state.scores.latest(connection, [p.share.patient_id for p in listed])
+        # Scores only of those who share them (today every share does; the choice may split).
+        scores = state.scores.latest(
+            connection, [p.share.patient_id for p in listed if p.share.scores]
+        )
         alert_rows.add_audit(
             connection,
             actor=who.clinician.email,
@@ -89,7 +92,11 @@ async def _patient_page(request: Request, who: SignedIn) -> Response:
         found = alert_rows.alerts(connection, open_only=False, share_id=share_id)
         people = {a.acknowledged_by for a in found} | {a.closed_by for a in found}
         emails = clinicians.clinician_emails(connection, {p for p in people if p is not None})
-        scores = state.scores.every(connection, data.share.patient_id, since)
+        scores = (
+            state.scores.every(connection, data.share.patient_id, since)
+            if data.share.scores
+            else []
+        )
         return _Page(data, found, emails, scores)
 
     found = await state.database.transaction(read)
