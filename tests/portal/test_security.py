@@ -14,10 +14,11 @@ import time_machine
 from sqlalchemy import select
 
 from bot.coach.service import CoachService
-from bot.db import store
+from bot.db import alerts, store
 from bot.db.models import AuditEntry
 from bot.portal.app import PUBLIC_ROUTES, routes
 from bot.portal.auth import IP_FAILURES, LOCK_AFTER, AddressGuard
+from bot.portal.routes import audit as audit_route
 from bot.portal.security import CSP
 from bot.portal.web import SESSION_COOKIE
 from bot.shared.messages import Inbound, JournalRecord
@@ -295,3 +296,25 @@ async def test_opening_the_invitations_page_is_audited(
         ]
     )
     assert ("dr.m@practice.org", "view.invitations") in actions
+
+
+async def test_the_audit_pages_back_through_older_lines(
+    client: httpx.AsyncClient, service: CoachService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit_route, "PAGE_LINES", 3)
+    for n in range(5):
+        await service.database.transaction(
+            lambda c, n=n: alerts.add_audit(c, actor="system", action=f"test.line{n}")
+        )
+    admin_secret = await ready_clinician(service.database, "admin2@practice.org", admin=True)
+    await sign_in(client, "admin2@practice.org", codes(admin_secret)[0])
+    newest = await client.get("/audit")
+    older = re.search(r'href="/audit\?before=(\d+)" id="older"', newest.text)
+    assert older is not None
+    first_ids = [int(i) for i in re.findall(r"<tr><td>(\d+)</td>", newest.text)]
+    second = await client.get(f"/audit?before={older.group(1)}")
+    assert second.status_code == 200 and 'id="newest"' in second.text
+    second_ids = [int(i) for i in re.findall(r"<tr><td>(\d+)</td>", second.text)]
+    assert len(first_ids) == 3 and second_ids  # a page of three, then the older lines
+    assert max(second_ids) < min(first_ids)  # each line on one page only, newest first
+    assert (await client.get("/audit?before=nonsense")).status_code == 200

@@ -21,22 +21,34 @@ __all__ = ["audit_csv", "audit_page"]
 COLUMNS = ("id", "at", "clinician_id", "actor", "action", "share_id", "detail")
 
 
+#: Lines per page in the portal (older ones a link away; the export has every line).
+PAGE_LINES = 500
+
+
 def _read(
-    who: SignedIn, action: str, limit: int | None
+    who: SignedIn, action: str, limit: int | None, before_id: int | None = None
 ) -> Callable[[Connection], list[rows.AuditRecord]]:
     def read(connection: Connection) -> list[rows.AuditRecord]:
         rows.add_audit(
             connection, actor=who.clinician.email, action=action, clinician_id=who.clinician.id
         )
-        return rows.audit_entries(connection, limit=limit)
+        return rows.audit_entries(connection, limit=limit, before_id=before_id)
 
     return read
 
 
 async def _audit_page(request: Request, who: SignedIn) -> Response:
     state = portal_state(request)
-    entries = await state.database.transaction(_read(who, "view.audit", 500))
-    return page(request, "audit.html", {"entries": entries}, who=who)
+    raw = request.query_params.get("before", "")
+    before = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    entries = await state.database.transaction(_read(who, "view.audit", PAGE_LINES, before))
+    older = entries[-1].id if len(entries) == PAGE_LINES else None
+    return page(
+        request,
+        "audit.html",
+        {"entries": entries, "older": older, "paged": before is not None, "lines": PAGE_LINES},
+        who=who,
+    )
 
 
 async def _audit_csv(request: Request, who: SignedIn) -> Response:
