@@ -266,3 +266,37 @@ def test_not_wanting_to_die_beside_a_means_is_still_asked_about(
     decision = screen.screen(text)
     assert decision.action is not Action.NONE
     assert decision.category == "suicide"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my 2 year old drank from my kratom shot bottle on the counter",
+        "the baby ate one of my capsules i think",
+        "mi hijo se tomo mis pastillas",
+    ],
+)
+def test_a_child_who_swallowed_kratom_or_pills_gets_the_emergency_answer(
+    screen: CrisisScreen, text: str
+) -> None:
+    d = screen.screen(text)
+    assert (d.action, d.category) == (Action.RESPOND, "overdose")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son swallowed his pill finally",
+        "i'm tired of living paycheck to paycheck, need to find a better job",
+        "i read that kratom can cause seizures at high doses, is that true? i'm tapering",
+    ],
+)
+def test_everyday_words_near_a_crisis_phrase_are_not_answered_as_one(
+    screen: CrisisScreen, text: str
+) -> None:
+    assert screen.screen(text).action is not Action.RESPOND
+
+
+def test_not_self_harming_is_a_negation(screen: CrisisScreen) -> None:
+    d = screen.screen("i'm not self harming, i promise, the marks are from the blood pressure cuff")
+    assert d.action is not Action.RESPOND and d.uncertain == "uncertain.negated.never"
