@@ -240,11 +240,11 @@ def test_the_same_phrases_in_an_emergency_are_still_answered(
     ],
 )
 def test_not_wanting_to_die_is_a_negation_not_a_wish(screen: CrisisScreen, text: str) -> None:
-    """Read as a negation: never the crisis answer at once; the direct question at most
-    (the model may hear a passive wish in "a break from all this")."""
+    """The rule's own ``unless:``: never the crisis answer at once; the direct question at
+    most (the model may hear a passive wish in "a break from all this")."""
     decision = screen.screen(text)
     assert decision.action is not Action.RESPOND
-    assert decision.uncertain is None or decision.uncertain.startswith("uncertain.negated")
+    assert decision.rule_id is None
 
 
 def test_not_wanting_to_die_when_tired_is_let_go(screen: CrisisScreen) -> None:
@@ -265,7 +265,7 @@ def test_not_wanting_to_die_beside_a_means_is_still_asked_about(
 ) -> None:
     decision = screen.screen(text)
     assert decision.action is not Action.NONE
-    assert decision.category == "suicide"
+    assert decision.category in ("suicide", "concern")  # concern asks the suicide question
 
 
 @pytest.mark.parametrize(
@@ -297,6 +297,36 @@ def test_everyday_words_near_a_crisis_phrase_are_not_answered_as_one(
     assert screen.screen(text).action is not Action.RESPOND
 
 
-def test_not_self_harming_is_a_negation(screen: CrisisScreen) -> None:
+def test_not_self_harming_is_no_self_harm_phrase(screen: CrisisScreen) -> None:
     d = screen.screen("i'm not self harming, i promise, the marks are from the blood pressure cuff")
-    assert d.action is not Action.RESPOND and d.uncertain == "uncertain.negated.never"
+    assert d.action is not Action.RESPOND and d.rule_id is None
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("i dont want to die i cant breathe", "overdose.breathing"),
+        ("i dont want to die i took 30 pills", "overdose.too_much"),
+        ("no quiero morir, no puedo respirar", "overdose.breathing"),
+        ("im not self harming i took 30 pills", "overdose.too_much"),
+        ("kratom can cause seizures in kids right? my 3 year old ate one of my capsules", None),
+        ("is it true kratom is safe for kids? my toddler ate some of my powder", None),
+        ("my son ate his vitamins and some of my kratom capsules", None),
+        ("my 4 year old drank his medicine, the whole bottle", None),
+        ("my 18 month old got into my kratom", None),
+    ],
+)
+def test_a_negation_or_a_question_never_talks_an_emergency_down(
+    screen: CrisisScreen, text: str, rule: str | None
+) -> None:
+    """The words that cancel one rule's hit ("i dont want to die") leave the next one alone."""
+    d = screen.screen(text)
+    assert (d.action, d.category) == (Action.RESPOND, "overdose")
+    assert d.rule_id == (rule or "overdose.child_swallowed")
+
+
+@pytest.mark.parametrize(
+    "text", ["i'm tired of living in this world", "tired of life at this point honestly"]
+)
+def test_being_tired_of_living_is_still_a_wish_to_die(screen: CrisisScreen, text: str) -> None:
+    assert screen.screen(text).category == "suicide"
