@@ -112,11 +112,12 @@ def alerts_for_turn(
     return raised
 
 
-def urgent_alert_raised(connection: Connection, patient_id: int, since: datetime) -> bool:
-    """Was an urgent alert raised for the patient at or after ``since`` (this event's
-    transaction)? With the portal, that and only that earns an on-call notice."""
+def urgent_alert_raised(connection: Connection, patient_id: int, after_id: int) -> bool:
+    """Was an urgent alert raised for the patient after alert ``after_id`` (read with
+    ``bot.db.alerts.last_alert_id`` before the event)? With the portal, that earns an
+    on-call notice."""
     kinds = [k.name for k in ALERT_KINDS.values() if k.urgent]
-    return rows.raised_since(connection, patient_id=patient_id, since=since, kinds=kinds)
+    return rows.raised_after(connection, patient_id=patient_id, after_id=after_id, kinds=kinds)
 
 
 def raise_quiet_alerts(connection: Connection, *, now: datetime, days: int) -> int:

@@ -77,8 +77,10 @@ def rose_meaningfully(questionnaire: Questionnaire, before: MeasureRow, after: M
     if questionnaire.meaningful_rise is not None:
         return rise >= questionnaire.meaningful_rise
     percent = questionnaire.meaningful_rise_percent
-    if percent is not None:
-        return before.total > 0 and rise / before.total * 100 >= percent
+    if percent is not None and before.total > 0:
+        return rise / before.total * 100 >= percent
+    # From 0 a percentage means nothing (PEG 0 to 4): a higher band then, as with no
+    # meaningful change named.
     return _higher_band(questionnaire, before, after)
 
 

@@ -9,20 +9,28 @@ whether the check-in just stored completes a run of hard days worth a gentle wor
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
 from bot.coach.alerts import urgent_alert_raised
-from bot.db import store
-from bot.db.models import utcnow
+from bot.db import alerts as alert_rows
+from bot.db import sharing, store
+from bot.db.models import as_utc, utcnow
 from bot.safety import risk
 from bot.safety.oncall import OncallNotice, notice_due
 from bot.shared.content import Content, render
 from bot.shared.messages import Button, JournalRecord, OutboundMessage, SafetyEvent, Turn
 from bot.shared.zones import zone_or_default
 
-__all__ = ["add_building_risk_note", "oncall_notice_for", "portal_notice_for"]
+__all__ = [
+    "PortalMark",
+    "add_building_risk_note",
+    "oncall_notice_for",
+    "portal_mark",
+    "portal_notice_for",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,24 +62,58 @@ def oncall_notice_for(
     )
     if not due:
         reason = "no_consent" if not patient.crisis_alerts else "quiet_window"
-        # No category beside the patient: who needed which help is health data.
-        log.info("oncall notice not due patient=%d reason=%s", patient.id, reason)
+        # No patient beside the notice: who needed crisis help is health data.
+        log.info("oncall notice not due reason=%s", reason)
         return None
-    log.info("oncall notice due patient=%d", patient.id)
+    log.info("oncall notice due")
     return OncallNotice(patient.id, patient.display_name, events[0].category)
 
 
+@dataclass(frozen=True)
+class PortalMark:
+    """What the portal's notice rule reads before an event is stored: the newest alert
+    then, and the patient's previous safety event (the quiet window's start)."""
+
+    last_alert_id: int
+    previous_event_at: datetime | None
+
+
+def portal_mark(
+    connection: Connection, patient_id: int, not_alerting: tuple[str, ...] = ()
+) -> PortalMark:
+    """Read before the event's alerts and safety events are stored."""
+    return PortalMark(
+        alert_rows.last_alert_id(connection, patient_id=patient_id),
+        store.latest_safety_event_at(connection, patient_id=patient_id, excluding=not_alerting),
+    )
+
+
 def portal_notice_for(
-    connection: Connection, patient_id: int, since: datetime
+    connection: Connection,
+    patient_id: int,
+    mark: PortalMark,
+    events: list[SafetyEvent],
+    quiet: timedelta,
+    not_alerting: tuple[str, ...] = (),
 ) -> OncallNotice | None:
-    """With the portal, the notice an event earns: one when it raised an urgent alert.
+    """With the portal, the notice an event earns, read after it was stored.
 
     The queue is then the place of record, and the notice only says an alert is waiting
-    (no name, no kind). Sharing crisis events is the patient's consent to it; a patient
-    who does not share raises no alert and earns no notice (docs/portal.md)."""
-    if not urgent_alert_raised(connection, patient_id, since):
-        return None
-    log.info("oncall notice due for an urgent alert patient=%d", patient_id)
+    (no name, no kind). It is due when the event raised an urgent alert, or when it is a
+    crisis answer for a patient who shares crisis events and the quiet window since their
+    last one has passed: a repeat while the first alert is still new raises no second
+    alert, but a new episode still reaches the on-call chat (the first notice may not
+    have got through). Sharing crisis events is the patient's consent; a patient who does
+    not share raises no alert and earns no notice (docs/portal.md)."""
+    if not urgent_alert_raised(connection, patient_id, mark.last_alert_id):
+        answered = [e for e in events if not e.asked and e.category not in not_alerting]
+        share = sharing.active_share(connection, patient_id) if answered else None
+        if share is None or not share.crisis:
+            return None
+        previous = mark.previous_event_at
+        if previous is not None and utcnow() - as_utc(previous) < quiet:
+            return None
+    log.info("oncall notice due for the portal's queue")
     return OncallNotice(patient_id, None, "alert")
 
 

@@ -39,7 +39,13 @@ from bot.coach.current import CurrentEngine
 from bot.coach.delete_mark import delete_was_asked, mark_delete_asked
 from bot.coach.measure_offers import offer_turn
 from bot.coach.measures import questionnaires_of, store_administrations
-from bot.coach.notes import add_building_risk_note, oncall_notice_for, portal_notice_for
+from bot.coach.notes import (
+    PortalMark,
+    add_building_risk_note,
+    oncall_notice_for,
+    portal_mark,
+    portal_notice_for,
+)
 from bot.coach.passing import PassingConversations, agrees, store_anonymously
 from bot.coach.privacy import (
     DELETE_TOKEN,
@@ -457,7 +463,7 @@ class CoachService:
                 store.delete_patient(connection, patient_id=loaded.patient.id)
                 erased.append(True)
                 return reply_of(turn, loaded.patient.id)
-            started = utcnow()
+            mark = self._portal_mark(connection, loaded.patient.id)
             notice = self._notice_before(connection, loaded.patient, turn.safety_events)
             self._tell_of(notice, turn, engine)
             self._store_turn(connection, loaded, turn)
@@ -470,8 +476,8 @@ class CoachService:
                 default_timezone=self.default_timezone,
             )
             alerts_for_turn(connection, loaded.patient.id, turn, _asking(engine))  # portal queue
-            if notice is None:
-                notice = self._notice_after(connection, loaded.patient.id, started)
+            if mark is not None:
+                notice = self._notice_after(connection, loaded.patient.id, mark, turn)
                 self._tell_of(notice, turn, engine)
             queued = self._queue_replies(connection, external_id, turn.messages)
             return replace(reply_of(turn, loaded.patient.id), oncall_notice=notice, outbox=queued)
@@ -658,11 +664,14 @@ class CoachService:
         if patient is None or not self._stores(patient):
             store_anonymously(connection, [event], at=at)
             return None
-        started = utcnow()
+        mark = self._portal_mark(connection, patient.id)
         notice = self._notice_before(connection, patient, [event])
         store.add_safety_events(connection, patient_id=patient.id, events=[event], at=at)
-        alerts_for_turn(connection, patient.id, Turn(safety_events=[event]), _asking(self.engine))
-        return notice or self._notice_after(connection, patient.id, started)
+        turn = Turn(safety_events=[event])
+        alerts_for_turn(connection, patient.id, turn, _asking(self.engine))
+        if mark is not None:
+            return self._notice_after(connection, patient.id, mark, turn)
+        return notice
 
     def _notice_before(
         self, connection: Connection, patient: store.PatientRecord, events: list[SafetyEvent]
@@ -675,21 +684,32 @@ class CoachService:
             connection, patient, events, self.oncall_quiet, _asking(self.engine)
         )
 
-    def _notice_after(
-        self, connection: Connection, patient_id: int, started: datetime
-    ) -> OncallNotice | None:
-        """With the portal, a notice for an urgent alert this event raised (after storing)."""
+    def _portal_mark(self, connection: Connection, patient_id: int) -> PortalMark | None:
+        """With the portal and an on-call chat, what its notice rule reads before storing."""
         if not self.portal_alerts or self.oncall_quiet is None:
             return None
-        return portal_notice_for(connection, patient_id, started)
+        return portal_mark(connection, patient_id, _asking(self.engine))
 
-    @staticmethod
-    def _tell_of(notice: OncallNotice | None, turn: Turn, engine: Engine) -> None:
+    def _notice_after(
+        self, connection: Connection, patient_id: int, mark: PortalMark, turn: Turn
+    ) -> OncallNotice | None:
+        """With the portal, the notice this event earns (read after storing it)."""
+        assert self.oncall_quiet is not None  # a mark is only read with an on-call chat
+        return portal_notice_for(
+            connection,
+            patient_id,
+            mark,
+            turn.safety_events,
+            self.oncall_quiet,
+            _asking(self.engine),
+        )
+
+    def _tell_of(self, notice: OncallNotice | None, turn: Turn, engine: Engine) -> None:
         """The patient agreed to the notice (at onboarding, or by sharing crisis events
-        with the portal); they are told it happened."""
+        with the portal); they are told it happened, in the words for how it was sent."""
         if notice is not None:
-            told = engine.library.content.get("system.oncall_told")
-            turn.messages.append(OutboundMessage(told, kind="crisis"))
+            key = "system.oncall_portal_told" if self.portal_alerts else "system.oncall_told"
+            turn.messages.append(OutboundMessage(engine.library.content.get(key), kind="crisis"))
 
     async def close(self) -> None:
         """Stop the background work (safety events still waiting for the database)."""

@@ -30,7 +30,8 @@ __all__ = [
     "audit_entries",
     "close_alert",
     "has_unanswered_alert",
-    "raised_since",
+    "last_alert_id",
+    "raised_after",
 ]
 
 NEW, ACKNOWLEDGED, CLOSED = "new", "acknowledged", "closed"
@@ -113,15 +114,26 @@ def has_unanswered_alert(
     return bool(connection.execute(query).scalar_one())
 
 
-def raised_since(
-    connection: Connection, *, patient_id: int, since: datetime, kinds: Sequence[str]
+def last_alert_id(connection: Connection, *, patient_id: int) -> int:
+    """The newest alert's id among the patient's shares (0: none): read before an event,
+    so :func:`raised_after` finds what that event raised (by id, not by clock)."""
+    query = (
+        select(func.max(Alert.id))
+        .join(Share, Share.id == Alert.share_id)
+        .where(Share.patient_id == patient_id)
+    )
+    return int(connection.execute(query).scalar_one() or 0)
+
+
+def raised_after(
+    connection: Connection, *, patient_id: int, after_id: int, kinds: Sequence[str]
 ) -> bool:
-    """Was an alert of one of ``kinds`` raised for the patient at or after ``since``?"""
+    """Was an alert of one of ``kinds`` raised for the patient after alert ``after_id``?"""
     query = (
         select(func.count())
         .select_from(Alert)
         .join(Share, Share.id == Alert.share_id)
-        .where(Share.patient_id == patient_id, Alert.kind.in_(kinds), Alert.created_at >= since)
+        .where(Share.patient_id == patient_id, Alert.kind.in_(kinds), Alert.id > after_id)
     )
     return bool(connection.execute(query).scalar_one())
 

@@ -26,7 +26,7 @@ from bot.shared.messages import Inbound
 from tests.coach.test_notes import checkin, said_risk
 from tests.portal.helpers import onboard, press, sharing_patient
 
-TOLD = "I've let the practice's on-call team know"
+TOLD = "I've let your care team know, since you share crisis alerts with them."
 
 
 @pytest.fixture
@@ -78,20 +78,38 @@ async def test_a_patient_who_does_not_share_earns_no_notice(
 async def test_onboarding_does_not_ask_the_oncall_question_with_the_portal(
     portal_service: CoachService,
 ) -> None:
+    """After "no" to daily check-ins, the on-call question would come next; the welcome
+    comes instead."""
     reply = await portal_service.handle("s3", Inbound.message("/start"))
     reply = await press(portal_service, "s3", reply, "Okay, go on")
     reply = await press(portal_service, "s3", reply, "Yes")
     reply = await portal_service.handle("s3", Inbound.message("Sam"))
     reply = await press(portal_service, "s3", reply, "Central")
-    said = [_texts(reply)]
-    for _ in range(6):  # the rest of getting started, first choice each time
-        labels = [b.label for m in reply.messages for row in m.buttons for b in row]
-        if not labels:
-            break
-        reply = await press(portal_service, "s3", reply, labels[0])
-        said.append(_texts(reply))
-    assert not [t for t in said if "on-call" in t.lower()]
+    reply = await press(portal_service, "s3", reply, "No")  # no daily check-ins
+    content = portal_service.engine.library.content
+    welcome = content.get("onboarding.welcome_named").split("{")[0].strip()
+    assert welcome and welcome in _texts(reply)
+    assert content.get("onboarding.ask_crisis_alerts")[:40] not in _texts(reply)
     assert portal_service.engine.coach_facts["coach_oncall"] == "no"
+
+
+async def test_a_new_episode_after_the_quiet_window_notifies_again(
+    portal_service: CoachService,
+) -> None:
+    """The first alert is still new (no second alert), but the on-call chat hears again."""
+    share_id = await sharing_patient(portal_service, "s6", "Record 2006")
+    with time_machine.travel(datetime(2026, 12, 1, 15, 0, tzinfo=UTC), tick=True) as clock:
+        first = await portal_service.handle("s6", Inbound.message("I want to kill myself"))
+        assert first.oncall_notice is not None
+        clock.shift(timedelta(minutes=10))
+        inside = await portal_service.handle("s6", Inbound.message("I want to kill myself"))
+        assert inside.oncall_notice is None
+        clock.shift(timedelta(minutes=45))
+        later = await portal_service.handle("s6", Inbound.message("I want to kill myself"))
+    assert later.oncall_notice is not None and later.oncall_notice.name is None
+    assert TOLD in _texts(later)
+    found = await portal_service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id))
+    assert [a.kind for a in found] == ["crisis"]  # one alert, still new
 
 
 async def test_phq9_item_9_earns_a_notice(portal_service: CoachService) -> None:

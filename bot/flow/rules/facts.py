@@ -74,6 +74,7 @@ SYSTEM_KEYS = (
     "system.building_risk",
     "system.oncall_notice",
     "system.oncall_told",
+    "system.oncall_portal_told",
     "system.oncall_no_name",
     "system.oncall_summary",
 )
@@ -94,7 +95,8 @@ class SavedAnswer:
 
 
 #: What the coach itself tells every flow, usable in conditions like a saved yes/no answer:
-#: ``coach_oncall`` is yes when the practice has an on-call chat (ONCALL_CHAT_ID).
+#: ``coach_oncall`` is yes when the practice has an on-call chat (ONCALL_CHAT_ID) and no
+#: portal (PORTAL_URL): with the portal, sharing crisis alerts is the consent to a notice.
 COACH_FACTS: dict[str, tuple[str, ...]] = {"coach_oncall": ("yes", "no")}
 
 

@@ -109,7 +109,7 @@ async def _close(request: Request, who: SignedIn) -> Response:
 
 
 def _not_found(request: Request, who: SignedIn) -> Response:
-    sentence = "This alert is not in the queue (it may belong to a patient who stopped sharing)."
+    sentence = "This alert is not in the queue (it may have been closed already)."
     return page(request, "refused.html", {"sentence": sentence}, who=who, status=404)
 
 
