@@ -50,6 +50,15 @@ SQLITE_BUSY_TIMEOUT = 2.0
 PG_CONNECT_TIMEOUT = 3.0
 PG_COMMAND_TIMEOUT = 5.0
 PG_POOL_TIMEOUT = 3.0
+#: PostgreSQL connections each process keeps, and how many more it may open at a peak:
+#: ``UPDATES_AT_ONCE`` updates' steps use the kept ones, and the outbox drain, upkeep,
+#: reminders and the portal the rest, so under saturation an update waits in memory for
+#: its turn (no deadline yet) rather than timing out for a connection (3 s) and telling the
+#: patient the database is away. Four processes stay under PostgreSQL's 100 connections.
+PG_POOL_SIZE = 12
+PG_MAX_OVERFLOW = 8
+#: Updates a process handles at once (bot.tg.runner): as many as it keeps connections.
+UPDATES_AT_ONCE = PG_POOL_SIZE
 
 
 class DeadlineExceeded(TimeoutError):
@@ -83,6 +92,8 @@ class Database:
         else:
             kwargs.setdefault("pool_pre_ping", True)
             kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT)
+            kwargs.setdefault("pool_size", PG_POOL_SIZE)
+            kwargs.setdefault("max_overflow", PG_MAX_OVERFLOW)
             connect_args = kwargs.setdefault("connect_args", {})
             connect_args.setdefault("timeout", PG_CONNECT_TIMEOUT)
             connect_args.setdefault("command_timeout", PG_COMMAND_TIMEOUT)

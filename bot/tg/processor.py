@@ -19,22 +19,28 @@ __all__ = ["PerChatUpdateProcessor"]
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """At most one update per chat at a time; up to ``max_concurrent_updates`` overall."""
+    """At most one update per chat at a time; up to ``max_concurrent_updates`` overall, of
+    which ``at_once`` run (the rest wait in memory).
 
-    def __init__(self, max_concurrent_updates: int = 512) -> None:
+    ``at_once`` is taken after the chat's lock: an update waiting for its chat's earlier
+    one holds no place, so one chat sending a burst does not hold the others up."""
+
+    def __init__(self, max_concurrent_updates: int = 512, at_once: int | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        self._places = asyncio.Semaphore(at_once or max_concurrent_updates)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat_id = _chat_id(update)
         if chat_id is None:
-            await coroutine
+            async with self._places:
+                await coroutine
             return
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         self._users[chat_id] = self._users.get(chat_id, 0) + 1
         try:
-            async with lock:
+            async with lock, self._places:
                 await coroutine
         finally:
             self._users[chat_id] -= 1

@@ -32,7 +32,7 @@ from bot.coach.build import build_coach
 from bot.coach.health import check_health, read_outbox_depth
 from bot.coach.reload import Reloader
 from bot.config import ExitCode, Settings, StartupError
-from bot.db.session import describe
+from bot.db.session import UPDATES_AT_ONCE, describe
 from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary
 from bot.safety.oncall import NoticeLimiter
@@ -234,7 +234,9 @@ def build_application(
         .token(settings.bot_token())
         .base_url(settings.telegram_api_base_url)
         .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=0))
-        .concurrent_updates(PerChatUpdateProcessor())
+        # Bounded by the database's connections (bot.db.session): an update beyond them
+        # waits its turn in memory instead of timing out for a connection.
+        .concurrent_updates(PerChatUpdateProcessor(at_once=UPDATES_AT_ONCE))
         # aiohttp rather than PTB's default httpx: about 40% less CPU per update
         # (benchmarks/telegram_e2e.py); getUpdates has its own single connection.
         .request(requests[0])
