@@ -233,6 +233,8 @@ async def one_round(
 async def main(args: argparse.Namespace) -> None:
     counts = [int(n) for n in args.processes.split(",")]
     given = args.database_url or os.environ.get("TEST_POSTGRES_URL")
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp, postgres(given) as (url, pg):
         workdir = Path(tmp)
         write_flow(workdir)
