@@ -13,6 +13,7 @@ measure's code, never the patient's words).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -23,13 +24,16 @@ from sqlalchemy.engine import Connection
 from bot.db import alerts as rows
 from bot.db import sharing
 from bot.db.models import JournalEntry, Share, as_utc
+from bot.flow.engine.measures import MEASURE_RECORD
 from bot.safety import risk
-from bot.shared.messages import Turn
+from bot.shared.messages import SafetyEvent, Turn
 
 __all__ = [
     "ALERT_KINDS",
     "AlertKind",
+    "alerting_events",
     "alerts_for_turn",
+    "may_raise_urgent",
     "raise_alert",
     "raise_quiet_alerts",
     "urgent_alert_raised",
@@ -98,9 +102,7 @@ def alerts_for_turn(
     note. A direct question alone earns none (only its answer does): neither an event that
     asked nor one in ``not_alerting``, the categories that always ask first."""
     raised: list[int] = []
-    for event in turn.safety_events:
-        if event.asked or event.category in not_alerting:
-            continue
+    for event in alerting_events(turn.safety_events, not_alerting):
         kind = "direct_yes" if event.rule_id.endswith((".yes", ".unclear")) else "crisis"
         found = raise_alert(connection, kind=kind, patient_id=patient_id, detail=event.category)
         if found is not None:
@@ -110,6 +112,20 @@ def alerts_for_turn(
         if found is not None:
             raised.append(found)
     return raised
+
+
+def alerting_events(
+    events: Sequence[SafetyEvent], not_alerting: tuple[str, ...] = ()
+) -> list[SafetyEvent]:
+    """The events that earn an alert: crisis answers, and the answers to a direct question
+    (never the question itself, nor a category in ``not_alerting``, which always asks first)."""
+    return [e for e in events if not e.asked and e.category not in not_alerting]
+
+
+def may_raise_urgent(turn: Turn) -> bool:
+    """Could storing this turn raise an urgent alert? Only a safety event or a stored
+    questionnaire (PHQ-9 item 9) can; any other step needs no look at the queue."""
+    return bool(turn.safety_events) or any(r.kind == MEASURE_RECORD for r in turn.records)
 
 
 def urgent_alert_raised(connection: Connection, patient_id: int, after_id: int) -> bool:

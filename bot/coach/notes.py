@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
-from bot.coach.alerts import urgent_alert_raised
+from bot.coach.alerts import alerting_events, urgent_alert_raised
 from bot.db import alerts as alert_rows
 from bot.db import sharing, store
 from bot.db.models import as_utc, utcnow
@@ -106,7 +106,7 @@ def portal_notice_for(
     have got through). Sharing crisis events is the patient's consent; a patient who does
     not share raises no alert and earns no notice (docs/portal.md)."""
     if not urgent_alert_raised(connection, patient_id, mark.last_alert_id):
-        answered = [e for e in events if not e.asked and e.category not in not_alerting]
+        answered = alerting_events(events, not_alerting)
         share = sharing.active_share(connection, patient_id) if answered else None
         if share is None or not share.crisis:
             return None

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
-from bot.coach.alerts import alerts_for_turn
+from bot.coach.alerts import alerts_for_turn, may_raise_urgent
 from bot.coach.current import CurrentEngine
 from bot.coach.delete_mark import delete_was_asked, mark_delete_asked
 from bot.coach.measure_offers import offer_turn
@@ -463,7 +463,7 @@ class CoachService:
                 store.delete_patient(connection, patient_id=loaded.patient.id)
                 erased.append(True)
                 return reply_of(turn, loaded.patient.id)
-            mark = self._portal_mark(connection, loaded.patient.id)
+            mark = self._portal_mark(connection, loaded.patient.id, turn)
             notice = self._notice_before(connection, loaded.patient, turn.safety_events)
             self._tell_of(notice, turn, engine)
             self._store_turn(connection, loaded, turn)
@@ -664,10 +664,10 @@ class CoachService:
         if patient is None or not self._stores(patient):
             store_anonymously(connection, [event], at=at)
             return None
-        mark = self._portal_mark(connection, patient.id)
+        turn = Turn(safety_events=[event])
+        mark = self._portal_mark(connection, patient.id, turn)
         notice = self._notice_before(connection, patient, [event])
         store.add_safety_events(connection, patient_id=patient.id, events=[event], at=at)
-        turn = Turn(safety_events=[event])
         alerts_for_turn(connection, patient.id, turn, _asking(self.engine))
         if mark is not None:
             return self._notice_after(connection, patient.id, mark, turn)
@@ -684,9 +684,12 @@ class CoachService:
             connection, patient, events, self.oncall_quiet, _asking(self.engine)
         )
 
-    def _portal_mark(self, connection: Connection, patient_id: int) -> PortalMark | None:
-        """With the portal and an on-call chat, what its notice rule reads before storing."""
-        if not self.portal_alerts or self.oncall_quiet is None:
+    def _portal_mark(
+        self, connection: Connection, patient_id: int, turn: Turn
+    ) -> PortalMark | None:
+        """With the portal and an on-call chat, what its notice rule reads before storing;
+        None (no query) for a step that cannot raise an urgent alert, most of them."""
+        if not self.portal_alerts or self.oncall_quiet is None or not may_raise_urgent(turn):
             return None
         return portal_mark(connection, patient_id, _asking(self.engine))
 

@@ -3,8 +3,8 @@
 An alert belongs to a share (never to a bare patient), so an alert exists only for a
 patient who chose to share. One raised while they shared stays in the queue until a
 clinician closes it, even after they stop: stopping ends what is shared from then on, and
-a crisis nobody has answered must not vanish from the queue. The audit table takes inserts only (the migration's triggers
-refuse UPDATE and DELETE).
+a crisis nobody has answered must not vanish from the queue. The audit table takes
+inserts only (the migration's triggers refuse UPDATE, DELETE and, on PostgreSQL, TRUNCATE).
 """
 
 from __future__ import annotations
