@@ -71,8 +71,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """In the PostgreSQL run keep only the tests that keep data, each on PostgreSQL: the
-    rest ran, identically, in the SQLite run."""
+    rest ran, identically, in the SQLite run. Outside it, a test marked ``sqlite_only``
+    skips its PostgreSQL variant (run when TEST_POSTGRES_URL is set)."""
     if SUITE_POSTGRES is None:
+        for item in items:
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            if (
+                item.get_closest_marker("sqlite_only")
+                and params.get("database_url") == "postgresql"
+            ):
+                item.add_marker(pytest.mark.skip(reason="about SQLite alone"))
         return
     kept, left_out = [], []
     for item in items:

@@ -219,19 +219,37 @@ class Dispatcher:
     async def _send_all(self, opened: list[tuple[Claim, OutboundMessage]]) -> list[str]:
         if self.settings.max_rate > 0:
             return list(await asyncio.gather(*(self._send(c, m) for c, m in opened)))
-        # Unpaced (no rate limit to keep to): ``parallel`` at a time, each group marked
-        # ``sending`` in one transaction. Still at most ``parallel`` marked and in flight,
-        # so a kill leaves no more reminders ``unknown`` than the paced way does.
+        # Unpaced (no rate limit to keep to): ``parallel`` at a time. One transaction
+        # records the group just sent and marks the next one ``sending``, so a group costs
+        # one commit. Still at most ``parallel`` marked and in flight; a kill between a
+        # send and that commit leaves it ``sending`` (``unknown``, never sent again), as
+        # a kill during the send itself does.
         outcomes: list[str] = []
+        sent: list[tuple[Claim, datetime]] = []
         for start in range(0, len(opened), self.settings.parallel):
             group = opened[start : start + self.settings.parallel]
-            begun = await self.database.transaction(functools.partial(_begin_all, group))
-            outcomes.extend(
-                await asyncio.gather(
-                    *(self._send(c, m, begun=b) for (c, m), b in zip(group, begun, strict=True))
-                )
+            begun = await self.database.transaction(
+                functools.partial(_record_and_begin, sent, group)
             )
+            delivered = await asyncio.gather(
+                *(self._stamped(c, m, b) for (c, m), b in zip(group, begun, strict=True))
+            )
+            outcomes.extend(outcome for outcome, _ in delivered)
+            sent = [
+                (c, at)
+                for (c, _), (outcome, at) in zip(group, delivered, strict=True)
+                if outcome == "sent"
+            ]
+        if sent:
+            await self.database.transaction(lambda c: store.mark_sent(c, sent=sent))
         return outcomes
+
+    async def _stamped(
+        self, claim: Claim, message: OutboundMessage, begun: bool
+    ) -> tuple[str, datetime]:
+        """``_deliver``'s outcome and the instant it ended (when a sent one went out)."""
+        outcome = await self._deliver(claim, message, begun)
+        return outcome, datetime.now(UTC)
 
     async def _begin(self, claim: Claim) -> bool:
         """Take this send's turn and mark it ``sending``; False if it is no longer ours.
@@ -248,30 +266,34 @@ class Dispatcher:
             self._next_slot = loop.time() + 1 / self.settings.max_rate
             return begun
 
-    async def _send(self, claim: Claim, message: OutboundMessage, begun: bool | None = None) -> str:
-        """``begun``: already marked ``sending`` (True), or taken by another (False); None:
-        mark it here, in its paced turn."""
+    async def _send(self, claim: Claim, message: OutboundMessage) -> str:
+        """Send in this claim's paced turn, then record it (group commit)."""
         async with self._gate:
-            if begun is None:
-                begun = await self._begin(claim)
-            if not begun:
-                return "taken"  # our lease ran out and another dispatcher claimed it
-            try:
-                await self.send(claim.external_id, message)
-            except Blocked:
-                await self.database.transaction(lambda c: store.mark_blocked(c, claim=claim))
-                log.info("reminders off: patient blocked the bot patient=%d", claim.patient_id)
-                if self.on_blocked is not None:
-                    await self.on_blocked(claim.external_id)
-                return "blocked"
-            except Exception as exc:  # noqa: BLE001 - the lease brings it back later
-                log.warning(
-                    "reminder not sent patient=%d error=%s", claim.patient_id, type(exc).__name__
-                )
-                await self.database.transaction(lambda c: store.release(c, claim=claim))
-                return "failed"
-            await self._record_sent(claim)
-            return "sent"
+            outcome = await self._deliver(claim, message, await self._begin(claim))
+            if outcome == "sent":
+                await self._record_sent(claim)
+            return outcome
+
+    async def _deliver(self, claim: Claim, message: OutboundMessage, begun: bool) -> str:
+        """Send one reminder already marked ``sending`` (``begun``; False: another process
+        took it). Blocked and failed sends are recorded here; a sent one by the caller."""
+        if not begun:
+            return "taken"  # our lease ran out and another dispatcher claimed it
+        try:
+            await self.send(claim.external_id, message)
+        except Blocked:
+            await self.database.transaction(lambda c: store.mark_blocked(c, claim=claim))
+            log.info("reminders off: patient blocked the bot patient=%d", claim.patient_id)
+            if self.on_blocked is not None:
+                await self.on_blocked(claim.external_id)
+            return "blocked"
+        except Exception as exc:  # noqa: BLE001 - the lease brings it back later
+            log.warning(
+                "reminder not sent patient=%d error=%s", claim.patient_id, type(exc).__name__
+            )
+            await self.database.transaction(lambda c: store.release(c, claim=claim))
+            return "failed"
+        return "sent"
 
     async def _record_sent(self, claim: Claim) -> None:
         """Commit that ``claim`` was sent, sharing one transaction with the sends that
@@ -307,7 +329,12 @@ class Dispatcher:
         return OutboundMessage(self.content.get("reminders.gentle"), buttons=(*buttons, (change,)))
 
 
-def _begin_all(group: list[tuple[Claim, OutboundMessage]], connection: Connection) -> list[bool]:
+def _record_and_begin(
+    sent: list[tuple[Claim, datetime]],
+    group: list[tuple[Claim, OutboundMessage]],
+    connection: Connection,
+) -> list[bool]:
+    store.mark_sent(connection, sent=sent)
     return store.begin_sending_all(connection, claims=[claim for claim, _ in group])
 
 

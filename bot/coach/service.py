@@ -278,13 +278,15 @@ class CoachService:
             for external_id in chats:
                 lock_chat(connection, channel=self.channel, external_id=external_id)
             loaded = store.load_conversations(connection, channel=self.channel, external_ids=chats)
+            saves: list[store.PendingSave] = []
             for external_id in chats:
                 try:
                     opened[external_id] = self._open_loaded(
-                        connection, loaded.get(external_id), flow_id, None, None, unless_busy
+                        connection, loaded.get(external_id), flow_id, None, None, unless_busy, saves
                     )
                 except PatientBusy:  # raised before anything of this patient was written
                     continue
+            store.save_conversations(connection, saves=saves)
             return opened
 
         return await self.database.transaction(open_all)
@@ -315,8 +317,12 @@ class CoachService:
         at_step: str | None,
         variables: dict[str, Any] | None,
         unless_busy: timedelta | None,
+        saves: list[store.PendingSave] | None = None,
     ) -> Reply:
-        """Open ``flow_id`` in a conversation already read under its chat's lock."""
+        """Open ``flow_id`` in a conversation already read under its chat's lock.
+
+        ``saves``: the conversation is added to it, to be saved with the batch's, instead
+        of being saved here."""
         if loaded is None or not self._stores(loaded.patient):
             raise PatientBusy
         if unless_busy is not None and loaded.state.hold:
@@ -330,7 +336,7 @@ class CoachService:
             turn = engine.start_at(
                 loaded.state, loaded.patient.view(), flow_id, at_step, variables or {}
             )
-        self._store_turn(connection, loaded, turn)
+        self._store_turn(connection, loaded, turn, saves)
         return reply_of(turn, loaded.patient.id)
 
     async def prune(self) -> int:
@@ -721,14 +727,23 @@ class CoachService:
         await asyncio.gather(*self._background, return_exceptions=True)
 
     def _store_turn(
-        self, connection: Connection, loaded: store.LoadedConversation, turn: Turn
+        self,
+        connection: Connection,
+        loaded: store.LoadedConversation,
+        turn: Turn,
+        saves: list[store.PendingSave] | None = None,
     ) -> None:
+        """Store what a step did; its conversation is saved here, or added to ``saves``
+        for the caller to save with others (``store.save_conversations``)."""
         patient_id = loaded.patient.id
         turn.records = [keep_earlier_plan(connection, patient_id, r) for r in turn.records]
         turn.records = store_administrations(connection, patient_id, turn, self.engine)
-        store.save_conversation(
-            connection, patient_id=patient_id, state=loaded.state, revision=loaded.revision
-        )
+        if saves is not None:
+            saves.append(store.PendingSave(patient_id, loaded.state, loaded.revision))
+        else:
+            store.save_conversation(
+                connection, patient_id=patient_id, state=loaded.state, revision=loaded.revision
+            )
         store.add_journal_records(connection, patient_id=patient_id, records=turn.records)
         update_profile(connection, patient_id=patient_id, updates=turn.profile_updates)
         store.add_safety_events(connection, patient_id=patient_id, events=turn.safety_events)

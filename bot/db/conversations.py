@@ -4,9 +4,10 @@ Like every function in bot.db: a connection in, plain values out, never a commit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,6 +32,14 @@ class LoadedConversation:
     patient: PatientRecord
     state: ConversationState
     revision: int
+
+
+class PendingSave(NamedTuple):
+    """A conversation to save with others of a batch (``save_conversations``)."""
+
+    patient_id: int
+    state: ConversationState
+    revision: int  # as read; 0: the patient has no conversation row yet
 
 
 # The statements of every step are built once: building them costs more than running them.
@@ -65,6 +74,22 @@ _FIRST = {
     "sqlite": sqlite.insert(Conversation).values(_FIRST_VALUES).on_conflict_do_nothing(),
     "postgresql": postgresql.insert(Conversation).values(_FIRST_VALUES).on_conflict_do_nothing(),
 }
+
+# Many patients' first conversations at once; RETURNING names the rows written, so a
+# conflict (someone else wrote one first) is seen without a row count per row.
+_FIRST_MANY = {
+    "sqlite": sqlite.insert(Conversation)
+    .on_conflict_do_nothing()
+    .returning(Conversation.patient_id),
+    "postgresql": postgresql.insert(Conversation)
+    .on_conflict_do_nothing()
+    .returning(Conversation.patient_id),
+}
+_REVISIONS = (
+    select(Conversation.patient_id, Conversation.revision)
+    .where(Conversation.patient_id.in_(bindparam("pids", expanding=True)))
+    .with_for_update()
+)
 
 
 def load_conversation(
@@ -126,6 +151,35 @@ def save_conversation(
     if result.rowcount != 1:
         raise ConcurrentUpdate
     return revision + 1
+
+
+def save_conversations(session: Connection, *, saves: Sequence[PendingSave]) -> None:
+    """``save_conversation`` for many (a batch of reminders) in three statements whatever their number; raises ConcurrentUpdate if any
+    changed since it was read, and the caller rolls the batch back. The revisions are
+    read with the rows locked (FOR UPDATE on PostgreSQL; SQLite has one writer), so the
+    update that follows cannot meet a newer one."""
+    now = utcnow()
+    later = {pid: (state, revision) for pid, state, revision in saves if revision}
+    if later:
+        found = dict(session.execute(_REVISIONS, {"pids": list(later)}).tuples().all())
+        if any(found.get(pid) != revision for pid, (_, revision) in later.items()):
+            raise ConcurrentUpdate
+        session.execute(
+            _SAVE,
+            [
+                {"pid": pid, "rev": rev, "doc": state.to_json(), "new_rev": rev + 1, "now": now}
+                for pid, (state, rev) in later.items()
+            ],
+        )
+    firsts = [
+        {"patient_id": pid, "state": state.to_json(), "revision": 1, "updated_at": now}
+        for pid, state, revision in saves
+        if not revision
+    ]
+    if firsts:
+        written = session.execute(_FIRST_MANY[session.dialect.name], firsts).all()
+        if len(written) != len(firsts):
+            raise ConcurrentUpdate
 
 
 def conversation_updated_at(session: Connection, *, patient_id: int) -> datetime | None:

@@ -12,10 +12,12 @@ from __future__ import annotations
 from bot.db.conversations import (
     ConcurrentUpdate,
     LoadedConversation,
+    PendingSave,
     conversation_updated_at,
     load_conversation,
     load_conversations,
     save_conversation,
+    save_conversations,
 )
 from bot.db.journal import (
     JournalItem,
@@ -43,6 +45,7 @@ __all__ = [
     "ConcurrentUpdate",
     "JournalItem",
     "LoadedConversation",
+    "PendingSave",
     "PatientRecord",
     "add_journal_records",
     "add_safety_events",
@@ -61,6 +64,7 @@ __all__ = [
     "load_conversations",
     "prune_processed_updates",
     "save_conversation",
+    "save_conversations",
     "set_active",
     "update_profile",
 ]

@@ -21,7 +21,7 @@ from bot.coach import profile as coach_profile
 from bot.coach.reminders import Blocked, Dispatcher, DispatchSettings
 from bot.coach.service import CoachService
 from bot.db import store
-from bot.db.models import Reminder, ReminderSend, as_utc
+from bot.db.models import Patient, Reminder, ReminderSend, as_utc
 from bot.db.session import Database
 from bot.reminders import store as reminders
 from bot.shared.messages import Inbound, OutboundMessage
@@ -371,6 +371,47 @@ async def test_a_failed_send_is_tried_again_after_its_lease(
     assert (await loop.tick())["sent"] == 1
     assert len(outbox.to("max")) == 1
     assert await statuses(service.database) == ["sent"]
+
+
+async def test_unpaced_sends_commit_once_per_group(
+    service: CoachService, clock: time_machine.Traveller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a rate to keep to, one transaction records a group of sends and marks the
+    next group ``sending``: 20 reminders, 6 at a time, are 4 groups and a last record,
+    beside claiming (twice: the second finds none) and opening (once). Each reminder is
+    recorded sent, with the instant its own send ended."""
+    await service.database.transaction(lambda c: _many_patients(c, service.channel, 20))
+    ended: dict[str, datetime] = {}
+
+    async def send(external_id: str, message: OutboundMessage) -> None:
+        clock.shift(timedelta(seconds=1))
+        ended[external_id] = datetime.now(UTC)
+
+    committed = 0
+    real = service.database.transaction
+
+    async def counted(fn: Any, **options: Any) -> Any:
+        nonlocal committed
+        committed += 1
+        return await real(fn, **options)
+
+    clock.move_to(utc(2026, 6, 1, 13, 0, 5))
+    monkeypatch.setattr(service.database, "transaction", counted)
+    outcomes = await Dispatcher(service, send, DispatchSettings(max_rate=0, parallel=6)).tick()
+    monkeypatch.undo()
+    assert outcomes["sent"] == 20
+    assert committed == 2 + 1 + 4 + 1
+    assert await statuses(service.database) == ["sent"] * 20
+    rows = await service.database.transaction(
+        lambda c: c.execute(
+            select(Patient.external_id, Reminder.last_sent_at, Reminder.unanswered).join(
+                Patient, Patient.id == Reminder.patient_id
+            )
+        ).all()
+    )
+    assert {who: (as_utc(at), unanswered) for who, at, unanswered in rows} == {
+        who: (at, 1) for who, at in ended.items()
+    }
 
 
 async def test_sends_are_spaced_evenly_under_the_rate(service: CoachService) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import pytest
 from sqlalchemy import func, select
@@ -195,3 +196,62 @@ async def test_a_first_conversation_written_twice_is_a_concurrent_update(
         lambda c: store.load_conversation(c, channel="test", external_id="twice")
     )
     assert kept is not None and (kept.revision, kept.state.question_number) == (1, 11)
+
+
+async def test_conversations_saved_together_are_all_written_or_none(
+    service: CoachService,
+) -> None:
+    """A batch of reminders saves its conversations in one go: first ones and later ones
+    alike; one that changed since it was read fails the whole batch (ConcurrentUpdate),
+    and the transaction writes nothing of it."""
+    from bot.shared.conversation import ConversationState
+
+    def read(who: str):  # type: ignore[no-untyped-def]
+        return lambda c: store.load_conversation(c, channel="test", external_id=who)
+
+    def state(number: int) -> ConversationState:
+        written = ConversationState()
+        written.question_number = number
+        return written
+
+    first = await service.database.transaction(read("ana"))  # no conversation yet
+    await service.database.transaction(
+        lambda c: store.save_conversation(
+            c, patient_id=first.patient.id, state=state(1), revision=0
+        )
+    )
+    old, new = (
+        await service.database.transaction(read("ana")),
+        await service.database.transaction(read("ben")),
+    )
+    assert (old.revision, new.revision) == (1, 0)
+    saves = [
+        store.PendingSave(old.patient.id, state(2), old.revision),
+        store.PendingSave(new.patient.id, state(3), new.revision),
+    ]
+    await service.database.transaction(lambda c: store.save_conversations(c, saves=saves))
+    ana, ben = (
+        await service.database.transaction(read("ana")),
+        await service.database.transaction(read("ben")),
+    )
+    assert (ana.revision, ana.state.question_number) == (2, 2)
+    assert (ben.revision, ben.state.question_number) == (1, 3)
+
+    stale_first = [store.PendingSave(ana.patient.id, state(7), ana.revision)]
+    cal = await service.database.transaction(read("cal"))
+    for stale in (
+        [*stale_first, store.PendingSave(ben.patient.id, state(8), 0)],  # ben has one now
+        [
+            store.PendingSave(cal.patient.id, state(9), 0),
+            store.PendingSave(ana.patient.id, state(9), 1),
+        ],
+    ):
+        with pytest.raises(store.ConcurrentUpdate):
+            await service.database.transaction(functools.partial(_save_all, stale))
+    after = [await service.database.transaction(read(who)) for who in ("ana", "ben", "cal")]
+    assert [(a.revision, a.state.question_number) for a in after] == [(2, 2), (1, 3), (0, 0)]
+    await service.database.transaction(lambda c: store.save_conversations(c, saves=[]))
+
+
+def _save_all(saves: list[store.PendingSave], connection) -> None:  # type: ignore[no-untyped-def]
+    store.save_conversations(connection, saves=saves)
