@@ -62,7 +62,7 @@ from bot.coach.safety_spool import SafetySpool, SpooledEvent
 from bot.coach.sharing import note_invitation, sharing_event
 from bot.db import outbox, retention, store
 from bot.db.crypto import SharedSecret
-from bot.db.locks import lock_chat
+from bot.db.locks import lock_chat, lock_chats
 from bot.db.models import utcnow
 from bot.db.session import Database, DeadlineExceeded
 from bot.flow.answers import answer_to_direct_question
@@ -271,12 +271,11 @@ class CoachService:
 
         def open_all(connection: Connection) -> dict[str, Reply]:
             opened = {}
-            # Chat locks are taken in one order (sorted), so two batches that share chats
-            # (two reminder processes) wait for each other instead of deadlocking; all of
-            # them before the batch's conversations are read, in one query.
+            # Every chat's lock, in one statement and one order (lock_chats), so two
+            # batches that share chats (two reminder processes) wait for each other
+            # instead of deadlocking; all before the batch's conversations are read.
             chats = sorted(set(external_ids))
-            for external_id in chats:
-                lock_chat(connection, channel=self.channel, external_id=external_id)
+            lock_chats(connection, [(self.channel, external_id) for external_id in chats])
             loaded = store.load_conversations(connection, channel=self.channel, external_ids=chats)
             saves: list[store.PendingSave] = []
             for external_id in chats:

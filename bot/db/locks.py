@@ -6,6 +6,7 @@
   and one would have to start over on the revision check; with it the second simply waits
   for the first to commit. SQLite needs none: each process writes through one thread, and
   SQLite lets one writer in at a time.
+* ``lock_chats``: many chats in one statement, always in one order (their keys').
 * ``lock_transaction``: the same for any name. ``wait_for_transaction_lock`` waits for one
   by short tries: the schema upgrade on start takes it, so processes started together
   upgrade one after the other however long the first one's upgrade takes.
@@ -20,11 +21,13 @@ import fcntl
 import hashlib
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import text
+from sqlalchemy import BigInteger, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -64,7 +67,31 @@ def wait_for_transaction_lock(
 
 def lock_chat(connection: Connection, *, channel: str, external_id: str) -> None:
     """Wait until no other transaction holds this chat; held until this one ends."""
-    lock_transaction(connection, f"coach-chat:{channel}:{external_id}")
+    lock_transaction(connection, chat_lock_name(channel, external_id))
+
+
+def lock_chats(connection: Connection, chats: Iterable[tuple[str, str]]) -> None:
+    """``lock_chat`` for many ``(channel, external_id)`` in one statement (a batch of
+    reminders, a retention run). Taken in the order of their keys, the one order every
+    taker of several uses, so two such transactions wait for each other instead of
+    deadlocking; ``unnest`` hands the keys to the function in the array's order."""
+    if connection.dialect.name != "postgresql":
+        return
+    keys = sorted(
+        {lock_key(chat_lock_name(channel, external_id)) for channel, external_id in chats}
+    )
+    if keys:
+        connection.execute(_LOCK_MANY, {"keys": keys})
+
+
+def chat_lock_name(channel: str, external_id: str) -> str:
+    """The name of one chat's lock (``lock_key`` turns it into the advisory lock's key)."""
+    return f"coach-chat:{channel}:{external_id}"
+
+
+_LOCK_MANY = text("SELECT count(pg_advisory_xact_lock(key)) FROM unnest(:keys) AS key").bindparams(
+    bindparam("keys", type_=ARRAY(BigInteger))
+)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from bot.db.locks import lock_chat
+from bot.db.locks import lock_chats
 from bot.db.models import JournalEntry, Patient, SafetyEventRow
 from bot.db.patients import delete_patient
 
@@ -57,9 +57,10 @@ def delete_inactive_patients(connection: Connection, *, before: datetime, limit:
     chosen = connection.execute(
         select(Patient.channel, Patient.external_id).where(seen < before).limit(limit)
     ).all()
+    chats = [(str(channel), str(external_id)) for channel, external_id in chosen]
+    lock_chats(connection, chats)
     deleted = 0
-    for channel, external_id in sorted((str(c), str(e)) for c, e in chosen):
-        lock_chat(connection, channel=channel, external_id=external_id)
+    for channel, external_id in chats:
         patient_id = connection.execute(
             select(Patient.id).where(
                 Patient.channel == channel, Patient.external_id == external_id, seen < before
