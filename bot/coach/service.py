@@ -714,10 +714,15 @@ class CoachService:
 
     def _tell_of(self, notice: OncallNotice | None, turn: Turn, engine: Engine) -> None:
         """The patient agreed to the notice (at onboarding, or by sharing crisis events
-        with the portal); they are told it happened, in the words for how it was sent."""
-        if notice is not None:
-            key = "system.oncall_portal_told" if self.portal_alerts else "system.oncall_told"
-            turn.messages.append(OutboundMessage(engine.library.content.get(key), kind="crisis"))
+        with the portal); they are told it happened, in the words for how it was sent.
+        A question waiting for an answer (the direct question, the choice after a crisis
+        answer) stays the last message, so the patient answers it."""
+        if notice is None:
+            return
+        key = "system.oncall_portal_told" if self.portal_alerts else "system.oncall_told"
+        told = OutboundMessage(engine.library.content.get(key), kind="crisis")
+        waiting = bool(turn.messages) and bool(turn.messages[-1].buttons)
+        turn.messages.insert(len(turn.messages) - 1 if waiting else len(turn.messages), told)
 
     async def close(self) -> None:
         """Stop the background work (safety events still waiting for the database)."""

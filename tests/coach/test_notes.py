@@ -127,7 +127,9 @@ async def test_oncall_notice_once_per_quiet_window_and_only_with_consent(
     assert first.oncall_notice is not None
     assert (first.oncall_notice.patient_id, first.oncall_notice.name) == (pid, "Sam")
     assert first.oncall_notice.category == first.safety_events[0].category
-    assert "on-call team know" in first.messages[-1].text  # the patient is told
+    # The patient is told, just before the choice that waits for them (it stays last).
+    assert "on-call team know" in first.messages[-2].text
+    assert first.messages[-1].buttons
     clock.shift(timedelta(minutes=1))
     again = await coach.handle("ok", Inbound.message("i want to die"))
     assert again.safety_events and again.oncall_notice is None

@@ -185,8 +185,11 @@ async def _patient_answers_phq9_item_9(emu: BotApiEmulator) -> None:
     assert "Little interest or pleasure" in (first.text or "")
     for _ in range(8):
         await tap(user, "Not at all")
-    (question,) = await tap(user, "Several days")  # item 9: the direct question at once
-    assert "score" not in (question.text or "")
+    # Item 9: the PHQ-9 is stored at once, so the patient is told of the alert, and the
+    # direct question comes last, for them to answer.
+    told, question = await tap(user, "Several days", count=2)
+    assert "let your care team know" in (told.text or "")
+    assert "ask you directly" in (question.text or "") and "score" not in (question.text or "")
     await user.press("No")
     for _ in range(50):  # the answer's messages, the last with the result's button
         with contextlib.suppress(LookupError):

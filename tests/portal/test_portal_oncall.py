@@ -117,12 +117,15 @@ async def test_phq9_item_9_earns_a_notice(portal_service: CoachService) -> None:
     reply = await portal_service.handle("s4", Inbound.message("/phq9"))
     for label in ["Not at all"] * 8 + ["Several days"]:
         reply = await press(portal_service, "s4", reply, label)
-    # The direct question first; a "no" to it, then the result, which stores the PHQ-9.
+    # The PHQ-9 is stored as its item 9 is answered, with the direct question: the notice
+    # goes at once, and the question stays the last message, for the patient to answer.
+    assert reply.oncall_notice is not None and reply.oncall_notice.name is None
+    assert TOLD in _texts(reply)
+    assert [b.label for row in reply.messages[-1].buttons for b in row] == ["Yes", "No"]
     reply = await press(portal_service, "s4", reply, "No")
     assert reply.oncall_notice is None
     reply = await press(portal_service, "s4", reply, "See my result")
-    assert reply.oncall_notice is not None and reply.oncall_notice.name is None
-    assert TOLD in _texts(reply)
+    assert reply.oncall_notice is None  # stored once, told once
 
 
 async def test_hard_days_adding_up_raise_an_alert_but_no_notice(

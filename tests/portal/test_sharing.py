@@ -16,7 +16,7 @@ from bot.coach import alerts as coach_alerts
 from bot.coach.reply import Reply
 from bot.coach.service import CoachService
 from bot.coach.sharing import TEXT_KEYS
-from bot.db import alerts, clinicians, sharing, store
+from bot.db import alerts, clinicians, measures, sharing, store
 from bot.db.models import AuditEntry, Share, utcnow
 from bot.portal.scores import StoredScores, questionnaire_names
 from bot.shared.messages import Inbound
@@ -289,6 +289,30 @@ async def test_phq9_item_9_and_a_rising_score_raise_their_alerts(service: CoachS
     assert sorted(a.kind for a in found) == ["measure_rise", "phq9_item9"]
 
 
+@pytest.mark.parametrize(
+    "then",
+    [["No"], ["Yes", "Stop the exercise for now"]],
+    ids=["no-then-the-menu", "yes-then-stop"],
+)
+async def test_item_9_is_stored_and_alerts_without_the_result_being_seen(
+    service: CoachService, then: list[str]
+) -> None:
+    """Item 9 above 0, then the patient leaves: after a "no" they open the menu instead
+    of "See my result"; after a "yes" they stop the exercise. The administration and its
+    same-day alert are stored all the same, once; pressing "See my result" later (on a
+    "no") records nothing twice."""
+    share_id = await sharing_patient(service, "p21", "Record 1021")
+    reply = await _phq9(service, "p21", ["Not at all"] * 8 + ["Several days"])
+    for label in then:
+        reply = await press(service, "p21", reply, label)
+    await service.handle("p21", Inbound.message("/menu"))
+    found = await service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id))
+    assert [a.kind for a in found if a.kind == "phq9_item9"] == ["phq9_item9"]
+    (row,) = await _administrations(service, "p21")
+    assert row.flags == ("thoughts_of_death_or_self_harm",)
+    assert row.answers["phq9_9"] == "several_days" and row.total == 1.0
+
+
 async def test_a_band_edge_alone_is_told_but_raises_no_alert(service: CoachService) -> None:
     """PHQ-9 3 (minimal) then 5 (mild): a higher band, 2 points up, under the meaningful 5."""
     share_id = await sharing_patient(service, "p22", "Record 1022")
@@ -318,3 +342,12 @@ async def test_the_portal_reads_the_stored_scores_with_their_direction(
     every = await service.database.transaction(lambda c: source.every(c, pid, since))
     assert [(s.total, s.direction) for s in every] == [(2.0, "down"), (5.0, None)]
     assert await service.database.transaction(lambda c: source.latest(c, [])) == {}
+
+
+async def _administrations(service: CoachService, who: str) -> list[measures.MeasureRow]:
+    def read(connection):  # type: ignore[no-untyped-def]
+        patient = store.find_patient(connection, channel="test", external_id=who)
+        assert patient is not None
+        return measures.administrations(connection, patient_id=patient.id)
+
+    return await service.database.transaction(read)

@@ -17,6 +17,7 @@ from bot.flow.engine.parts import Context, EngineParts
 from bot.flow.library import CompiledFlow
 from bot.flow.questionnaire import Questionnaire, Score, score_answers
 from bot.flow.questionnaire.scoring import GATE
+from bot.flow.questionnaire_steps import SCORE_STEP
 from bot.shared.content import render
 from bot.shared.conversation import Frame
 from bot.shared.messages import Button, JournalRecord, OutboundMessage
@@ -27,6 +28,8 @@ __all__ = ["MEASURE_RECORD", "format_total", "measure_record_data", "score_quest
 MEASURE_RECORD = "measure"
 #: A saved variable a scheduled offer sets: how the questionnaire reached the patient.
 DELIVERED = "delivered"
+#: Set in the frame once its administration is recorded, so it is recorded once.
+RECORDED = "_recorded"
 
 
 def format_total(questionnaire: Questionnaire, total: float) -> str:
@@ -55,12 +58,23 @@ def measure_record_data(questionnaire: Questionnaire, score: Score, frame: Frame
 def score_questionnaire(
     parts: EngineParts, ctx: Context, compiled: CompiledFlow, frame: Frame
 ) -> None:
-    """Called as the questionnaire's score step is entered."""
+    """Called as the questionnaire's check step (after an item rule asked the direct
+    question) or its score step is entered: the answers are recorded at the first of the
+    two, the result is said at the score step.
+
+    Recording at the check step matters: a PHQ-9 whose item 9 is above 0 reaches it in
+    the same turn as the direct question, so its flag is stored (and the clinicians'
+    alert raised) even when the patient never taps "See my result" or stops after a
+    "yes" to the question."""
     questionnaire = compiled.flow.questionnaire
     assert questionnaire is not None
     score = score_answers(questionnaire, frame.variables)
-    data = measure_record_data(questionnaire, score, frame)
-    ctx.turn.records.append(JournalRecord(MEASURE_RECORD, compiled.id, compiled.version, data))
+    if not frame.variables.get(RECORDED):
+        data = measure_record_data(questionnaire, score, frame)
+        ctx.turn.records.append(JournalRecord(MEASURE_RECORD, compiled.id, compiled.version, data))
+        frame.variables[RECORDED] = True
+    if frame.step != SCORE_STEP:
+        return
     values = {
         "measure": questionnaire.name,
         "total": format_total(questionnaire, score.total) if score.total is not None else "",

@@ -12,7 +12,7 @@ from bot.flow.engine.parts import Context, EngineParts
 from bot.flow.engine.resume import RESUME_OFFER
 from bot.flow.library import CompiledFlow
 from bot.flow.machine import advance
-from bot.flow.questionnaire_steps import SCORE_STEP
+from bot.flow.questionnaire_steps import CHECKED_STEP, SCORE_STEP
 from bot.flow.questions import StillChoosing
 from bot.flow.rules import say_items
 from bot.flow.rules.records import recall_pairs
@@ -168,7 +168,7 @@ class RunnerPart(EngineParts):
             self._send(ctx, render(self._template_of(item), variables, frame.labels))
         if step.text:
             self._send(ctx, render(step.text, variables, frame.labels))
-        if compiled.flow.questionnaire is not None and frame.step == SCORE_STEP:
+        if compiled.flow.questionnaire is not None and frame.step in (CHECKED_STEP, SCORE_STEP):
             score_questionnaire(self, ctx, compiled, frame)
         if step.record:
             fields = step.record.fields
