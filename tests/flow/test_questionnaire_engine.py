@@ -47,7 +47,8 @@ def test_item_9_above_0_asks_the_direct_question_at_once_then_offers_booking(
     turn = chat.press("Several days")
     assert isinstance(chat.state.hold, Asked) and chat.state.hold.category == "suicide"
     assert "score" not in said(turn)  # the question comes first, before any result
-    assert [r.kind for r in turn.records] == []
+    # Recorded at once, flag and all, so leaving now loses neither (the result waits).
+    assert _measure(turn.records)["flags"] == ["thoughts_of_death_or_self_harm"]
     back = chat.press("No")
     assert "Your result is ready" in said(back)
     after = chat.press("See my result")
@@ -55,7 +56,7 @@ def test_item_9_above_0_asks_the_direct_question_at_once_then_offers_booking(
     assert "Your PHQ-9 score is 1, in the minimal range" in text
     assert "thoughts of being better off dead" in text
     assert any(b.url for m in after.messages for row in m.buttons for b in row)
-    assert _measure(after.records)["flags"] == ["thoughts_of_death_or_self_harm"]
+    assert [r.kind for r in after.records] == []  # recorded once, with the question
 
 
 def test_two_skipped_items_give_no_score_and_say_so(chat: Chat) -> None:
