@@ -60,6 +60,9 @@ class IntentMatcher:
             return None
         return self.intents[min(t.rank for t in kept)]
 
+    def by_id(self, intent_id: str) -> Intent | None:
+        return next((intent for intent in self.intents if intent.id == intent_id), None)
+
     def _cancelled(self, padded: str, start: int, end: int, target: Target) -> bool:
         """An ``unless:`` phrase of the same intent overlaps the hit at start..end."""
         guard = self._exclusions.get(target.rule_id)

@@ -120,6 +120,9 @@ class ConversationState:
     language: str | None = None
     #: When the direct question now waiting was asked (seconds since the epoch), if known.
     asked_at: float | None = None
+    #: What the message that earned the direct question asked for outside an exercise (an
+    #: intent id of content/intents.yaml, never its words): offered after a clear "no".
+    asked_intent: str | None = None
     #: When the chat was shown the /delete confirmation (seconds since the epoch), if it
     #: was: a press of its button erases only soon after (bot.coach.delete_mark).
     delete_asked_at: float | None = None
@@ -143,6 +146,7 @@ class ConversationState:
             ],
             "language": self.language,
             "asked_at": self.asked_at,
+            "asked_intent": self.asked_intent,
             "delete_asked_at": self.delete_asked_at,
         }
 
@@ -159,6 +163,7 @@ class ConversationState:
             recent_risk=[RecentRisk(**r) for r in data.get("recent_risk", [])],
             language=data.get("language"),
             asked_at=data.get("asked_at"),
+            asked_intent=data.get("asked_intent"),
             delete_asked_at=data.get("delete_asked_at"),
         )
 

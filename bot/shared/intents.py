@@ -33,3 +33,7 @@ class IntentReader(Protocol):
     """The engine's seam: what free words outside an exercise ask for, if anything."""
 
     def read(self, text: str) -> Intent | None: ...
+
+    def by_id(self, intent_id: str) -> Intent | None:
+        """The intent of this id (kept in a conversation, never the words), if it still exists."""
+        ...

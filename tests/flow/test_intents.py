@@ -15,6 +15,7 @@ from bot.flow.engine import Engine
 from bot.flow.library import FlowLibrary
 from bot.safety.intents import load_intents, validate_intents_file
 from bot.shared import tokens
+from bot.shared.conversation import Asked
 from bot.shared.messages import Turn
 from tests.flow.test_engine import Chat, said
 
@@ -29,6 +30,11 @@ ROUTES = {
         "I messed up and used",
         "relapsed yesterday, feeling awful",
         "I RELAPSED.",
+        "I caved and used last night",
+        "I gave in and used",
+        "I went back to kratom",
+        "I dosed this morning",
+        "used today",
     ],
     "urge_surfing": [
         "I really want to use",
@@ -39,6 +45,9 @@ ROUTES = {
         "strong urge to use",
         "I want to take some kratom",
         "really want kratom rn",
+        "I feel like using",
+        "I can't stop thinking about using",
+        "dying for some kratom",
     ],
     "grounding": [
         "having a flashback",
@@ -177,6 +186,46 @@ def test_plain_words_with_the_crisis_screen_on_get_the_kind_reply(chat: Chat) ->
     for text in ("hello", "I used to love painting", "I'm craving pizza"):
         turn = chat.send(text)
         assert not turn.safety_events and "Thank you for writing" in said(turn), text
+
+
+ASKED_FIRST = [
+    ("I feel like using", "urge_surfing"),
+    ("I took some kratom today", "slip"),
+    ("I took 7oh today", "slip"),
+]
+
+
+def test_after_a_no_to_the_direct_question_the_words_still_route(chat: Chat) -> None:
+    """Words that may read as risk ("I took some kratom today": an overdose?) get the
+    direct question first; after a clear "no" the exercise they asked for is offered,
+    not only a menu button. The intent is kept by its id, never the words."""
+    asked = 0
+    for text, flow_id in ASKED_FIRST:
+        turn = chat.send(text)
+        if isinstance(chat.state.hold, Asked):
+            asked += 1
+            assert chat.state.asked_intent is not None
+            assert text.lower() not in str(chat.state.to_json()).lower()
+            turn = chat.press(_no_label(turn))
+        assert _offers(turn)[0] == flow_id, f"{text!r} offered {_offers(turn)}"
+        assert chat.state.asked_intent is None
+    assert asked, "none of these was asked about: pick words the screen asks about"
+
+
+def _no_label(turn: Turn) -> str:
+    """The direct question's "no" button (its words depend on the category)."""
+    (question,) = [m for m in turn.messages if m.buttons]
+    yes, no = [b.label for row in question.buttons for b in row]
+    return no
+
+
+def test_a_yes_to_the_direct_question_offers_no_exercise(chat: Chat) -> None:
+    turn = chat.send("I took some kratom today")
+    if not isinstance(chat.state.hold, Asked):
+        pytest.skip("the screen does not ask about these words now")
+    turn = chat.press("Yes")
+    assert "911" in said(turn) and chat.state.asked_intent is None
+    assert "slip" not in _offers(turn)
 
 
 def test_a_pressed_offer_opens_that_exercise(chat: Chat) -> None:

@@ -148,6 +148,7 @@ class CrisisPart(EngineParts):
         hold = ctx.state.hold
         language = hold.language if isinstance(hold, Asked) else None
         if answer != "no":
+            ctx.state.asked_intent = None
             target = self.screener.if_yes(category)
             self._crisis(ctx, SafetyEvent(target, f"{category}.{answer}"), False, language)
             return
@@ -157,7 +158,7 @@ class CrisisPart(EngineParts):
             return  # the exercise changed meanwhile; the patient was told and it restarted
         if ctx.state.frames:
             self._reask(ctx)
-        else:
+        elif not self._offer_kept_intent(ctx):
             self._add_buttons(ctx, ((self._menu_button(),),))
 
     def _flow_asks(self, ctx: Context, category: str, source: str) -> None:

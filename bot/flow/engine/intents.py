@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.flow.engine.parts import Context, EngineParts
 from bot.shared import tokens
 from bot.shared.content import render
+from bot.shared.intents import Intent
 from bot.shared.messages import Button, OutboundMessage
 
 __all__ = ["IntentsPart"]
@@ -19,10 +20,31 @@ __all__ = ["IntentsPart"]
 class IntentsPart(EngineParts):
     def _free_text(self, ctx: Context, text: str) -> None:
         intent = self.intents.read(text) if self.intents is not None else None
+        if not self._offer(ctx, intent):
+            self._menu(ctx, intro="system.not_now")
+
+    def _keep_intent(self, ctx: Context, text: str) -> None:
+        """A message outside an exercise earned the direct question ("I feel like using"
+        can read as risk): what else it asked for is kept (its id), to be offered after
+        a clear "no" (``_offer_kept_intent``)."""
+        if ctx.state.frames or self.intents is None:
+            return
+        intent = self.intents.read(text)
+        ctx.state.asked_intent = intent.id if intent is not None else None
+
+    def _offer_kept_intent(self, ctx: Context) -> bool:
+        """After a clear "no": the exercise the message asked for, if one was kept."""
+        kept, ctx.state.asked_intent = ctx.state.asked_intent, None
+        if kept is None or ctx.state.frames or self.intents is None:
+            return False
+        return self._offer(ctx, self.intents.by_id(kept))
+
+    def _offer(self, ctx: Context, intent: Intent | None) -> bool:
+        """The intent's reply, its exercises first and the menu below; False when it
+        offers nothing that exists."""
         offered = [o for o in intent.offers if o.flow_id in self.library.flows] if intent else []
         if intent is None or not offered:
-            self._menu(ctx, intro="system.not_now")
-            return
+            return False
         rows = tuple(
             (Button(o.button, token=tokens.encode(tokens.OpenFlow(o.flow_id))),) for o in offered
         )
@@ -30,6 +52,7 @@ class IntentsPart(EngineParts):
         menu = tuple(row for row in self._menu_rows(ctx) if not _opens_one_of(row, shown))
         reply = render(intent.reply, ctx.patient.variables())
         ctx.turn.messages.append(OutboundMessage(reply, buttons=rows + menu))
+        return True
 
 
 def _opens_one_of(row: tuple[Button, ...], flow_ids: set[str]) -> bool:

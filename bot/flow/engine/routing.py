@@ -90,6 +90,8 @@ class Engine(CrisisPart, CommandsPart, IntentsPart, ResumePart, RunnerPart):
             # A reply to the direct question that would only earn a question again is
             # read as the answer (below): anything but a clear "no" gets the help lines.
             self._crisis(ctx, screening.event, screening.asks, screening.language)
+            if screening.asks and event.kind == "text":
+                self._keep_intent(ctx, event.text)
         elif asked is not None and event.kind == "text":
             # The answer to the direct question comes before anything else, even a flow change.
             self._answer_to_direct_question(ctx, asked, event.text)
