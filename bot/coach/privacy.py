@@ -24,6 +24,7 @@ from bot.shared.content import Content, render
 from bot.shared.messages import Button, JournalRecord, OutboundMessage
 
 DELETE_TOKEN = tokens.encode(tokens.SystemButton.DELETE_EVERYTHING)
+KEEP_TOKEN = tokens.encode(tokens.SystemButton.MENU)
 SAFETY_PLAN = "safety_plan"
 #: The safety-plan flow's own summary text, reused so /sos shows the plan as the patient saw it.
 PLAN_SUMMARY_KEY = "safety_plan.summary"
@@ -143,8 +144,10 @@ def privacy_command(
         rows = measures.administrations(connection, patient_id=patient.id)
         files = export_files(document, rows, questionnaires or {}, patient.display_name, content)
         return Reply(messages=[intro, *files], patient_id=patient.id)
-    button = Button(text("system.delete_button"), token=DELETE_TOKEN)
-    return Reply(messages=[OutboundMessage(text("system.delete_confirm"), buttons=((button,),))])
+    erase = Button(text("system.delete_button"), token=DELETE_TOKEN)
+    keep = Button(text("system.delete_keep_button"), token=KEEP_TOKEN)  # opens the menu
+    confirm = OutboundMessage(text("system.delete_confirm"), buttons=((erase,), (keep,)))
+    return Reply(messages=[confirm])
 
 
 def delete_everything(

@@ -39,7 +39,7 @@ async def test_a_forged_delete_button_asks_first_and_deletes_nothing(
     assert await count(service, Patient) == 1
     confirm = service.engine.library.content.get("system.delete_confirm")
     assert [m.text for m in forged.messages] == [confirm]
-    (button,) = [b for m in forged.messages for row in m.buttons for b in row]
+    button, _keep = [b for m in forged.messages for row in m.buttons for b in row]
     done = await service.handle("c2", Inbound.press(button.token or ""))  # now it was asked
     assert "deleted" in done.messages[0].text and await count(service, Patient) == 0
 

@@ -16,6 +16,7 @@ from bot.db.session import Database
 from bot.flow.engine import Engine
 from bot.shared.messages import Inbound
 from tests.coach.helpers import agree
+from tests.coach.patient_chat import said
 from tests.db.test_storage import count, walk_example
 
 
@@ -45,7 +46,10 @@ async def test_export_then_delete_everything(service: CoachService) -> None:
     )
     assert "All my fault" in dumped and "example_entry" in dumped
     confirm = await service.handle("c2", Inbound.message("/delete"))
-    (button,) = [b for m in confirm.messages for row in m.buttons for b in row]
+    button, keep = [b for m in confirm.messages for row in m.buttons for b in row]
+    assert keep.label == "No, keep everything"
+    kept = await service.handle("c2", Inbound.press(keep.token or ""))
+    assert "deleted" not in said(kept) and any(m.buttons for m in kept.messages)  # the menu
     assert await count(service, JournalEntry) == 1  # nothing is deleted before the confirmation
     done = await service.handle("c2", Inbound.press(button.token or ""))
     assert "deleted" in done.messages[0].text
@@ -126,7 +130,7 @@ async def test_the_delete_confirmation_is_honoured_by_another_process(
     try:
         await walk_example(asking, "c9")
         confirm = await asking.handle("c9", Inbound.message("/delete"))
-        (button,) = [b for m in confirm.messages for row in m.buttons for b in row]
+        button, _keep = [b for m in confirm.messages for row in m.buttons for b in row]
         done = await pressed.handle("c9", Inbound.press(button.token or ""))
         assert "deleted" in done.messages[0].text
         assert await count(pressed, Patient) == 0
@@ -138,7 +142,7 @@ async def test_the_delete_confirmation_is_honoured_by_another_process(
 async def test_a_delete_press_nobody_asked_for_lately_asks_again(service: CoachService) -> None:
     await walk_example(service, "c8")
     confirm = await service.handle("c8", Inbound.message("/delete"))
-    (button,) = [b for m in confirm.messages for row in m.buttons for b in row]
+    button, _keep = [b for m in confirm.messages for row in m.buttons for b in row]
     later = time.time() + DELETE_CONFIRM_SECONDS + 60
     with mock.patch("bot.coach.delete_mark.time.time", return_value=later):
         again = await service.handle("c8", Inbound.press(button.token or ""))

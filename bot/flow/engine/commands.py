@@ -156,7 +156,7 @@ class CommandsPart(EngineParts):
             button = Button(self._text_of("system.book_button"), url=self.booking_url)
             self._say_key(ctx, "system.book_text", buttons=((button,),))
         else:
-            self._say_key(ctx, "system.no_booking")
+            self._say_key(ctx, "system.no_booking", buttons=((self._menu_button(),),))
 
     def _hold_buttons(self) -> Rows:
         return (

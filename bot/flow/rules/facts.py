@@ -69,6 +69,7 @@ SYSTEM_KEYS = (
     "system.export_empty",
     "system.delete_confirm",
     "system.delete_button",
+    "system.delete_keep_button",
     "system.deleted",
     # Used by the service and the Telegram channel (bot/safety/risk.py, bot/safety/oncall.py).
     "system.building_risk",
