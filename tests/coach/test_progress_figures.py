@@ -8,7 +8,9 @@ from statistics import fmean
 from zoneinfo import ZoneInfo
 
 from bot.coach.measures import questionnaires_of
+from bot.coach.progress.command import answer_labels
 from bot.coach.progress.figures import ProgressFigures, progress_figures
+from bot.coach.progress.summary import summary_lines
 from bot.db.journal import JournalItem
 from bot.db.measures import MeasureRow
 from bot.flow.engine import Engine
@@ -154,3 +156,29 @@ def test_rows_in_any_order_give_the_same_figures(engine: Engine) -> None:
     assert _figures(engine, today, journal=journal, measures=measures) == forward
     phq9 = next(m for m in forward.measures if m.measure == "phq9")
     assert (phq9.first, phq9.latest, phq9.change) == (14, 0, -14)
+
+
+def test_other_substances_count_by_day_and_kind(engine: Engine) -> None:
+    """Swapping shows: the days with anything besides kratom, and each substance's days
+    (a day's last check-in counts; 'none' is not a substance); the summary says them."""
+    today = date(2026, 12, 1)
+    journal = [
+        _checkin(_local(today), 5, others=["alcohol", "gabapentin"]),
+        _checkin(_local(today, hour=9), 5, others=["opioids"]),  # earlier that day: replaced
+        _checkin(_local(today - timedelta(days=1)), 5, others=["alcohol"]),
+        _checkin(_local(today - timedelta(days=2)), 5, others=["none"]),
+        _checkin(_local(today - timedelta(days=3)), 5),  # not answered
+        _checkin(_local(today - timedelta(days=40)), 5, others=["phenibut"]),  # before the period
+    ]
+    figures = _figures(engine, today, journal=journal)
+    assert figures.checkin_days == 4 and figures.other_substance_days == 2
+    assert figures.other_substances == (("alcohol", 2), ("gabapentin", 1))
+    lines = summary_lines(figures, engine.library.content, answer_labels(engine), 4)
+    (line,) = [line for line in lines if "besides kratom" in line]
+    assert line.startswith("Something besides kratom on 2 of 4 check-in days: alcohol (2), ")
+    quiet = _figures(engine, today, journal=journal[3:5])
+    assert quiet.other_substance_days == 0 and quiet.other_substances == ()
+    assert not any(
+        "besides kratom" in line
+        for line in summary_lines(quiet, engine.library.content, answer_labels(engine), 4)
+    )

@@ -43,6 +43,8 @@ CHECKIN_RATINGS = ("mood", "anxiety", "craving", "sleep", "pain")
 #: The check-in's answers to "kratom today?" that mean it was used (``none``: a day without;
 #: ``after_break`` is a return to use after a break, a relapse day, and counts as use).
 KRATOM_USED = ("less", "usual", "more", "after_break")
+#: The check-in's answer to "anything else today?" that means nothing else.
+NO_OTHER_SUBSTANCE = "none"
 _TOP = 3
 
 
@@ -112,6 +114,10 @@ class ProgressFigures:
     kratom_days: int
     kratom_more_days: int
     kratom_free_days: int
+    #: Check-in days with another substance ticked (alcohol, benzodiazepines, ...), and each
+    #: substance's days, most frequent first: swapping one for another shows here.
+    other_substance_days: int
+    other_substances: tuple[tuple[str, int], ...]
     lapses: int
     #: The feelings most often behind a written-down craving (fixed answers, never free text).
     triggers: tuple[tuple[str, int], ...]
@@ -156,6 +162,10 @@ def progress_figures(
                 values[index[day]] = float(value)
         daily[rating] = tuple(values)
     kratom = [data.get("kratom") for data in last_checkin.values()]
+    others = [
+        [v for v in _listed(data, "others") if v != NO_OTHER_SUBSTANCE]
+        for data in last_checkin.values()
+    ]
     return ProgressFigures(
         start=start,
         end=today,
@@ -170,6 +180,8 @@ def progress_figures(
         kratom_days=sum(1 for k in kratom if k in KRATOM_USED),
         kratom_more_days=sum(1 for k in kratom if k == "more"),
         kratom_free_days=sum(1 for k in kratom if k == "none"),
+        other_substance_days=sum(1 for day in others if day),
+        other_substances=_most_frequent((v for day in others for v in set(day)), top=None),
         lapses=sum(1 for e in entries if e.kind == "lapse"),
         triggers=_most_frequent(
             value for e in entries if e.kind == "trigger" for value in _listed(e.data, "emotion")
@@ -268,9 +280,10 @@ def _listed(data: Mapping[str, Any], key: str) -> list[str]:
     return []
 
 
-def _most_frequent(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
+def _most_frequent(values: Iterable[str], top: int | None = _TOP) -> tuple[tuple[str, int], ...]:
+    """Each value and its count, most frequent first; the first ``top`` (None: all)."""
     counts = Counter(values)
-    return tuple(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:_TOP])
+    return tuple(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:top])
 
 
 def _mean(values: Iterable[float]) -> float | None:

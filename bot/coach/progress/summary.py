@@ -93,6 +93,10 @@ def summary_lines(
                 },
             )
         )
+    if figures.other_substance_days:
+        items = ", ".join(f"{labels.get(v, v).lower()} ({n})" for v, n in figures.other_substances)
+        values = {"days": figures.other_substance_days, "count": figures.checkin_days}
+        lines.append(render(text("progress.others"), {**values, "items": items}))
     if figures.lapses:
         lines.append(render(text("progress.lapses"), {"count": figures.lapses}))
     for key, counted in (("progress.triggers", figures.triggers), ("progress.halt", figures.halt)):
