@@ -105,6 +105,7 @@ class CrisisScreener:
         in_exercise: bool,
         safety_plan_html: str | None = None,
         language: str | None = None,
+        unclear: bool = False,
     ) -> list[OutboundMessage]:
         return crisis_messages(
             category,
@@ -112,6 +113,7 @@ class CrisisScreener:
             self.booking_url,
             safety_plan_html=safety_plan_html,
             in_exercise=in_exercise,
+            unclear=unclear,
         )
 
     def after_crisis(self, language: str | None) -> OutboundMessage | None:

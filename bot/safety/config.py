@@ -97,6 +97,8 @@ class Messages:
     after_crisis: str = ""
     #: Leads the help lines offered again when a direct question went unanswered.
     question_expired: str = ""
+    #: Leads the help lines, in place of the category's intro, for no clear answer.
+    unclear_answer: str = ""
 
 
 @dataclass(frozen=True)

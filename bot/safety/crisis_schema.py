@@ -92,6 +92,12 @@ class Messages(Strict):
         default="",
         description="Leads the help lines offered again when a direct question went unanswered.",
     )
+    unclear_answer: Text = Field(
+        default="",
+        description="Leads the help lines when a direct question got no clear answer (the "
+        "patient moved on, or wrote something that is neither yes nor no), in place of the "
+        "category's intro, which thanks them for telling.",
+    )
 
 
 class Buttons(Strict):

@@ -54,6 +54,7 @@ class LanguageMessages(Strict):
     question_expired: Text = Field(default="", description="See messages.question_expired.")
     safety_plan_heading: Text = Field(default="", description="See messages.safety_plan_heading.")
     sos_intro: Text = Field(default="", description="See messages.sos_intro.")
+    unclear_answer: Text = Field(default="", description="See messages.unclear_answer.")
 
 
 class LanguageButtons(Strict):

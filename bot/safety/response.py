@@ -59,8 +59,11 @@ def crisis_messages(
     booking_url: str | None,
     safety_plan_html: str | None = None,
     in_exercise: bool = False,
+    unclear: bool = False,
 ) -> list[OutboundMessage]:
     """The messages to send for ``category`` (None: the ``/sos`` command, every resource).
+    ``unclear``: for a direct question that got no clear answer, led by words that do not
+    thank the patient for telling (``messages.unclear_answer``).
 
     ``safety_plan_html`` is the patient's plan, already in Telegram HTML; it is shown first
     for ``/sos``. Anything in it other than ``<b>``/``<i>`` tags and entities is escaped,
@@ -73,7 +76,7 @@ def crisis_messages(
         resources = list(cfg.resources)
     else:
         cat = cfg.category(category)
-        intro = cat.intro
+        intro = (cfg.messages.unclear_answer if unclear else "") or cat.intro
         resources = [cfg.resource(rid) for rid in cat.resources]
 
     messages: list[OutboundMessage] = []

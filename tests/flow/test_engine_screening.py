@@ -111,6 +111,21 @@ def test_leaving_an_open_question_gets_the_help_lines_first(chat: Chat) -> None:
     turn = chat.send("/pain")
     assert "988" in said(turn) and chat.state.hold is None
     assert turn.safety_events[0].category == "suicide"
+    # Leaving is no answer: the lines are not thanked for (in the patient's language).
+    assert "No me quedó clara tu respuesta" in said(turn)
+    assert "Thank you for telling me" not in said(turn)
+
+
+def test_a_yes_is_thanked_and_an_unclear_answer_is_not(chat: Chat) -> None:
+    chat.send("/checkin")
+    chat.press("0")  # mood 0: the direct question
+    yes = chat.press("Yes")
+    assert said(yes).startswith("Thank you for telling me")
+    chat.state = ConversationState()
+    chat.send("/checkin")
+    chat.press("0")
+    unclear = chat.send("why do you ask")
+    assert "988" in said(unclear) and said(unclear).startswith("I didn't get a clear answer")
 
 
 def test_review_cases_get_the_answer_at_once(chat: Chat) -> None:

@@ -57,7 +57,7 @@ def test_an_unknown_key_in_a_language_lists_the_keys_in_order(tmp_path: Path) ->
     assert found == (
         f'{line_of(text, "sos_intr:")}: unknown key "sos_intr" in languages.es.messages '
         '(did you mean "sos_intro"?); the keys here are: after_crisis, bot_note, next_step, '
-        "next_step_exercise, question_expired, safety_plan_heading, sos_intro"
+        "next_step_exercise, question_expired, safety_plan_heading, sos_intro, unclear_answer"
     )
 
 

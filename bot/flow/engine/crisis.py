@@ -109,9 +109,11 @@ class CrisisPart(EngineParts):
         detection: SafetyEvent,
         asks: bool,
         language: str | None = None,
+        unclear: bool = False,
     ) -> None:
         """Answer ``detection``: the direct question when ``asks``, otherwise the help
-        lines; in ``language`` when one is given."""
+        lines; in ``language`` when one is given; ``unclear``: led by the words for a
+        direct question without a clear answer."""
         assert self.screener is not None
         in_exercise = bool(ctx.state.frames)
         if asks and isinstance(ctx.state.hold, Crisis):
@@ -133,7 +135,9 @@ class CrisisPart(EngineParts):
             ctx.turn.safety_plan_at = len(ctx.turn.messages)
             ctx.turn.safety_plan_language = language
         ctx.turn.messages.extend(
-            self.screener.crisis_messages(detection.category, in_exercise, plan, language)
+            self.screener.crisis_messages(
+                detection.category, in_exercise, plan, language, unclear=unclear
+            )
         )
         ctx.state.hold = Crisis() if in_exercise else None
 
@@ -150,7 +154,8 @@ class CrisisPart(EngineParts):
         if answer != "no":
             ctx.state.asked_intent = None
             target = self.screener.if_yes(category)
-            self._crisis(ctx, SafetyEvent(target, f"{category}.{answer}"), False, language)
+            event = SafetyEvent(target, f"{category}.{answer}")
+            self._crisis(ctx, event, False, language, unclear=answer == "unclear")
             return
         ctx.state.hold = None
         ctx.turn.messages.append(OutboundMessage(self.screener.if_no(category, language)))

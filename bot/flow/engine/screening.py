@@ -60,6 +60,7 @@ class Screener(Protocol):
         in_exercise: bool,
         safety_plan_html: str | None = None,
         language: str | None = None,
+        unclear: bool = False,
     ) -> list[OutboundMessage]: ...
 
     def after_crisis(self, language: str | None) -> OutboundMessage | None:
