@@ -1,7 +1,8 @@
 """The questionnaires as FHIR R4 resources an EHR can import: a ``collection`` Bundle
 holding, per administration, a ``QuestionnaireResponse`` (each item's answer) and an
 ``Observation`` (the total, with its LOINC code where the instrument has one, and the
-band as the interpretation's text), both pointing at one ``Patient`` that carries only
+band as the interpretation's text); items are named by their LOINC codes and answers coded
+with LOINC answer codes where the instrument has them, both pointing at one ``Patient`` that carries only
 the patient's chosen name: no Telegram id, no chat.
 
 Validated with ``fhir.resources``' R4B models (FHIR 4.3.0, the R4 line: QuestionnaireResponse
@@ -52,6 +53,8 @@ def _answer(questionnaire: Questionnaire, item_id: str, value: Any) -> list[dict
     option = next((o for o in questionnaire.options_of(item) if o.value == value), None)
     if option is None:
         return []
+    if option.loinc:  # the instrument's own answer code, which a health record matches
+        return [{"valueCoding": {"system": LOINC, "code": option.loinc, "display": option.text}}]
     return [{"valueCoding": {"system": LOCAL_SYSTEM, "code": option.value, "display": option.text}}]
 
 
@@ -72,7 +75,9 @@ def _response(
             }
         )
     for item in questionnaire.items:
-        entry: dict[str, Any] = {"linkId": item.id, "text": item.text}
+        # The LOINC form's items are named by their LOINC codes: the same linkIds let a
+        # health record match each answer to its question.
+        entry: dict[str, Any] = {"linkId": item.loinc or item.id, "text": item.text}
         answer = _answer(questionnaire, item.id, row.answers.get(item.id))
         if answer:
             entry["answer"] = answer

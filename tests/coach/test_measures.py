@@ -80,3 +80,41 @@ async def test_export_has_the_scores_and_delete_removes_them(service: CoachServi
     await chat.send("/delete")
     await chat.press(next(iter(chat.buttons)))
     assert await count(service, MeasureAdministration) == 0
+
+
+async def test_the_fhir_response_names_items_and_answers_by_their_loinc_codes(
+    service: CoachService,
+) -> None:
+    """An EHR matches a PHQ-9 QuestionnaireResponse to LOINC form 44249-1 by its items'
+    LOINC codes and the LOINC answer list (LA6568-5 ... LA6571-9); a skipped item has no
+    answer; an instrument without answer codes (PEG's 0-10) keeps integers."""
+    chat = PatientChat(service, "m9")
+    await chat.onboard()
+    await _phq9(chat, ["Several days", "Skip this one"] + ["Nearly every day"] + ["Not at all"] * 6)
+    reply = await chat.send("/export")
+    (fhir,) = [
+        json.loads(m.attachment.data)
+        for m in reply.messages
+        if m.attachment and m.attachment.filename.startswith("questionnaires-fhir")
+    ]
+    Bundle.model_validate(fhir)
+    (response,) = [
+        e["resource"]
+        for e in fhir["entry"]
+        if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
+    assert response["questionnaire"] == "http://loinc.org/q/44249-1"
+    items = {i["linkId"]: i.get("answer") for i in response["item"]}
+    assert list(items)[:3] == ["44250-9", "44255-8", "44259-0"] and len(items) == 9
+    assert items["44250-9"] == [
+        {
+            "valueCoding": {
+                "system": "http://loinc.org",
+                "code": "LA6569-3",
+                "display": "Several days",
+            }
+        }
+    ]
+    assert items["44255-8"] is None  # skipped
+    assert items["44259-0"][0]["valueCoding"]["code"] == "LA6571-9"
+    assert items["44260-8"][0]["valueCoding"]["code"] == "LA6568-5"

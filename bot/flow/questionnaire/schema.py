@@ -35,6 +35,9 @@ ScreenCategory = Literal["suicide", "self_harm", "overdose", "harm_to_others", "
 _NAME = r"^[a-z][a-z0-9_]*$"
 Name = Annotated[str, Field(pattern=_NAME, max_length=64)]
 Loinc = Annotated[str, Field(pattern=r"^\d{1,7}-\d$", description="A LOINC code, like 44261-6.")]
+LoincAnswer = Annotated[
+    str, Field(pattern=r"^LA\d{1,6}-\d$", description="A LOINC answer code, like LA6568-5.")
+]
 
 
 class _Strict(BaseModel):
@@ -47,6 +50,11 @@ class AnswerOption(_Strict):
     value: Name = Field(description="What is stored for this answer (a short word).")
     text: str = Field(min_length=1, description="The answer's words, exactly as published.")
     score: int = Field(ge=0, le=100, description="The points this answer scores.")
+    loinc: LoincAnswer | None = Field(
+        default=None,
+        description="The answer's LOINC answer code, so a health record reads it as the "
+        "instrument's own (the FHIR export codes it beside the coach's value).",
+    )
 
 
 class ItemRule(_Strict):
