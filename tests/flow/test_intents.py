@@ -228,6 +228,34 @@ def test_a_yes_to_the_direct_question_offers_no_exercise(chat: Chat) -> None:
     assert "slip" not in _offers(turn)
 
 
+def test_a_need_typed_where_a_button_is_asked_for_is_offered_before_the_question(
+    chat: Chat,
+) -> None:
+    """Inside an exercise, "panic attack" typed at a 0-10 question is not the answer: the
+    breathing exercise is offered first, then the question again; taking the offer leaves
+    the check-in, which can be picked up after."""
+    chat.send("/checkin")
+    chat.press("5")  # mood: an answer the check-in would lose on a fresh start
+    asked = chat.step
+    turn = chat.send("panic attack")
+    offer, again = turn.messages[-2:]
+    assert [b.label for row in offer.buttons for b in row][0] == "Slow breathing now"
+    assert "Daily check-in" not in [b.label for row in offer.buttons for b in row]
+    assert [b.label for row in again.buttons for b in row][:3] == ["0", "1", "2"]
+    assert chat.step == asked and not turn.safety_events
+    chat.press("Slow breathing now")
+    assert chat.state.current is not None and chat.state.current.flow_id == "paced_breathing"
+    reopened = chat.send("/checkin")
+    labels = [b.label for m in reopened.messages for row in m.buttons for b in row]
+    assert any("where you left off" in label for label in labels), labels
+
+
+def test_words_that_name_no_need_inside_an_exercise_only_ask_again(chat: Chat) -> None:
+    chat.send("/checkin")
+    turn = chat.send("hmm let me think")
+    assert len(turn.messages) == 1 and turn.messages[0].buttons
+
+
 def test_a_pressed_offer_opens_that_exercise(chat: Chat) -> None:
     chat.send("I relapsed")
     turn = chat.press("Talk it through, step by step")

@@ -39,6 +39,24 @@ class IntentsPart(EngineParts):
             return False
         return self._offer(ctx, self.intents.by_id(kept))
 
+    def _offer_detour(self, ctx: Context, text: str, current: str) -> None:
+        """Inside an exercise, words that are not the answer but name a need: its reply and
+        exercises (not the one running; no menu), before the question is asked again.
+        Pressing one leaves the exercise, which can be picked up later."""
+        intent = self.intents.read(text) if self.intents is not None else None
+        offered = (
+            [o for o in intent.offers if o.flow_id in self.library.flows and o.flow_id != current]
+            if intent
+            else []
+        )
+        if intent is None or not offered:
+            return
+        rows = tuple(
+            (Button(o.button, token=tokens.encode(tokens.OpenFlow(o.flow_id))),) for o in offered
+        )
+        reply = render(intent.reply, ctx.patient.variables())
+        ctx.turn.messages.append(OutboundMessage(reply, buttons=rows))
+
     def _offer(self, ctx: Context, intent: Intent | None) -> bool:
         """The intent's reply, its exercises first and the menu below; False when it
         offers nothing that exists."""

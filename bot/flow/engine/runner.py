@@ -64,7 +64,7 @@ class RunnerPart(EngineParts):
         try:
             answer = self.questions.read(step, frame, button, text)
         except NotAnAnswer as problem:
-            self._retry(ctx, step, frame, problem)
+            self._retry(ctx, step, frame, problem, text)
             return
         if isinstance(answer, StillChoosing):
             ctx.turn.pressed = "replace"
@@ -208,7 +208,13 @@ class RunnerPart(EngineParts):
         if not any(b.token == _MENU_TOKEN for row in self._last_buttons(ctx) for b in row):
             self._add_buttons(ctx, (self._way_back(),))
 
-    def _retry(self, ctx: Context, step: Step, frame: Frame, problem: NotAnAnswer) -> None:
+    def _retry(
+        self, ctx: Context, step: Step, frame: Frame, problem: NotAnAnswer, text: str | None
+    ) -> None:
+        """The question again, with what it needs; words that name a need ("panic attack"
+        typed where a button was asked for) first get that exercise offered."""
+        if text is not None:
+            self._offer_detour(ctx, text, frame.flow_id)
         key = step.retry or problem.key
         values = {f"limit.{k}": v for k, v in problem.values.items()}
         text = render(self._text_of(key), {**self._variables(ctx, frame), **values}, frame.labels)
