@@ -87,7 +87,7 @@ async def test_progress_and_export_arrive_as_files(app: Application, emu: BotApi
     assert photo.method == "sendPhoto" and document.method == "sendDocument"
     png = _file(photo, "photo")
     assert png.startswith(b"\x89PNG")
-    assert document.buttons == [["Last 12 weeks"]]
+    assert document.buttons == [["Last 12 weeks"], ["Menu"]]
     pdf = PdfReader(io.BytesIO(_file(document, "document")))
     assert len(pdf.pages) == 1
     page = pdf.pages[0].extract_text()
@@ -98,6 +98,7 @@ async def test_progress_and_export_arrive_as_files(app: Application, emu: BotApi
     await _tap(emu, user, "Last 12 weeks")
     await emu.wait_for(lambda: len(user.sent()) >= before + 6, timeout=30)
     assert "Your last 12 weeks" in (user.sent()[before + 3].text or "")
+    assert user.sent()[before + 5].buttons == [["Menu"]]  # 12 weeks: no dead end either
 
     start = len(user.sent())
     await user.send("/export")

@@ -38,6 +38,7 @@ __all__ = [
 SHORT_WEEKS = 4
 LONG_WEEKS = 12
 LONG_TOKEN = tokens.encode(tokens.SystemButton.PROGRESS_LONG)
+MENU_TOKEN = tokens.encode(tokens.SystemButton.MENU)
 #: What the journal holds that /progress reads (never free text: only fixed answers).
 JOURNAL_KINDS = ("check_in", "trigger", "skill_practice", "lapse")
 
@@ -102,9 +103,11 @@ def progress_reply(
         zone=zone,
     )
     lines = summary_lines(figures, content, answer_labels(engine), weeks)
-    buttons: tuple[tuple[Button, ...], ...] = ()
+    # The 4 weeks offer the 12; either way the menu, so the last message is no dead end.
+    menu = (Button(content.get("system.menu_button"), token=MENU_TOKEN),)
+    buttons: tuple[tuple[Button, ...], ...] = (menu,)
     if weeks == SHORT_WEEKS:
-        buttons = ((Button(content.get("progress.longer_button"), token=LONG_TOKEN),),)
+        buttons = ((Button(content.get("progress.longer_button"), token=LONG_TOKEN),), menu)
     if figures.empty:
         return Reply(
             messages=[OutboundMessage("\n".join(lines), buttons=buttons)], pressed="answered"
