@@ -6,6 +6,7 @@ they wrote before, so editing one part never erases the others.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -121,7 +122,17 @@ def safety_plan_html(
     if plan is None or PLAN_SUMMARY_KEY not in content:
         return None
     data = {k: v for k, v in plan.data.items() if v not in (None, "")}
-    return render(content.get(PLAN_SUMMARY_KEY), {**(coach_texts or {}), **data}) if data else None
+    if not data:
+        return None
+    # A part never filled in reads "(skipped)", as in the plan's own summary, never as a
+    # heading over a blank line.
+    template = content.get(PLAN_SUMMARY_KEY)
+    skipped = content.get("system.skipped_answer")
+    empty = {name: skipped for name in _FIELD.findall(template) if name not in data}
+    return render(template, {**empty, **(coach_texts or {}), **data})
+
+
+_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def privacy_command(

@@ -155,3 +155,20 @@ async def test_the_practice_numbers_show_in_plan_and_sos(practice_service: Coach
     assert BOTH in sos.messages[0].text and "My daughter" in sos.messages[0].text
     crisis = await service.handle("p6", Inbound.message("I want to kill myself"))
     assert BOTH in crisis.messages[0].text
+
+
+async def test_a_part_never_filled_in_reads_skipped_not_a_bare_heading(
+    service: CoachService,
+) -> None:
+    """Play-through: the saved plan showed each empty part as a heading over a blank line;
+    /plan and /sos show "(skipped)" there, as the plan's own summary does."""
+    await agree(service, "p9")
+    await service.handle("p9", Inbound.message("/plan"))
+    for answer in ["Not sleeping", "skip", *PLAN[2:]]:
+        await service.handle("p9", Inbound.message(answer))
+    reply = await service.handle("p9", Inbound.message("/plan"))
+    (shown,) = reply.messages
+    assert "<b>2. Things I can do on my own</b>\n(skipped)\n" in shown.text
+    assert "\n\n\n" not in shown.text and "Not sleeping" in shown.text
+    sos = await service.handle("p9", Inbound.message("/sos"))
+    assert "<b>2. Things I can do on my own</b>\n(skipped)" in sos.messages[0].text

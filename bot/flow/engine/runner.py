@@ -195,9 +195,13 @@ class RunnerPart(EngineParts):
         for entry_field, var in recall_pairs(recall):
             value = entry.get(entry_field) if entry is not None else None
             if value in (None, ""):
+                # Shown as "(skipped)", as a box left empty reads in a summary, never as a
+                # blank line under its heading.
                 frame.variables.pop(var, None)
+                frame.labels[var] = self._text_of("system.skipped_answer")
             else:
                 frame.variables[var] = value
+                frame.labels.pop(var, None)
                 found = True
         if recall.found:
             # An entry with nothing in it (every question skipped) is no entry to show.
