@@ -88,6 +88,12 @@ ROUTES = {
         "I can't cope",
     ],
     "reframe": ["feeling so low today", "I'm depressed", "no motivation at all"],
+    "learn": ["withdrawal is killing me", "the withdrawals are so bad", "I'm dope sick"],
+    "checkin": [
+        "I've been clean 30 days!",
+        "two weeks kratom free today",
+        "sober for a whole month",
+    ],
 }
 
 NOT_ROUTED = [
@@ -107,6 +113,9 @@ NOT_ROUTED = [
     "had a good day at work",
     "no flashbacks this week",
     "calm down, I'm fine",
+    "I made a cash withdrawal at the bank",
+    "no withdrawal symptoms this week",
+    "I haven't been clean long",
 ]
 
 
