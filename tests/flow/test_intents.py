@@ -181,6 +181,8 @@ def test_words_that_name_no_need_get_the_kind_reply_and_the_menu(
         ("can't sleep", "sleep_night"),
         ("my pain is bad", "pain"),
         ("panic attack", "paced_breathing"),
+        ("withdrawal is killing me", "learn"),
+        ("I've been clean 30 days!", "checkin"),
     ],
 )
 def test_the_issues_own_words_route_with_the_crisis_screen_on(
