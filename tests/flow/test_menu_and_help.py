@@ -31,6 +31,8 @@ def test_help_names_the_skills_reminders_export_and_delete(engine: Engine) -> No
         assert command in text
     for command in ("/reminders", "/export", "/delete", "/sos", "/plan", "/distress"):
         assert command in text
+    for command in ("/checkin", "/trigger", "/tipp", "/reframe", "/learn", "/questionnaires"):
+        assert command in text
     assert len(text) < 600
 
 
