@@ -154,10 +154,11 @@ def save_conversation(
 
 
 def save_conversations(session: Connection, *, saves: Sequence[PendingSave]) -> None:
-    """``save_conversation`` for many (a batch of reminders) in three statements whatever their number; raises ConcurrentUpdate if any
-    changed since it was read, and the caller rolls the batch back. The revisions are
-    read with the rows locked (FOR UPDATE on PostgreSQL; SQLite has one writer), so the
-    update that follows cannot meet a newer one."""
+    """``save_conversation`` for many (a batch of reminders) in three statements, however
+    many there are. Raises ConcurrentUpdate if any changed since it was read, and the
+    caller rolls the batch back. The revisions are read with the rows locked (FOR UPDATE
+    on PostgreSQL; SQLite has one writer), so the update that follows cannot meet a
+    newer one."""
     now = utcnow()
     later = {pid: (state, revision) for pid, state, revision in saves if revision}
     if later:

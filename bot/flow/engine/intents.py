@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.flow.engine.parts import Context, EngineParts
 from bot.shared import tokens
 from bot.shared.content import render
-from bot.shared.intents import Intent
+from bot.shared.intents import Intent, IntentOffer
 from bot.shared.messages import Button, OutboundMessage
 
 __all__ = ["IntentsPart"]
@@ -44,33 +44,35 @@ class IntentsPart(EngineParts):
         exercises (not the one running; no menu), before the question is asked again.
         Pressing one leaves the exercise, which can be picked up later."""
         intent = self.intents.read(text) if self.intents is not None else None
-        offered = (
-            [o for o in intent.offers if o.flow_id in self.library.flows and o.flow_id != current]
-            if intent
-            else []
-        )
-        if intent is None or not offered:
-            return
-        rows = tuple(
-            (Button(o.button, token=tokens.encode(tokens.OpenFlow(o.flow_id))),) for o in offered
-        )
-        reply = render(intent.reply, ctx.patient.variables())
-        ctx.turn.messages.append(OutboundMessage(reply, buttons=rows))
+        offered = self._offered(intent, leave_out=current)
+        if intent is not None and offered:
+            reply = render(intent.reply, ctx.patient.variables())
+            ctx.turn.messages.append(OutboundMessage(reply, buttons=_rows(offered)))
 
     def _offer(self, ctx: Context, intent: Intent | None) -> bool:
         """The intent's reply, its exercises first and the menu below; False when it
         offers nothing that exists."""
-        offered = [o for o in intent.offers if o.flow_id in self.library.flows] if intent else []
+        offered = self._offered(intent)
         if intent is None or not offered:
             return False
-        rows = tuple(
-            (Button(o.button, token=tokens.encode(tokens.OpenFlow(o.flow_id))),) for o in offered
-        )
         shown = {o.flow_id for o in offered}
         menu = tuple(row for row in self._menu_rows(ctx) if not _opens_one_of(row, shown))
         reply = render(intent.reply, ctx.patient.variables())
-        ctx.turn.messages.append(OutboundMessage(reply, buttons=rows + menu))
+        ctx.turn.messages.append(OutboundMessage(reply, buttons=_rows(offered) + menu))
         return True
+
+    def _offered(self, intent: Intent | None, leave_out: str | None = None) -> list[IntentOffer]:
+        """The intent's exercises that exist (a flow removed since is left out)."""
+        if intent is None:
+            return []
+        flows = self.library.flows
+        return [o for o in intent.offers if o.flow_id in flows and o.flow_id != leave_out]
+
+
+def _rows(offered: list[IntentOffer]) -> tuple[tuple[Button, ...], ...]:
+    return tuple(
+        (Button(o.button, token=tokens.encode(tokens.OpenFlow(o.flow_id))),) for o in offered
+    )
 
 
 def _opens_one_of(row: tuple[Button, ...], flow_ids: set[str]) -> bool:

@@ -82,6 +82,7 @@ class Engine(CrisisPart, CommandsPart, IntentsPart, ResumePart, RunnerPart):
             if screening is None or screening.event is None or screening.asks:
                 self._reoffer(ctx, asked)
             ctx.state.hold, ctx.state.asked_at, asked = None, None, None
+            ctx.state.asked_intent = None
         if (
             screening is not None
             and screening.event is not None
