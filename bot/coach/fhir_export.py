@@ -1,9 +1,10 @@
 """The questionnaires as FHIR R4 resources an EHR can import: a ``collection`` Bundle
 holding, per administration, a ``QuestionnaireResponse`` (each item's answer) and an
 ``Observation`` (the total, with its LOINC code where the instrument has one, and the
-band as the interpretation's text); items are named by their LOINC codes and answers coded
-with LOINC answer codes where the instrument has them, both pointing at one ``Patient`` that carries only
-the patient's chosen name: no Telegram id, no chat.
+band as the interpretation's text), both pointing at one ``Patient`` that carries only
+the patient's chosen name: no Telegram id, no chat. Items are named by their LOINC codes
+and answers coded with LOINC answer codes where the instrument has them, so a health
+record can match them to the LOINC form.
 
 Validated with ``fhir.resources``' R4B models (FHIR 4.3.0, the R4 line: QuestionnaireResponse
 and Observation are unchanged from 4.0.1), imported only when an export is made.
