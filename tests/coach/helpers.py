@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.coach.service import CoachService
+from bot.db import measures, store
 from bot.shared.messages import Inbound
 
 
@@ -30,3 +31,14 @@ async def decline(service: CoachService, who: str) -> None:
     hello = await service.handle(who, Inbound.message("/start"))
     consent = await service.handle(who, Inbound.press(button(hello.messages, "Okay, go on")))
     await service.handle(who, Inbound.press(button(consent.messages, "No")))
+
+
+async def administrations(service: CoachService, who: str) -> list[measures.MeasureRow]:
+    """The questionnaire rows stored for the test patient ``who``, oldest first."""
+
+    def read(connection):  # type: ignore[no-untyped-def]
+        patient = store.find_patient(connection, channel="test", external_id=who)
+        assert patient is not None
+        return measures.administrations(connection, patient_id=patient.id)
+
+    return await service.database.transaction(read)

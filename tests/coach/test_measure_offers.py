@@ -9,17 +9,8 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 
 from bot.coach.service import CoachService
-from bot.db import measures, store
+from tests.coach.helpers import administrations
 from tests.coach.patient_chat import PatientChat, said
-
-
-async def _rows(service: CoachService, who: str) -> list[measures.MeasureRow]:
-    def read(connection):  # type: ignore[no-untyped-def]
-        patient = store.find_patient(connection, channel="test", external_id=who)
-        assert patient is not None
-        return measures.administrations(connection, patient_id=patient.id)
-
-    return await service.database.transaction(read)
 
 
 async def _checkin(chat: PatientChat, mood: str = "6") -> str:
@@ -39,7 +30,7 @@ async def test_a_due_questionnaire_is_offered_after_a_check_in_and_can_be_skippe
     assert "it's time for your GAD-7 questionnaire" in text
     assert {"Start now", "Not now"} <= set(chat.buttons)
     assert "not today" in said(await chat.press("Not now"))
-    (row,) = await _rows(service, "o1")
+    (row,) = await administrations(service, "o1")
     assert (row.measure, row.skipped, row.total, row.delivered) == ("gad7", True, None, "checkin")
     # The next check-in offers the next one due, not the skipped one again.
     assert "PEG questionnaire" in await _checkin(chat)
@@ -47,7 +38,7 @@ async def test_a_due_questionnaire_is_offered_after_a_check_in_and_can_be_skippe
     assert "1/3</b> What number best describes your pain" in first
     for label in ["5", "5", "5"]:
         await chat.press(label)
-    rows = await _rows(service, "o1")
+    rows = await administrations(service, "o1")
     assert (rows[-1].measure, rows[-1].total, rows[-1].delivered) == ("peg", 5.0, "checkin")
 
 
@@ -63,7 +54,7 @@ async def test_no_offer_after_a_check_in_that_asked_the_safety_question(
         await chat.press(label)
     text = said(await chat.press("Skip this one"))
     assert "questionnaire" not in text
-    assert await _rows(service, "o2") == []
+    assert await administrations(service, "o2") == []
 
 
 async def test_offered_again_only_after_its_interval(service: CoachService) -> None:

@@ -8,19 +8,10 @@ import json
 from fhir.resources.R4B.bundle import Bundle
 
 from bot.coach.service import CoachService
-from bot.db import measures, store
 from bot.db.models import MeasureAdministration
+from tests.coach.helpers import administrations
 from tests.coach.patient_chat import PatientChat, said
 from tests.db.test_storage import count
-
-
-async def _rows(service: CoachService, who: str) -> list[measures.MeasureRow]:
-    def read(connection):  # type: ignore[no-untyped-def]
-        patient = store.find_patient(connection, channel="test", external_id=who)
-        assert patient is not None
-        return measures.administrations(connection, patient_id=patient.id)
-
-    return await service.database.transaction(read)
 
 
 async def _phq9(chat: PatientChat, labels: list[str]) -> str:
@@ -37,7 +28,7 @@ async def test_one_row_per_administration_with_every_answer(service: CoachServic
     await chat.onboard()
     text = await _phq9(chat, ["Several days"] * 4 + ["Skip this one"] + ["Not at all"] * 4)
     assert "Your PHQ-9 score is 5, in the mild range" in text  # 4 x 9 / 8 = 4.5 -> 5
-    (row,) = await _rows(service, "m1")
+    (row,) = await administrations(service, "m1")
     assert (row.measure, row.version, row.total, row.band) == ("phq9", "PHQ-9 (1999)", 5.0, "mild")
     assert row.missing == ("phq9_5",) and row.answers["phq9_5"] is None
     assert row.answers["phq9_1"] == "several_days" and row.item_scores["phq9_1"] == 1

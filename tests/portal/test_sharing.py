@@ -16,10 +16,11 @@ from bot.coach import alerts as coach_alerts
 from bot.coach.reply import Reply
 from bot.coach.service import CoachService
 from bot.coach.sharing import TEXT_KEYS
-from bot.db import alerts, clinicians, measures, sharing, store
+from bot.db import alerts, clinicians, sharing, store
 from bot.db.models import AuditEntry, Share, utcnow
 from bot.portal.scores import StoredScores, questionnaire_names
 from bot.shared.messages import Inbound
+from tests.coach.helpers import administrations
 from tests.portal.helpers import invitation, onboard, press, sharing_patient
 
 
@@ -308,7 +309,7 @@ async def test_item_9_is_stored_and_alerts_without_the_result_being_seen(
     await service.handle("p21", Inbound.message("/menu"))
     found = await service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id))
     assert [a.kind for a in found if a.kind == "phq9_item9"] == ["phq9_item9"]
-    (row,) = await _administrations(service, "p21")
+    (row,) = await administrations(service, "p21")
     assert row.flags == ("thoughts_of_death_or_self_harm",)
     assert row.answers["phq9_9"] == "several_days" and row.total == 1.0
 
@@ -342,12 +343,3 @@ async def test_the_portal_reads_the_stored_scores_with_their_direction(
     every = await service.database.transaction(lambda c: source.every(c, pid, since))
     assert [(s.total, s.direction) for s in every] == [(2.0, "down"), (5.0, None)]
     assert await service.database.transaction(lambda c: source.latest(c, [])) == {}
-
-
-async def _administrations(service: CoachService, who: str) -> list[measures.MeasureRow]:
-    def read(connection):  # type: ignore[no-untyped-def]
-        patient = store.find_patient(connection, channel="test", external_id=who)
-        assert patient is not None
-        return measures.administrations(connection, patient_id=patient.id)
-
-    return await service.database.transaction(read)
