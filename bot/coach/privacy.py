@@ -6,7 +6,6 @@ they wrote before, so editing one part never erases the others.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -21,7 +20,7 @@ from bot.db.models import as_utc
 from bot.db.sharing import active_share
 from bot.flow.questionnaire import Questionnaire
 from bot.shared import tokens
-from bot.shared.content import Content, render
+from bot.shared.content import Content, placeholders, render
 from bot.shared.messages import Button, JournalRecord, OutboundMessage
 
 DELETE_TOKEN = tokens.encode(tokens.SystemButton.DELETE_EVERYTHING)
@@ -127,12 +126,10 @@ def safety_plan_html(
     # A part never filled in reads "(skipped)", as in the plan's own summary, never as a
     # heading over a blank line.
     template = content.get(PLAN_SUMMARY_KEY)
+    given = {**(coach_texts or {}), **data}
     skipped = content.get("system.skipped_answer")
-    empty = {name: skipped for name in _FIELD.findall(template) if name not in data}
-    return render(template, {**empty, **(coach_texts or {}), **data})
-
-
-_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}")
+    empty = {name: skipped for name in placeholders(template) if name not in given}
+    return render(template, {**empty, **given})
 
 
 def privacy_command(

@@ -7,7 +7,7 @@ buttons, so the summary reads as the patient answered.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.coach.progress.figures import MeasureTrend, ProgressFigures
 from bot.shared.content import Content, format_value, render
@@ -94,14 +94,14 @@ def summary_lines(
             )
         )
     if figures.other_substance_days:
-        items = ", ".join(f"{labels.get(v, v).lower()} ({n})" for v, n in figures.other_substances)
+        items = _counted(figures.other_substances, labels)
         values = {"days": figures.other_substance_days, "count": figures.checkin_days}
         lines.append(render(text("progress.others"), {**values, "items": items}))
     if figures.lapses:
         lines.append(render(text("progress.lapses"), {"count": figures.lapses}))
     for key, counted in (("progress.triggers", figures.triggers), ("progress.halt", figures.halt)):
         if counted:
-            items = ", ".join(f"{labels.get(v, v).lower()} ({n})" for v, n in counted)
+            items = _counted(counted, labels)
             lines.append(render(text(key), {"items": items}))
     if figures.skills:
         skills: list[str] = []
@@ -119,3 +119,8 @@ def summary_lines(
             render(text("progress.skills"), {"items": "\x02"}).replace("\x02", ", ".join(skills))
         )
     return lines
+
+
+def _counted(counted: Sequence[tuple[str, int]], labels: Mapping[str, str]) -> str:
+    """Fixed answers and their counts in words: "alcohol (3), gabapentin (1)"."""
+    return ", ".join(f"{labels.get(value, value).lower()} ({n})" for value, n in counted)
