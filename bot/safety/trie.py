@@ -35,6 +35,11 @@ _MAX_EXPANSION = 20_000
 # Words of a phrase are spelled out into the trie while that gives at most this many
 # variants; later words are matched by a small regex after the trie (same result).
 _HEAD_LIMIT = 32
+# Heads that share one long tail are folded into that tail once ("<took> ... <kratom> ...
+# <sedatives>": thirty verbs, one tail) when spelling them out would repeat at least this
+# many characters: the trie cannot share endings, and compiling a repeated tail is most of
+# what loading the phrases costs.
+_FOLD_CHARS = 1_000
 _LETTERS = string.ascii_lowercase
 
 
@@ -151,8 +156,38 @@ def add_phrase(
                 )
             )
             return
-    for head, tail in entries:
+    for head, tail in _folded(entries):
         trie.add(head, tail, target)
+
+
+def _folded(entries: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The entries with each long shared tail written once, its heads as a trie before it."""
+    heads_of: dict[str, list[str]] = {}
+    for head, tail in entries:
+        heads_of.setdefault(tail, []).append(head)
+    out: list[tuple[str, str]] = []
+    for tail, heads in heads_of.items():
+        if (len(heads) - 1) * len(tail) < _FOLD_CHARS or not all(heads):
+            out.extend((head, tail) for head in heads)
+            continue
+        by_letter: dict[str, list[str]] = {}
+        for head in heads:
+            by_letter.setdefault(head[0], []).append(head[1:])
+        for letter, rests in by_letter.items():
+            if len(rests) == 1:
+                out.append((letter + rests[0], tail))
+            else:
+                out.append((letter, _rest_piece(rests) + tail))
+    return out
+
+
+def _rest_piece(rests: list[str]) -> str:
+    """The ends of heads that share a first letter, as a trie (no leading space)."""
+    trie = Trie()
+    for rest in rests:
+        trie.add(rest, "", Target(0, "", ""))
+    body = "(?:" + strip_markers(trie.pattern()) + ")"
+    return body + "?" if "" in rests else body
 
 
 def _tail_piece(options: list[tuple[str, bool]]) -> str:
