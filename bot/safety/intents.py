@@ -30,7 +30,8 @@ __all__ = ["INTENTS_FILE", "IntentMatcher", "load_intents", "validate_intents_fi
 
 INTENTS_FILE = "intents.yaml"
 _TOP_KEYS = {"version": False, "intents": True}
-_INTENT_KEYS = {"id": True, "match": True, "unless": False, "reply": True, "offer": True}
+#: ``offer:`` may be left out: the reply then comes with the menu alone (a greeting, thanks).
+_INTENT_KEYS = {"id": True, "match": True, "unless": False, "reply": True, "offer": False}
 #: A reply is one phone screen, like every other text the coach sends.
 MAX_REPLY = 600
 
@@ -105,7 +106,11 @@ def load_intents(path: Path | str, flow_ids: Collection[str] | None) -> IntentMa
                 f"the reply of {rule.id} is {len(reply)} characters; keep it under {MAX_REPLY} "
                 "(one phone screen)",
             )
-        offers = _offers(reader, item.get("offer"), (*path_, "offer"), rule.id, flow_ids)
+        offers = (
+            _offers(reader, item["offer"], (*path_, "offer"), rule.id, flow_ids)
+            if "offer" in item
+            else ()
+        )
         intents.append(Intent(rule.id, reply, offers))
         rules.append(rule)
     if reader.problems:
@@ -135,7 +140,8 @@ def _offers(
         reader.problem(
             path,
             f"offer: of {intent_id} names the exercises to offer, one a line, as "
-            'flow_id: "button words" (like grounding: "Ground myself now")',
+            'flow_id: "button words" (like grounding: "Ground myself now"); leave offer: '
+            "out to answer with the menu alone",
         )
         return ()
     offers = []

@@ -22,7 +22,8 @@ class IntentOffer:
 
 @dataclass(frozen=True)
 class Intent:
-    """What the patient seems to need (``id``), the coach's answer and what it offers."""
+    """What the patient seems to need (``id``), the coach's answer and what it offers
+    (nothing for a greeting or thanks: the answer then comes with the menu alone)."""
 
     id: str
     reply: str

@@ -97,9 +97,6 @@ ROUTES = {
 }
 
 NOT_ROUTED = [
-    "hello",
-    "thanks!",
-    "what can you do?",
     "I used to love painting",
     "I used kratom for years before I started here",
     "I don't want to use",
@@ -193,8 +190,39 @@ def test_the_issues_own_words_route_with_the_crisis_screen_on(
     assert _offers(turn)[0] == flow_id
 
 
+SOCIAL = {
+    "Hi, it's good to hear from you": ["hello", "hey there", "Good morning!", "hola"],
+    "You're welcome": ["thanks!", "thank you so much", "ty", "gracias"],
+    "I'm your skills coach": ["what can you do?", "who are you", "how does this work"],
+}
+
+
+@pytest.mark.parametrize(("text", "answer"), [(t, a) for a, texts in SOCIAL.items() for t in texts])
+def test_hello_thanks_and_what_can_you_do_get_a_warm_answer_and_the_menu(
+    chat: Chat, text: str, answer: str
+) -> None:
+    turn = chat.send(text)
+    assert not turn.safety_events
+    assert answer in said(turn) and "Thank you for writing" not in said(turn)
+    assert _offers(turn) == [c.id for c in chat.engine.library.menu()]
+
+
+@pytest.mark.parametrize(
+    ("text", "flow_id"),
+    [("hi, I relapsed last night", "slip"), ("thanks, I want to use", "urge_surfing")],
+)
+def test_a_need_beside_a_greeting_is_still_offered_first(
+    words_only: Engine, text: str, flow_id: str
+) -> None:
+    assert _offers(Chat(words_only).send(text))[0] == flow_id
+
+
+def test_no_thanks_is_not_thanked(words_only: Engine) -> None:
+    assert "You're welcome" not in said(Chat(words_only).send("no thanks"))
+
+
 def test_plain_words_with_the_crisis_screen_on_get_the_kind_reply(chat: Chat) -> None:
-    for text in ("hello", "I used to love painting", "I'm craving pizza"):
+    for text in ("what a pain in the neck", "I used to love painting", "I'm craving pizza"):
         turn = chat.send(text)
         assert not turn.safety_events and "Thank you for writing" in said(turn), text
 
@@ -298,7 +326,7 @@ def test_with_an_exercise_paused_the_menu_below_still_offers_to_continue(chat: C
     turn = chat.send("panic attack")
     labels = [b.label for row in turn.messages[-1].buttons for b in row]
     assert labels[0] == "Slow breathing now"
-    assert "↩ Continue where you left off" in labels
+    assert "↩ Continue: Cope with pain" in labels
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -374,6 +402,21 @@ def test_the_first_intent_in_the_file_wins_and_unless_cancels_only_its_own(
     assert (found := matcher.read("I CAN'T sleep!!")) is not None and found.id == "first"
     assert (found := matcher.read("I can't sleep in")) is not None and found.id == "second"
     assert matcher.read("") is None and matcher.read("🙂") is None
+
+
+def test_an_intent_without_offer_answers_with_its_reply_alone(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """\
+        intents:
+          - id: greeting
+            match: [hello]
+            reply: "Hi there"
+        """,
+    )
+    assert validate_intents_file(path, set()) == []
+    found = load_intents(path, set()).read("hello!")
+    assert found is not None and found.reply == "Hi there" and found.offers == ()
 
 
 def test_the_shipped_file_is_valid(engine: Engine) -> None:

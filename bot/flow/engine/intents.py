@@ -50,10 +50,11 @@ class IntentsPart(EngineParts):
             ctx.turn.messages.append(OutboundMessage(reply, buttons=_rows(offered)))
 
     def _offer(self, ctx: Context, intent: Intent | None) -> bool:
-        """The intent's reply, its exercises first and the menu below; False when it
-        offers nothing that exists."""
+        """The intent's reply, its exercises first and the menu below; False when its
+        exercises were all removed since. An intent that offers none (a greeting, thanks)
+        answers with the menu alone."""
         offered = self._offered(intent)
-        if intent is None or not offered:
+        if intent is None or (intent.offers and not offered):
             return False
         shown = {o.flow_id for o in offered}
         menu = tuple(row for row in self._menu_rows(ctx) if not _opens_one_of(row, shown))
