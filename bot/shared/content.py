@@ -166,6 +166,17 @@ def render(
     return "".join(out)
 
 
+def render_label(template: str, variables: Mapping[str, Any]) -> str:
+    """Fill in ``{name}`` in a button's words: plain text, since Telegram shows a button's
+    words as they are (``render`` would turn an ``&`` in a title into ``&amp;``)."""
+
+    def fill(match: re.Match[str]) -> str:
+        token = match.group(0)
+        return token[0] if token in ("{{", "}}") else format_value(variables.get(match.group(1)))
+
+    return _PLACEHOLDER.sub(fill, template)
+
+
 def format_value(value: Any) -> str:
     """How a saved answer reads inside a sentence."""
     if value is None:

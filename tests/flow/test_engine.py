@@ -160,8 +160,8 @@ def test_command_mid_flow_then_continue(chat: Chat) -> None:
     chat.press("Fairly calm")
     assert "/menu" in said(chat.send("/help"))
     turn = chat.send("/menu")
-    assert "↩ Continue where you left off" in chat.buttons
-    turn = chat.press("↩ Continue where you left off")
+    assert "↩ Continue: Example of every feature" in chat.buttons
+    turn = chat.press("↩ Continue: Example of every feature")
     assert "thought" in said(turn).lower()
     assert chat.step == "thought"
 

@@ -42,7 +42,7 @@ def _left_midway(chat: Chat) -> None:
 def test_coming_back_from_the_menu_offers_to_pick_up_and_keeps_the_answers(chat: Chat) -> None:
     _left_midway(chat)
     offer = chat.send("/example")
-    assert "partway through" in said(offer)
+    assert "partway through an exercise (Example of every feature)" in said(offer)
     assert set(chat.buttons) == {PICK_UP, START_OVER}
     back = chat.press(PICK_UP)
     assert back.pressed == "answered" and back.pressed_label == PICK_UP
@@ -134,7 +134,7 @@ def test_continue_from_the_menu_while_the_offer_waits_picks_up(chat: Chat) -> No
     _left_midway(chat)
     chat.send("/example")
     chat.send("/menu")
-    chat.press("↩ Continue where you left off")
+    chat.press("↩ Continue: Example of every feature")
     assert chat.step == "thought"
     chat.send("Nobody likes me")
     assert chat.step == "belief"

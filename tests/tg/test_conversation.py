@@ -8,7 +8,7 @@ from bot.flow.library import FlowLibrary
 from tests.tg.conftest import Patients, agree, say, settle, tap
 from tests.tg_emulator import BotApiEmulator
 
-CONTINUE = "↩ Continue where you left off"
+CONTINUE = "↩ Continue: Example of every feature"
 
 
 async def test_menu_shows_the_menu_flows_and_commands_are_registered(

@@ -117,7 +117,8 @@ class CommandsPart(EngineParts):
         rows: list[tuple[Button, ...]] = []
         current = ctx.state.current or (ctx.state.paused[-1] if ctx.state.paused else None)
         if current is not None and current.flow_id in self.library.flows:
-            rows.append((self._system(SystemButton.CONTINUE, "system.continue_button"),))
+            label = self._continue_words(ctx)
+            rows.append((Button(label, token=tokens.encode(SystemButton.CONTINUE)),))
         for compiled in self.library.menu():
             assert compiled.flow.start.menu is not None
             token = tokens.encode(tokens.OpenFlow(compiled.id))

@@ -15,7 +15,7 @@ from bot.flow.practice import practice_variables
 from bot.flow.questions import Questions
 from bot.flow.schema import SayKey, SayText
 from bot.shared import tokens
-from bot.shared.content import render
+from bot.shared.content import render, render_label
 from bot.shared.conversation import ConversationState, Frame, PatientView
 from bot.shared.intents import IntentReader
 from bot.shared.messages import Button, OutboundMessage, Turn
@@ -129,6 +129,17 @@ class EngineParts:
             for c in self.library.beside_menu()
         )
         return (self._menu_button(), *beside)
+
+    def _waiting_exercise(self, ctx: Context) -> dict[str, str]:
+        """``{exercise}`` for the texts about the exercise that waits (Continue, the offer to
+        pick it up): its title, so the patient knows which one they would go back to."""
+        waiting = ctx.state.current or (ctx.state.paused[-1] if ctx.state.paused else None)
+        compiled = self.library.flows.get(waiting.flow_id) if waiting is not None else None
+        return {"exercise": compiled.flow.title if compiled is not None else ""}
+
+    def _continue_words(self, ctx: Context) -> str:
+        """The Continue button's words, naming the exercise that waits."""
+        return render_label(self._text_of("system.continue_button"), self._waiting_exercise(ctx))
 
     def _say_key(self, ctx: Context, key: str, buttons: Rows = ()) -> None:
         text = render(self._text_of(key), ctx.patient.variables())

@@ -16,6 +16,7 @@ from bot.flow.asks.base import answer_token
 from bot.flow.engine.parts import Context, EngineParts
 from bot.flow.rules import step_targets
 from bot.flow.schema import Flow
+from bot.shared.content import render
 from bot.shared.conversation import Frame
 from bot.shared.messages import Button, OutboundMessage
 
@@ -109,7 +110,9 @@ class ResumePart(EngineParts):
                 ),
             ),
         )
-        ctx.turn.messages.append(OutboundMessage(self._text_of(key), buttons=rows))
+        variables = {**ctx.patient.variables(), **self._waiting_exercise(ctx)}
+        text = render(self._text_of(key), variables)
+        ctx.turn.messages.append(OutboundMessage(text, buttons=rows))
 
     def _resume_answer(self, ctx: Context, button: str | None, text: str | None) -> None:
         """The answer to the offer: a button, its words or number; anything else re-asks."""
