@@ -64,6 +64,8 @@ ALERT_KINDS = {
         # PHQ-9 item 9 above 0: a same-day safety check
         AlertKind("phq9_item9", "scores", urgent=True),
         AlertKind("measure_rise", "scores"),  # a measure rose by its meaningful change
+        # A screener newly positive (PC-PTSD-5 at 4 or more): refer for assessment
+        AlertKind("screen_positive", "scores"),
     )
 }
 

@@ -4,7 +4,9 @@ The engine ends a questionnaire with a ``measure`` record; here it becomes one r
 ``measure_administrations`` (not a journal entry), in the event's transaction. When the
 score is worse than the patient's previous one of the same measure (a higher band, or a
 rise of the questionnaire's ``meaningful_rise`` points or ``meaningful_rise_percent``),
-the reply offers booking, once, with the before and after in plain words.
+the reply offers booking, once, with the before and after in plain words. A screener that
+turns positive (PC-PTSD-5 at its cut-off) raises an alert for the care team, once: the
+screen is a reason to refer for assessment, which a repeat of the same result is not.
 """
 
 from __future__ import annotations
@@ -114,10 +116,16 @@ def store_administrations(
         metrics.QUESTIONNAIRES.labels(outcome="skipped" if row.skipped else "completed").inc()
         if row.measure == "phq9" and row.flags:  # item 9 above 0: a same-day safety check
             raise_alert(connection, kind="phq9_item9", patient_id=patient_id, detail="phq9")
+        if row.positive and not (before is not None and before.positive):
+            raise_alert(
+                connection, kind="screen_positive", patient_id=patient_id, detail=row.measure
+            )
         questionnaire = known.get(row.measure)
         if questionnaire is None or before is None or not has_risen(questionnaire, before, row):
             continue
-        if rose_meaningfully(questionnaire, before, row):
+        # A screener's one band edge is its cut-off: crossing it is screen_positive above.
+        screener = questionnaire.scoring.method == "screener"
+        if rose_meaningfully(questionnaire, before, row) and not screener:
             raise_alert(connection, kind="measure_rise", patient_id=patient_id, detail=row.measure)
         assert before.total is not None and row.total is not None
         values = {

@@ -314,6 +314,45 @@ async def test_item_9_is_stored_and_alerts_without_the_result_being_seen(
     assert row.answers["phq9_9"] == "several_days" and row.total == 1.0
 
 
+async def _ptsd(service: CoachService, who: str, labels: list[str]) -> Reply:
+    reply = await service.handle(who, Inbound.message("/ptsd"))
+    for label in ["Yes", *labels]:  # the trauma question, then the five items
+        reply = await press(service, who, reply, label)
+    return reply
+
+
+async def test_a_positive_trauma_screen_raises_an_alert_once(service: CoachService) -> None:
+    """PC-PTSD-5: 3 "yes" is below the cut-off; 4 is a positive screen (refer for
+    assessment); a second positive after it raises none."""
+    share_id = await sharing_patient(service, "p23", "Record 1023")
+    await _ptsd(service, "p23", ["Yes"] * 3 + ["No"] * 2)
+    assert await service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id)) == []
+    await _ptsd(service, "p23", ["Yes"] * 4 + ["No"])
+    found = await service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id))
+    assert [(a.kind, a.detail) for a in found] == [("screen_positive", "pc_ptsd5")]
+    clinician = await service.database.transaction(
+        lambda c: clinicians.add_clinician(
+            c,
+            email="b@practice.test",
+            is_admin=False,
+            setup_token_hash="x",
+            setup_expires_at=utcnow(),
+        )
+    )
+    assert await service.database.transaction(
+        lambda c: alerts.close_alert(
+            c, alert_id=found[0].id, clinician_id=clinician, note="referred"
+        )
+    )
+    await _ptsd(service, "p23", ["Yes"] * 5)
+    found = await service.database.transaction(
+        lambda c: alerts.alerts(c, open_only=False, share_id=share_id)
+    )
+    assert [a.kind for a in found] == ["screen_positive"]  # the closed one; no second
+    rows = await administrations(service, "p23")
+    assert [r.positive for r in rows] == [False, True, True]
+
+
 async def test_a_band_edge_alone_is_told_but_raises_no_alert(service: CoachService) -> None:
     """PHQ-9 3 (minimal) then 5 (mild): a higher band, 2 points up, under the meaningful 5."""
     share_id = await sharing_patient(service, "p22", "Record 1022")

@@ -25,6 +25,7 @@ KIND_LABELS = {
     "no_checkin": "No check-in",
     "phq9_item9": "PHQ-9 item 9 above 0",
     "measure_rise": "A measure rose by its meaningful change",
+    "screen_positive": "A screen came back positive (refer for assessment)",
 }
 
 
