@@ -66,7 +66,7 @@ def test_one_entry(engine: Engine) -> None:
     mood = next(r for r in figures.ratings if r.name == "mood")
     assert (mood.average, mood.days, mood.first_half, mood.second_half) == (6, 1, None, 6)
     assert figures.daily["mood"][-1] == 6 and figures.daily["mood"][:-1] == (None,) * 27
-    assert figures.skills[0].skill == "breathing" and figures.skills[0].times == 1
+    assert figures.skills[0].skill == "paced_breathing" and figures.skills[0].times == 1
 
 
 def test_gaps_of_several_days_stay_gaps(engine: Engine) -> None:

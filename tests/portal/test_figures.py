@@ -65,19 +65,21 @@ def test_a_return_to_use_after_a_break_is_a_use_day() -> None:
 
 
 def test_skills_are_counted_as_progress_counts_them_check_ins_and_practice_alike() -> None:
+    """One skill, one count: a check-in saved before check-in version 3 ("breathing"), one
+    after ("paced_breathing") and a practice of the flow itself are the same skill."""
     at = datetime(2026, 11, 5, 18, 0, tzinfo=UTC)
     check_ins = [
         CheckIn(at, {"skills": ["breathing", "urge_surfing"]}),
-        CheckIn(at, {"skills": ["breathing"]}),
+        CheckIn(at, {"skills": ["paced_breathing"]}),
     ]
     practices = [
-        CheckIn(at, {"skill": "breathing", "distress_before": 8, "distress_after": 4}),
+        CheckIn(at, {"skill": "paced_breathing", "distress_before": 8, "distress_after": 4}),
         CheckIn(at, {"skill": "grounding", "distress_before": None, "distress_after": None}),
         # before the page's window: not counted
         CheckIn(datetime(2026, 10, 1, tzinfo=UTC), {"skill": "grounding"}),
     ]
     shown = skills_practised(check_ins, practices, datetime(2026, 11, 1, tzinfo=UTC))
-    assert shown == [("breathing", 3), ("grounding", 1), ("urge surfing", 1)]
+    assert shown == [("paced breathing", 3), ("grounding", 1), ("urge surfing", 1)]
 
     journal = [JournalItem("check_in", "checkin", 1, c.data, c.at) for c in check_ins] + [
         JournalItem("skill_practice", "breathe", 1, p.data, p.at) for p in practices[:2]

@@ -246,6 +246,12 @@ def _rating_trend(name: str, values: tuple[float | None, ...]) -> RatingTrend:
     )
 
 
+#: A skill is named by its flow's id wherever it is recorded (a check-in's "skills", a
+#: ``skill_practice`` entry), so one skill is counted once. Check-ins before version 3 of
+#: flows/checkin.yaml saved two skills under other names; their answers are read as these.
+EARLIER_SKILL_NAMES = {"breathing": "paced_breathing", "stop": "stop_skill"}
+
+
 def skill_uses(
     checkins: Sequence[Mapping[str, Any]], practices: Sequence[Mapping[str, Any]]
 ) -> tuple[SkillUse, ...]:
@@ -255,7 +261,7 @@ def skill_uses(
     times: Counter[str] = Counter()
     drops: dict[str, list[float]] = {}
     for data in checkins:
-        times.update(_listed(data, "skills"))
+        times.update(EARLIER_SKILL_NAMES.get(s, s) for s in _listed(data, "skills"))
     for data in practices:
         skill = data.get("skill")
         if not isinstance(skill, str):
