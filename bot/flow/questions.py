@@ -1,7 +1,7 @@
 """A question's buttons, and reading an answer to it from a button or typed words.
 
 What is common to every ``ask:`` kind lives here (the Skip button of an optional
-question, and reading "skip"); each kind's own buttons and reading are in
+question, and reading "skip"; a step's ``progress_button``); each kind's own buttons and reading are in
 ``bot.flow.asks``, one class per kind behind ``ASK_KINDS``. The engine decides what
 happens next.
 """
@@ -12,6 +12,7 @@ from bot.flow import answers
 from bot.flow.asks import ASK_KINDS, COMMON_TIMEZONES, Answer, AskKind, Rows, StillChoosing
 from bot.flow.asks.base import answer_token
 from bot.flow.schema import Option, Step
+from bot.shared import tokens
 from bot.shared.content import Content
 from bot.shared.conversation import Frame
 from bot.shared.messages import Button
@@ -42,6 +43,9 @@ class Questions:
                 self.content.get("system.skip"), token=answer_token(question_number, "skip")
             )
             rows.append((skip,))
+        if step.progress_button:  # below the answers, and again whenever they are re-shown
+            label = self.content.get("system.progress_button")
+            rows.append((Button(label, token=tokens.encode(tokens.SystemButton.PROGRESS)),))
         return tuple(rows)
 
     def read(

@@ -200,6 +200,11 @@ class Step(_Strict):
         default=False, description="Show the practice's booking link as a button."
     )
     menu_button: bool = Field(default=False, description="Show a button back to the menu.")
+    progress_button: bool = Field(
+        default=False,
+        description="Show a button to the patient's progress (what /progress shows: scores, "
+        "ratings, skills); the exercise waits where it is.",
+    )
 
 
 class Start(_Strict):

@@ -49,6 +49,7 @@ class SystemButton(StrEnum):
     SOS = "sos"
     BOOK = "book"
     DELETE_EVERYTHING = "delete_everything"
+    PROGRESS = "progress"
     PROGRESS_LONG = "progress_12"
 
 

@@ -80,3 +80,20 @@ def test_the_bot_never_imports_matplotlib() -> None:
         "sys.exit('matplotlib' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+async def test_the_questionnaires_menu_opens_progress_and_still_waits(
+    database_url: str, engine: Engine
+) -> None:
+    """ "Questionnaires and my progress": the pick has a See my progress button, which is
+    /progress itself; the questionnaires' buttons still work after it."""
+    service = await _patient_with_checkins(database_url, engine)
+    menu = await service.handle(WHO, Inbound.message("/questionnaires"))
+    buttons = {b.label: b.token for m in menu.messages for row in m.buttons for b in row}
+    assert "See my progress" in buttons and "Mood (PHQ-9)" in buttons
+    progress = await service.handle(WHO, Inbound.press(str(buttons["See my progress"])))
+    assert progress.messages[0].text.startswith("<b>Your last 4 weeks</b>")
+    assert any(m.attachment is not None for m in progress.messages)
+    phq9 = await service.handle(WHO, Inbound.press(str(buttons["Mood (PHQ-9)"])))
+    assert "little interest or pleasure" in " ".join(m.text for m in phq9.messages).lower()
+    await service.database.dispose()

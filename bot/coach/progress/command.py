@@ -38,6 +38,8 @@ __all__ = [
 SHORT_WEEKS = 4
 LONG_WEEKS = 12
 LONG_TOKEN = tokens.encode(tokens.SystemButton.PROGRESS_LONG)
+#: A flow step's ``progress_button: true`` (the questionnaires' menu): /progress itself.
+SHORT_TOKEN = tokens.encode(tokens.SystemButton.PROGRESS)
 MENU_TOKEN = tokens.encode(tokens.SystemButton.MENU)
 #: What the journal holds that /progress reads (never free text: only fixed answers).
 JOURNAL_KINDS = ("check_in", "trigger", "skill_practice", "lapse")
@@ -45,7 +47,9 @@ JOURNAL_KINDS = ("check_in", "trigger", "skill_practice", "lapse")
 
 def progress_weeks(event: Inbound) -> int | None:
     """How many weeks ``event`` asks to see (/progress, or its 12-week button); None: not."""
-    if event.kind == "command" and event.command == "progress":
+    if (event.kind == "command" and event.command == "progress") or (
+        event.kind == "button" and event.button == SHORT_TOKEN
+    ):
         return SHORT_WEEKS
     if event.kind == "button" and event.button == LONG_TOKEN:
         return LONG_WEEKS

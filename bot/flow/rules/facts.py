@@ -61,6 +61,7 @@ SYSTEM_KEYS = (
     "system.sos_button",
     "system.stop_button",
     "system.book_button",
+    "system.progress_button",
     "system.choose",
     "system.book_text",
     "system.no_booking",
