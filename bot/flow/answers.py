@@ -249,6 +249,16 @@ def parse_time(text: str) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
+def time_words(hhmm: str) -> str:
+    """A saved time of day as a patient in the US reads it: "20:30" -> "8:30 pm"."""
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    if (hour, minute) == (12, 0):
+        return "12:00 noon"
+    if (hour, minute) == (0, 0):
+        return "12:00 midnight"
+    return f"{hour % 12 or 12}:{minute:02d} {'pm' if hour >= 12 else 'am'}"
+
+
 @lru_cache(maxsize=1)
 def _zones() -> tuple[dict[str, str], dict[str, str]]:
     by_name: dict[str, str] = {}

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.flow.answers import NotAnAnswer, answer_to_direct_question, parse_number, parse_yes_no
+from bot.flow.answers import (
+    NotAnAnswer,
+    answer_to_direct_question,
+    parse_number,
+    parse_time,
+    parse_yes_no,
+    time_words,
+)
 from bot.flow.engine import Engine
 from tests.flow.test_engine import Chat, said
 
@@ -134,3 +141,22 @@ def test_words_on_a_button_question_get_a_reask_with_the_buttons(chat: Chat) -> 
     turn = chat.send("not great tbh")
     assert "tap one of the buttons" in said(turn)
     assert {"Fairly calm", "Anxious"} <= set(chat.buttons) and chat.step == "feeling"
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("8:30", "8:30 am"),
+        ("8:30 pm", "8:30 pm"),
+        ("20:05", "8:05 pm"),
+        ("0730", "7:30 am"),
+        ("noon", "12:00 noon"),
+        ("midnight", "12:00 midnight"),
+        ("12:30 am", "12:30 am"),
+        ("12:15", "12:15 pm"),
+    ],
+)
+def test_a_typed_time_is_read_back_in_words(typed: str, words: str) -> None:
+    """What the patient sees (a check-in at "8:30 am"), so a typed "8:30" meant for the
+    evening is caught when onboarding reads it back."""
+    assert time_words(parse_time(typed)) == words

@@ -111,7 +111,9 @@ class Time(AskKind):
     def read_answer(
         self, step: Step, frame: Frame, button: str | None, text: str | None
     ) -> Answer | StillChoosing:
-        return Answer(answers.parse_time(text or ""))
+        saved = answers.parse_time(text or "")
+        # Shown back as "8:30 pm" (a typed "8:30" is the morning: the words make it plain).
+        return Answer(saved, label=answers.time_words(saved))
 
 
 def scale_bounds(step: Step) -> tuple[float, float]:
