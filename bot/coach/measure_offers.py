@@ -5,7 +5,8 @@ Each questionnaire's ``offer:`` (in its flow file) says how often: every N days,
 At the end of a check-in, the first one due (never given or offered, or last given or
 skipped N days ago) is offered with two buttons, one at a time and never after a check-in
 that needed the direct safety question, nor within ``QUIET_AFTER_SAFETY`` of a crisis
-answer (no crisis hold, no nagging). "Start now" opens it
+answer (no crisis hold), nor within ``REOFFER_AFTER`` of an offer left unanswered (no
+nagging: it is not repeated after every check-in). "Start now" opens it
 (stored as delivered ``checkin``); "Not now" is stored as a skipped administration, which
 counts as the offer, so the next one waits the full interval.
 
@@ -41,6 +42,9 @@ _SKIP = "measure_skip:"
 _REMINDED = "measure_reminded:"
 #: No questionnaire is offered this long after a crisis answer or a direct question.
 QUIET_AFTER_SAFETY = timedelta(hours=12)
+#: An offer left unanswered (neither a questionnaire given nor Not now) is not made again
+#: for this long: not after every check-in.
+REOFFER_AFTER = timedelta(days=3)
 #: A reminder carries a questionnaire that is due only after this long without a check-in.
 REMINDER_AFTER = timedelta(days=3)
 #: How a questionnaire opened from a check-in's offer, or a reminder's, is stored as delivered.
@@ -77,6 +81,8 @@ def offer_due_measure(
         connection, patient_id=patient_id, since=now - QUIET_AFTER_SAFETY
     ):
         return
+    if _unanswered_offer(connection, patient_id, now):
+        return
     for compiled in _scheduled(engine):
         questionnaire = compiled.flow.questionnaire
         assert questionnaire is not None
@@ -94,7 +100,18 @@ def offer_due_measure(
         )
         text = render(content.get("scores.offer"), {"measure": questionnaire.name})
         turn.messages.append(OutboundMessage(text, buttons=buttons))
+        measures.mark_offered(connection, patient_id=patient_id, at=now)
         return
+
+
+def _unanswered_offer(connection: Connection, patient_id: int, now: datetime) -> bool:
+    """An offer made within ``REOFFER_AFTER`` that the patient has not answered: no
+    questionnaire given or declined ("Not now") since. One answered lets the next check-in
+    offer the next one due."""
+    offered = measures.last_offered_at(connection, patient_id=patient_id)
+    if offered is None or now - offered >= REOFFER_AFTER:
+        return False
+    return not measures.administrations(connection, patient_id=patient_id, since=offered)
 
 
 def due_on_reminders(

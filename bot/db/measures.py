@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from bot.db.models import MeasureAdministration, SafetyEventRow, as_utc, utcnow
+from bot.db.models import MeasureAdministration, Patient, SafetyEventRow, as_utc, utcnow
 
 __all__ = [
     "MeasureRow",
@@ -116,6 +116,20 @@ def latest_administration(
     ).limit(1)
     found = connection.execute(query).first()
     return _row(found) if found is not None else None
+
+
+def last_offered_at(connection: Connection, *, patient_id: int) -> datetime | None:
+    """When a questionnaire was last offered to the patient after a check-in, if ever."""
+    found = connection.execute(
+        select(Patient.measure_offered_at).where(Patient.id == patient_id)
+    ).scalar()
+    return as_utc(found) if found is not None else None
+
+
+def mark_offered(connection: Connection, *, patient_id: int, at: datetime) -> None:
+    connection.execute(
+        update(Patient).where(Patient.id == patient_id).values(measure_offered_at=at)
+    )
 
 
 def safety_event_since(connection: Connection, *, patient_id: int, since: datetime) -> bool:

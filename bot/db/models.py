@@ -63,6 +63,9 @@ class Patient(Base):
     # When the patient last wrote or tapped (within the hour; bot.db.retention): retention
     # removes patients not seen for RETENTION_MONTHS. NULL: not since it was added.
     last_seen_at: Mapped[datetime | None] = mapped_column()
+    # When a questionnaire was last offered after a check-in (bot.coach.measure_offers):
+    # an offer left unanswered is not repeated after every check-in. Migration 0010.
+    measure_offered_at: Mapped[datetime | None] = mapped_column()
 
 
 class Conversation(Base):

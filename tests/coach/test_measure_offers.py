@@ -74,3 +74,22 @@ async def test_offered_again_only_after_its_interval(service: CoachService) -> N
     # One a check-in, each once, then nothing until one is due again (GAD-7 after 14 days,
     # PEG after 7; the PC-PTSD-5 is offered once only).
     assert offered == ["GAD-7", "PEG", "PHQ-9", "PC-PTSD-5", None, "GAD-7"]
+
+
+async def test_an_offer_left_unanswered_waits_three_days(service: CoachService) -> None:
+    """Neither Start now nor Not now: the next check-ins offer nothing for three days, then
+    the same questionnaire again. An offer opened and left half-way counts as unanswered."""
+    chat = PatientChat(service, "o4")
+    await chat.onboard()
+    now = datetime.now(UTC)
+    offered = []
+    for day in (0, 1, 2, 3):
+        with time_machine.travel(now + timedelta(days=day, hours=1), tick=False):
+            offered.append("GAD-7" if "your GAD-7 q" in await _checkin(chat) else None)
+    assert offered == ["GAD-7", None, None, "GAD-7"]
+    with time_machine.travel(now + timedelta(days=3, hours=2), tick=False):
+        await chat.press("Start now")
+        await chat.press("Not at all")  # one item, then left
+    with time_machine.travel(now + timedelta(days=4), tick=False):
+        assert "questionnaire" not in await _checkin(chat)
+    assert await administrations(service, "o4") == []
