@@ -35,6 +35,7 @@ _LINES = (
     ("craving", "s", "--"),
     ("anxiety", "^", ":"),
     ("pain", "D", "-."),
+    ("sleep", "v", (0, (6, 2, 1, 2, 1, 2))),  # dash-dot-dot: its own dash, as each has
 )
 _BAND_GREYS = ("#FFFFFF", "#F0F0F0", "#E0E0E0", "#D0D0D0", "#C0C0C0", "#B0B0B0")
 _JOIN_DAYS = 21
@@ -96,7 +97,7 @@ def _checkin_panel(axes: Axes, figures: ProgressFigures, content: Content) -> No
     axes.set_title(
         content.get("progress.chart_checkins"), loc="left", fontsize=12, fontweight="bold"
     )
-    axes.legend(loc="upper left", ncols=4, fontsize=9, frameon=False, bbox_to_anchor=(0, -0.18))
+    axes.legend(loc="upper left", ncols=5, fontsize=9, frameon=False, bbox_to_anchor=(0, -0.18))
 
 
 def draw_panels(
