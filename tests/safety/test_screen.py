@@ -330,3 +330,33 @@ def test_a_negation_or_a_question_never_talks_an_emergency_down(
 )
 def test_being_tired_of_living_is_still_a_wish_to_die(screen: CrisisScreen, text: str) -> None:
     assert screen.screen(text).category == "suicide"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to cut myself. didnt do it yet but i will",
+        "i want to hurt myself, didnt do it but i might tonight",
+        "i want to cut myself, the urge was gone for a week but its back",
+        "i want to hurt myself. it had passed but now im worse",
+    ],
+)
+def test_an_urge_that_is_not_over_is_answered_at_once(screen: CrisisScreen, text: str) -> None:
+    """Words that sound like an ending ("didnt do it", "was gone") beside words that say
+    it is not over: the full self-harm answer, not a question."""
+    d = screen.screen(text)
+    assert (d.action, d.category) == (Action.RESPOND, "self_harm")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i meant done with kratom not done with life",
+        "urges to hurt myself: 0. urges to eat cake: 10",
+        "estoy cansada pero no quiero hacerme daño",
+    ],
+)
+def test_a_denial_or_a_zero_rating_is_not_answered_as_a_crisis(
+    screen: CrisisScreen, text: str
+) -> None:
+    assert screen.screen(text).action is not Action.RESPOND
