@@ -31,7 +31,16 @@ __all__ = ["INTENTS_FILE", "IntentMatcher", "load_intents", "validate_intents_fi
 INTENTS_FILE = "intents.yaml"
 _TOP_KEYS = {"version": False, "intents": True}
 #: ``offer:`` may be left out: the reply then comes with the menu alone (a greeting, thanks).
-_INTENT_KEYS = {"id": True, "match": True, "unless": False, "reply": True, "offer": False}
+#: ``alone: true``: a phrase counts only when it is the whole message ("thanks so much",
+#: not "thanks. i lost my job today", which is not thanks but news).
+_INTENT_KEYS = {
+    "id": True,
+    "match": True,
+    "unless": False,
+    "reply": True,
+    "offer": False,
+    "alone": False,
+}
 #: A reply is one phone screen, like every other text the coach sends.
 MAX_REPLY = 600
 
@@ -44,6 +53,8 @@ class IntentMatcher:
     _positive: CompiledPhrases
     #: Each intent's ``unless:`` phrases, by intent id (a phrase cancels only its own).
     _exclusions: dict[str, CompiledPhrases]
+    #: The intents marked ``alone: true`` (their phrases count only as the whole message).
+    _alone: frozenset[str] = frozenset()
 
     def read(self, text: str) -> Intent | None:
         """The intent ``text`` asks for, or None when none of the phrases is in it."""
@@ -52,10 +63,12 @@ class IntentMatcher:
             return None
         padded = f" {key} "
         found = list(self._positive.scan(padded))
+        words = len(key.split())
         kept = [
             target
             for start, end, target in found
             if not self._cancelled(padded, start, end, target)
+            and (target.rule_id not in self._alone or len(padded[start:end].split()) == words)
         ]
         if not kept:
             return None
@@ -91,6 +104,7 @@ def load_intents(path: Path | str, flow_ids: Collection[str] | None) -> IntentMa
     seen: dict[str, int] = {}
     intents: list[Intent] = []
     rules: list[Rule] = []
+    alone: set[str] = set()
     for i, item in enumerate(raw or []):
         path_ = ("intents", i)
         rule = read_rule(reader, item, path_, "intent", _INTENT_KEYS, {}, seen)
@@ -111,11 +125,15 @@ def load_intents(path: Path | str, flow_ids: Collection[str] | None) -> IntentMa
             if "offer" in item
             else ()
         )
+        if item.get("alone", False) is True:
+            alone.add(rule.id)
+        elif "alone" in item and item["alone"] is not False:
+            reader.problem((*path_, "alone"), f"alone: of {rule.id} is true or false")
         intents.append(Intent(rule.id, reply, offers))
         rules.append(rule)
     if reader.problems:
         raise ProblemsFound(reader.problems)
-    return _compile(located.file, intents, rules)
+    return _compile(located.file, intents, rules, frozenset(alone))
 
 
 def validate_intents_file(path: Path | str, flow_ids: Collection[str]) -> list[Problem]:
@@ -162,8 +180,10 @@ def _fold(literal: str, star: bool = False) -> str:
     return DOUBLES.sub(r"\1", literal)
 
 
-def _compile(file: str, intents: list[Intent], rules: list[Rule]) -> IntentMatcher:
-    return IntentMatcher(tuple(intents), *_patterns(file, tuple(rules)))
+def _compile(
+    file: str, intents: list[Intent], rules: list[Rule], alone: frozenset[str]
+) -> IntentMatcher:
+    return IntentMatcher(tuple(intents), *_patterns(file, tuple(rules)), alone)
 
 
 @lru_cache(maxsize=1)

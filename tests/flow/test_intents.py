@@ -97,6 +97,13 @@ ROUTES = {
 }
 
 NOT_ROUTED = [
+    # A greeting or thanks with news beside it is not a greeting (alone: true).
+    "hey, my wife left me",
+    "hi my mom passed away yesterday",
+    "thank you. im scared",
+    "thanks. i lost my job today",
+    "thanks for nothing",
+    "no thanks",
     "I used to love painting",
     "I used kratom for years before I started here",
     "I don't want to use",
@@ -417,6 +424,21 @@ def test_an_intent_without_offer_answers_with_its_reply_alone(tmp_path: Path) ->
     assert validate_intents_file(path, set()) == []
     found = load_intents(path, set()).read("hello!")
     assert found is not None and found.reply == "Hi there" and found.offers == ()
+
+
+def test_alone_is_true_or_false(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """\
+        intents:
+          - id: greeting
+            alone: sometimes
+            match: [hello]
+            reply: "Hi there"
+        """,
+    )
+    problems = validate_intents_file(path, set())
+    assert [(p.line, "true or false" in p.message) for p in problems] == [(3, True)]
 
 
 def test_the_shipped_file_is_valid(engine: Engine) -> None:

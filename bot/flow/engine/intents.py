@@ -30,7 +30,9 @@ class IntentsPart(EngineParts):
         if ctx.state.frames or self.intents is None:
             return
         intent = self.intents.read(text)
-        ctx.state.asked_intent = intent.id if intent is not None else None
+        # A greeting or thanks (no exercise of its own) is not answered after the question.
+        offers = intent is not None and bool(intent.offers)
+        ctx.state.asked_intent = intent.id if intent is not None and offers else None
 
     def _offer_kept_intent(self, ctx: Context) -> bool:
         """After a clear "no": the exercise the message asked for, if one was kept."""
