@@ -6,7 +6,7 @@ polyline by the template (no script runs in the portal), one line per rating.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -75,14 +75,19 @@ def use_days(check_ins: Sequence[CheckIn], since: datetime, zone: ZoneInfo) -> t
 
 
 def skills_practised(
-    check_ins: Sequence[CheckIn], practices: Sequence[CheckIn], since: datetime
+    check_ins: Sequence[CheckIn],
+    practices: Sequence[CheckIn],
+    since: datetime,
+    labels: Mapping[str, str] | None = None,
 ) -> list[tuple[str, int]]:
     """How often each skill was used since ``since``, most used first: counted as
-    /progress counts it (ticked in a check-in, or practised on its own)."""
+    /progress counts it (ticked in a check-in, or practised on its own), and named as it
+    names them (``labels``: the buttons' words, ``library_labels``; else the id in words)."""
     uses = skill_uses(
         [c.data for c in check_ins if c.at >= since], [p.data for p in practices if p.at >= since]
     )
-    return [(use.skill.replace("_", " "), use.times) for use in uses]
+    named = labels or {}
+    return [(named.get(use.skill, use.skill.replace("_", " ")), use.times) for use in uses]
 
 
 @dataclass(frozen=True)

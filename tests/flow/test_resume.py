@@ -12,6 +12,7 @@ import pytest
 
 from bot.flow.engine import Engine
 from bot.shared import tokens
+from bot.shared.content import render, render_label
 from bot.shared.conversation import ConversationState, Crisis, PatientView
 from bot.shared.messages import Inbound, Turn
 from tests.flow.helpers import GOOD_FLOW, make_library
@@ -42,7 +43,7 @@ def _left_midway(chat: Chat) -> None:
 def test_coming_back_from_the_menu_offers_to_pick_up_and_keeps_the_answers(chat: Chat) -> None:
     _left_midway(chat)
     offer = chat.send("/example")
-    assert "partway through an exercise (Example of every feature)" in said(offer)
+    assert "partway through “Example of every feature”" in said(offer)
     assert set(chat.buttons) == {PICK_UP, START_OVER}
     back = chat.press(PICK_UP)
     assert back.pressed == "answered" and back.pressed_label == PICK_UP
@@ -301,3 +302,25 @@ def test_a_place_past_the_first_question_is_kept_even_with_nothing_saved(chat: C
     assert PICK_UP in chat.buttons
     chat.press(PICK_UP)
     assert chat.step == where
+
+
+def test_continue_names_the_exercise_the_patient_started_not_the_skill_inside_it(
+    chat: Chat,
+) -> None:
+    """TIPP opened from "I'm struggling right now", then the menu: Continue names the
+    exercise the patient chose, by its menu button's words."""
+    chat.send("/distress")
+    chat.press("Something else")
+    chat.press("9")
+    chat.press("TIPP: calm the body fast")
+    assert chat.state.current is not None and chat.state.current.flow_id == "tipp"
+    chat.send("/menu")
+    assert "↩ Continue: I'm struggling right now" in chat.buttons
+
+
+def test_a_button_takes_a_title_as_it_is_and_a_message_escapes_it() -> None:
+    values = {"exercise": "Pros & cons <fast>"}
+    assert render_label("↩ Continue: {exercise}", values) == "↩ Continue: Pros & cons <fast>"
+    assert render("Partway through {exercise}.", values) == (
+        "Partway through Pros &amp; cons &lt;fast&gt;."
+    )

@@ -80,6 +80,10 @@ def test_skills_are_counted_as_progress_counts_them_check_ins_and_practice_alike
     ]
     shown = skills_practised(check_ins, practices, datetime(2026, 11, 1, tzinfo=UTC))
     assert shown == [("paced breathing", 3), ("grounding", 1), ("urge surfing", 1)]
+    named = skills_practised(
+        check_ins, practices, datetime(2026, 11, 1, tzinfo=UTC), {"paced_breathing": "Breathing"}
+    )
+    assert named[0] == ("Breathing", 3)  # the page names them as /progress does
 
     journal = [JournalItem("check_in", "checkin", 1, c.data, c.at) for c in check_ins] + [
         JournalItem("skill_practice", "breathe", 1, p.data, p.at) for p in practices[:2]

@@ -115,8 +115,8 @@ class CommandsPart(EngineParts):
     def _menu_rows(self, ctx: Context) -> Rows:
         """Continue (when an exercise waits), then every menu flow in content/menu.yaml's order."""
         rows: list[tuple[Button, ...]] = []
-        current = ctx.state.current or (ctx.state.paused[-1] if ctx.state.paused else None)
-        if current is not None and current.flow_id in self.library.flows:
+        waiting = self._waiting_frame(ctx)
+        if waiting is not None and waiting.flow_id in self.library.flows:
             label = self._continue_words(ctx)
             rows.append((Button(label, token=tokens.encode(SystemButton.CONTINUE)),))
         for compiled in self.library.menu():

@@ -130,15 +130,24 @@ class EngineParts:
         )
         return (self._menu_button(), *beside)
 
+    def _waiting_frame(self, ctx: Context) -> Frame | None:
+        """The exercise the patient started that waits (running, else paused): the outermost
+        frame, so a skill opened inside "I'm struggling right now" is not named instead."""
+        frames = ctx.state.frames or ctx.state.paused
+        return frames[0] if frames else None
+
     def _waiting_exercise(self, ctx: Context) -> dict[str, str]:
         """``{exercise}`` for the texts about the exercise that waits (Continue, the offer to
-        pick it up): its title, so the patient knows which one they would go back to."""
-        waiting = ctx.state.current or (ctx.state.paused[-1] if ctx.state.paused else None)
+        pick it up): the words of its menu button, as the patient knows it, else its title."""
+        waiting = self._waiting_frame(ctx)
         compiled = self.library.flows.get(waiting.flow_id) if waiting is not None else None
-        return {"exercise": compiled.flow.title if compiled is not None else ""}
+        if compiled is None:
+            return {"exercise": ""}
+        menu = compiled.flow.start.menu
+        return {"exercise": self._text_of(menu) if menu else compiled.flow.title}
 
     def _continue_words(self, ctx: Context) -> str:
-        """The Continue button's words, naming the exercise that waits."""
+        """The Continue button's words (plain text), naming the exercise that waits."""
         return render_label(self._text_of("system.continue_button"), self._waiting_exercise(ctx))
 
     def _say_key(self, ctx: Context, key: str, buttons: Rows = ()) -> None:

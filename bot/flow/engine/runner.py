@@ -242,7 +242,11 @@ class RunnerPart(EngineParts):
         ]
         if step.text:
             texts.append(render(step.text, variables, frame.labels))
-        question = texts[-1] if texts else self._continue_words(ctx)
+        question = (
+            texts[-1]
+            if texts
+            else render(self._text_of("system.continue_button"), self._waiting_exercise(ctx))
+        )
         buttons = self.questions.buttons(ctx.state.question_number, step, frame)
         ctx.turn.messages.append(OutboundMessage(question, buttons=buttons))
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.coach.progress.command import library_labels
 from bot.db import alerts as alert_rows
 from bot.db import clinicians
 from bot.db.models import utcnow
@@ -104,6 +105,9 @@ async def _patient_page(request: Request, who: SignedIn) -> Response:
         sentence = "There is no patient here who shares with the practice."
         return page(request, "refused.html", {"sentence": sentence}, who=who, status=404)
     check_ins = found.data.check_ins
+    # The skills by their buttons' words, as /progress names them (the flows are read once,
+    # off the event loop).
+    labels = library_labels(await asyncio.to_thread(state.flow_library))
     month = now - timedelta(days=30)
     zone = zone_or_default(found.data.timezone, state.settings.default_timezone)
     context = {
@@ -115,7 +119,7 @@ async def _patient_page(request: Request, who: SignedIn) -> Response:
         "chart": figures.rating_chart(check_ins, since, now),
         "use_month": figures.use_days(check_ins, month, zone),
         "use_year": figures.use_days(check_ins, since, zone),
-        "skills": figures.skills_practised(check_ins, found.data.practices, since),
+        "skills": figures.skills_practised(check_ins, found.data.practices, since, labels),
         "ratings": figures.CHART_RATINGS,
         "rating": figures.rating,
     }
