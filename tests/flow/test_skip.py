@@ -51,6 +51,15 @@ def test_optional_on_a_step_that_asks_nothing_is_a_problem(tmp_path: Path) -> No
     assert 'step "hello"' in problems[0] and "remove optional: or add ask:" in problems[0]
 
 
+def test_a_progress_button_on_a_step_that_asks_nothing_is_a_problem(tmp_path: Path) -> None:
+    flow = GOOD_FLOW.replace(
+        "    say: demo.hello\n", "    say: demo.hello\n    progress_button: true\n"
+    )
+    problems = [str(p) for p in make_library(tmp_path, {"demo.yaml": flow}).problems]
+    assert len(problems) == 1
+    assert 'step "hello"' in problems[0] and "remove progress_button: or add ask:" in problems[0]
+
+
 @pytest.mark.parametrize("typed", ["Skip this one", "skip it", "pass", "/skip"])
 def test_typing_the_skip_buttons_words_skips_rather_than_saving_them(
     chat: Chat, typed: str

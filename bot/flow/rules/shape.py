@@ -85,6 +85,12 @@ def check_step_shape(name: str, step: Step, at: At, report: Report) -> None:
             f"{where}optional: true puts a Skip button under a question, and this step asks "
             "nothing; remove optional: or add ask:",
         )
+    if step.progress_button and not step.ask:
+        report(
+            at(name, "progress_button"),
+            f"{where}progress_button: true puts a button under a question's answers, and this "
+            "step asks nothing; remove progress_button: or add ask:",
+        )
     if step.ask == "scale":
         low, high = (
             (step.min if step.min is not None else 0),
