@@ -139,15 +139,7 @@ async def test_sharing_shows_the_choice_and_withdrawing_ends_it_but_keeps_open_a
     await service.handle("p5", Inbound.message("I want to kill myself"))
     assert len(await service.database.transaction(lambda c: alerts.alerts(c))) == 1
     # It can still be closed, and then leaves the queue for good.
-    clinician = await service.database.transaction(
-        lambda c: clinicians.add_clinician(
-            c,
-            email="a@practice.test",
-            is_admin=False,
-            setup_token_hash="x",
-            setup_expires_at=utcnow(),
-        )
-    )
+    clinician = await _clinician(service, "a@practice.test")
     closed = await service.database.transaction(
         lambda c: alerts.close_alert(c, alert_id=queue[0].id, clinician_id=clinician, note="called")
     )
@@ -269,6 +261,15 @@ async def test_export_says_what_is_shared(service: CoachService) -> None:
     assert "Record 1012" not in document  # the practice's label is the practice's
 
 
+async def _clinician(service: CoachService, email: str) -> int:
+    """A clinician row to close alerts with (not signed in: no portal here)."""
+    return await service.database.transaction(
+        lambda c: clinicians.add_clinician(
+            c, email=email, is_admin=False, setup_token_hash="x", setup_expires_at=utcnow()
+        )
+    )
+
+
 async def _phq9(service: CoachService, who: str, labels: list[str]) -> Reply:
     reply = await service.handle(who, Inbound.message("/phq9"))
     for label in labels:
@@ -330,15 +331,7 @@ async def test_a_positive_trauma_screen_raises_an_alert_once(service: CoachServi
     await _ptsd(service, "p23", ["Yes"] * 4 + ["No"])
     found = await service.database.transaction(lambda c: alerts.alerts(c, share_id=share_id))
     assert [(a.kind, a.detail) for a in found] == [("screen_positive", "pc_ptsd5")]
-    clinician = await service.database.transaction(
-        lambda c: clinicians.add_clinician(
-            c,
-            email="b@practice.test",
-            is_admin=False,
-            setup_token_hash="x",
-            setup_expires_at=utcnow(),
-        )
-    )
+    clinician = await _clinician(service, "b@practice.test")
     assert await service.database.transaction(
         lambda c: alerts.close_alert(
             c, alert_id=found[0].id, clinician_id=clinician, note="referred"
