@@ -182,3 +182,23 @@ def test_other_substances_count_by_day_and_kind(engine: Engine) -> None:
         "besides kratom" in line
         for line in summary_lines(quiet, engine.library.content, answer_labels(engine), 4)
     )
+
+
+def test_a_skill_after_which_distress_rose_is_not_said_to_lower_it(engine: Engine) -> None:
+    """Paced breathing practised at 9 and rated 10 after: never "distress down -1"."""
+    today = date(2026, 12, 1)
+    rose = {"skill": "paced_breathing", "distress_before": 9, "distress_after": 10}
+    fell = {"skill": "grounding", "distress_before": 8, "distress_after": 5}
+    journal = [
+        _checkin(_local(today), mood=5),
+        JournalItem("skill_practice", "distress", 1, rose, _local(today)),
+        JournalItem("skill_practice", "distress", 1, fell, _local(today)),
+    ]
+    figures = _figures(engine, today, journal=journal)
+    (line,) = [
+        line
+        for line in summary_lines(figures, engine.library.content, answer_labels(engine), 4)
+        if "×" in line
+    ]
+    assert "distress down 3 on average" in line and "not lower afterwards yet" in line
+    assert "down -" not in line

@@ -111,9 +111,12 @@ def summary_lines(
                 "times": use.times,
                 "drop": use.average_drop,
             }
-            key = (
-                "progress.skill_helped" if use.average_drop is not None else "progress.skill_times"
-            )
+            if use.average_drop is None:
+                key = "progress.skill_times"
+            elif use.average_drop > 0:
+                key = "progress.skill_helped"
+            else:  # never "down -1": distress stayed the same or rose after it
+                key = "progress.skill_not_lower"
             skills.append(render(text(key), values))
         lines.append(
             render(text("progress.skills"), {"items": "\x02"}).replace("\x02", ", ".join(skills))
