@@ -160,3 +160,22 @@ def test_a_typed_time_is_read_back_in_words(typed: str, words: str) -> None:
     """What the patient sees (a check-in at "8:30 am"), so a typed "8:30" meant for the
     evening is caught when onboarding reads it back."""
     assert time_words(parse_time(typed)) == words
+
+
+def test_typed_answers_to_a_tap_all_that_fit_question_tick_like_taps(chat: Chat) -> None:
+    """Typing one answer does not end the question (the next words typed would be taken
+    for the next question's answer): each typed answer is ticked, said back, and Done ends
+    it with all of them."""
+    chat.send("/example")
+    chat.send("low")
+    chat.send("3")
+    step = chat.step
+    first = chat.send("lonely")
+    assert chat.step == step and "Ticked: Lonely." in said(first)
+    assert "✓ Lonely" in chat.buttons and "Done ✓" in chat.buttons
+    second = chat.send("tired, hungry")
+    assert chat.step == step and "Ticked: Hungry, Lonely, Tired." in said(second)
+    chat.send("done")
+    assert chat.step != step
+    assert chat.state.current is not None
+    assert sorted(chat.state.current.variables["halt"]) == ["hungry", "lonely", "tired"]

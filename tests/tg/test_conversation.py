@@ -98,6 +98,7 @@ async def test_example_flow_by_text(
     await say(user, "low")
     await say(user, "3")
     await say(user, "lonely, tired")
+    await say(user, "done")
     await say(user, "I always mess up")
     await say(user, "80")
     await say(user, "no")

@@ -67,12 +67,18 @@ class Multi(Choice):
                 frame.selection.append(value)
             return StillChoosing()
         if text is not None:
+            # Typed words tick like taps ("Mind reading", then "Labeling", then Done): a
+            # typed answer never ends the question on its own, so the next words typed are
+            # not taken for the next question's answer.
             pairs = [(o.value, self.option_label(o)) for o in options]
             picked = [
                 answers.match_option(part, pairs) for part in text.replace(";", ",").split(",")
             ]
             if picked and all(picked):
-                return self._chosen(options, [p for p in picked if p])
+                for chosen in picked:
+                    if chosen is not None and chosen not in frame.selection:
+                        frame.selection.append(chosen)
+                return StillChoosing()
         raise NotAnAnswer("system.retry_multi")
 
     def _chosen(self, options: list[Option], values: list[str]) -> Answer:

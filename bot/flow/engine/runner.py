@@ -67,8 +67,19 @@ class RunnerPart(EngineParts):
             self._retry(ctx, step, frame, problem, text)
             return
         if isinstance(answer, StillChoosing):
-            ctx.turn.pressed = "replace"
-            ctx.turn.keyboard = self.questions.buttons(ctx.state.question_number, step, frame)
+            keyboard = self.questions.buttons(ctx.state.question_number, step, frame)
+            if button is not None:  # a tap: the same message's buttons, ticks changed
+                ctx.turn.pressed = "replace"
+                ctx.turn.keyboard = keyboard
+                return
+            # Typed words ticked: say what is ticked, with the buttons, so Done is at hand.
+            ticked = ", ".join(
+                self.questions.option_label(o)
+                for o in step.options or ()
+                if o.value in frame.selection
+            )
+            text = render(self._text_of("system.multi_ticked"), {"ticked": ticked})
+            ctx.turn.messages.append(OutboundMessage(text, buttons=keyboard))
             return
         if step.save and answer.value is None and step.save in compiled.facts.recalled:
             pass  # skipped: keeps what recall: filled in (the patient's saved answer)

@@ -62,6 +62,7 @@ SYSTEM_KEYS = (
     "system.stop_button",
     "system.book_button",
     "system.progress_button",
+    "system.multi_ticked",
     "system.choose",
     "system.book_text",
     "system.no_booking",
