@@ -78,8 +78,8 @@ class RunnerPart(EngineParts):
                 for o in step.options or ()
                 if o.value in frame.selection
             )
-            text = render(self._text_of("system.multi_ticked"), {"ticked": ticked})
-            ctx.turn.messages.append(OutboundMessage(text, buttons=keyboard))
+            said_back = render(self._text_of("system.multi_ticked"), {"ticked": ticked})
+            ctx.turn.messages.append(OutboundMessage(said_back, buttons=keyboard))
             return
         if step.save and answer.value is None and step.save in compiled.facts.recalled:
             pass  # skipped: keeps what recall: filled in (the patient's saved answer)
