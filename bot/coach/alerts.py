@@ -2,8 +2,8 @@
 
 ``raise_alert(connection, kind=..., patient_id=...)`` is the seam every signal goes
 through: the coach's own (crisis answers, a "yes" to the direct question, hard days adding
-up, no check-in for N days) and the measures' (``phq9_item9``, ``measure_rise``, ``screen_positive``: call it
-from where an administration is stored). It raises nothing for a patient who does not
+up, no check-in for N days) and the measures' (``phq9_item9``, ``measure_rise``,
+``screen_positive``: call it from where an administration is stored). It raises nothing for a patient who does not
 share, or who does not share the part the alert comes from, and adds nothing while an
 alert of the same kind is still new. Plain values in and out, inside the caller's
 transaction; what an alert may show is its kind and time (``detail`` is a category or a

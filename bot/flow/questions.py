@@ -1,8 +1,8 @@
 """A question's buttons, and reading an answer to it from a button or typed words.
 
 What is common to every ``ask:`` kind lives here (the Skip button of an optional
-question, and reading "skip"; a step's ``progress_button``); each kind's own buttons and reading are in
-``bot.flow.asks``, one class per kind behind ``ASK_KINDS``. The engine decides what
+question, and reading "skip"; a step's ``progress_button``); each kind's own buttons and
+reading are in ``bot.flow.asks``, one class per kind behind ``ASK_KINDS``. The engine decides what
 happens next.
 """
 

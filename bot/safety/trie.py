@@ -176,26 +176,19 @@ def _folded(entries: list[tuple[str, str]]) -> list[tuple[str, str]]:
         for letter, rests in by_letter.items():
             if len(rests) == 1:
                 out.append((letter + rests[0], tail))
-            else:
-                out.append((letter, _rest_piece(rests) + tail))
+            else:  # the rest of each head, right after its first letter
+                out.append((letter, _tail_piece([(r, False) for r in rests], lead="") + tail))
     return out
 
 
-def _rest_piece(rests: list[str]) -> str:
-    """The ends of heads that share a first letter, as a trie (no leading space)."""
-    trie = Trie()
-    for rest in rests:
-        trie.add(rest, "", Target(0, "", ""))
-    body = "(?:" + strip_markers(trie.pattern()) + ")"
-    return body + "?" if "" in rests else body
-
-
-def _tail_piece(options: list[tuple[str, bool]]) -> str:
+def _tail_piece(options: list[tuple[str, bool]], lead: str = " ?") -> str:
+    """The choices as one small trie, optional when one of them is empty; ``lead`` is what
+    may come before it (the space between words, or nothing inside a word)."""
     trie = Trie()
     for lit, star in options:
         if lit:
             trie.add(lit, r"\w*" if star else "", Target(0, "", ""))
-    body = "(?: ?" + strip_markers(trie.pattern()) + ")"
+    body = f"(?:{lead}" + strip_markers(trie.pattern()) + ")"
     return body + "?" if any(not lit for lit, _ in options) else body
 
 

@@ -32,8 +32,12 @@ class Answer:
     choice: str | None = None
 
 
+@dataclass(frozen=True)
 class StillChoosing:
-    """A tick on a multi-choice question: nothing is answered yet, the buttons change."""
+    """A tick on a multi-choice question: nothing is answered yet, the buttons change.
+    ``ticked``: the words of every answer ticked so far (said back after typed ones)."""
+
+    ticked: str = ""
 
 
 class AskKind:

@@ -78,7 +78,7 @@ class Multi(Choice):
                 for chosen in picked:
                     if chosen is not None and chosen not in frame.selection:
                         frame.selection.append(chosen)
-                return StillChoosing()
+                return StillChoosing(self._chosen(options, frame.selection).label or "")
         raise NotAnAnswer("system.retry_multi")
 
     def _chosen(self, options: list[Option], values: list[str]) -> Answer:

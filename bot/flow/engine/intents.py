@@ -31,8 +31,7 @@ class IntentsPart(EngineParts):
             return
         intent = self.intents.read(text)
         # A greeting or thanks (no exercise of its own) is not answered after the question.
-        offers = intent is not None and bool(intent.offers)
-        ctx.state.asked_intent = intent.id if intent is not None and offers else None
+        ctx.state.asked_intent = intent.id if intent is not None and intent.offers else None
 
     def _offer_kept_intent(self, ctx: Context) -> bool:
         """After a clear "no": the exercise the message asked for, if one was kept."""

@@ -73,12 +73,7 @@ class RunnerPart(EngineParts):
                 ctx.turn.keyboard = keyboard
                 return
             # Typed words ticked: say what is ticked, with the buttons, so Done is at hand.
-            ticked = ", ".join(
-                self.questions.option_label(o)
-                for o in step.options or ()
-                if o.value in frame.selection
-            )
-            said_back = render(self._text_of("system.multi_ticked"), {"ticked": ticked})
+            said_back = render(self._text_of("system.multi_ticked"), {"ticked": answer.ticked})
             ctx.turn.messages.append(OutboundMessage(said_back, buttons=keyboard))
             return
         if step.save and answer.value is None and step.save in compiled.facts.recalled:
